@@ -1,0 +1,41 @@
+# salesnb: two commands on a fresh machine
+#   make review   set up .venv and run the main job on the bundled demo data
+#   make test     set up .venv and run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup review test lint bench demo-data clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Main job. Until the review engine lands: regenerate the demo data set and check it,
+# then check the bundled copy under data/demo.
+review: $(STAMP)
+	$(BIN)/salesnb demo --out build/demo
+	$(BIN)/salesnb check build/demo
+	$(BIN)/salesnb check data/demo
+
+test: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check salesnb tests bench
+	$(BIN)/ruff format --check salesnb tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_demo_check.py
+
+# Rewrite the committed demo data set (seeded: the bytes only change when the generator does).
+demo-data: $(STAMP)
+	$(BIN)/salesnb demo --out data/demo --force
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,173 @@
+"""The ``salesnb`` command (Typer on Click: --help everywhere, usage errors exit 2).
+
+Exit codes: 0 success; 1 the data (or a notebook) failed, the message says which;
+2 usage error. Mistakes a user can make print one clear message and no traceback;
+``--debug`` shows the traceback as well.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from . import __version__
+from .datasets import DemoSpec, write_demo
+from .schema import TABLES, SalesnbError, UsageError, problems_frame
+from .sources import read_dataset
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="salesnb",
+    help="B2B sales methodology kit: demo data, data checks, notebooks and PDF reports.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+_err = Console(stderr=True, highlight=False)
+_state = {"debug": False}
+
+
+class Format(str, Enum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"salesnb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=_err, transient=True,
+    )
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the data set to.")],
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 42,
+    accounts: Annotated[int, typer.Option(min=10, help="Number of accounts.")] = 500,
+    order_lines: Annotated[
+        int | None, typer.Option(min=0, help="Invoice lines (default 50 per account).")
+    ] = None,
+    activity_lines: Annotated[
+        int | None, typer.Option(min=0, help="Activity lines (default 20 per account).")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="File format of every table.")] = Format.csv,
+    force: Annotated[bool, typer.Option(help="Overwrite the demo files in a non-empty folder.")] = False,
+) -> None:
+    """Write the seeded demo company as a canonical data set."""
+    spec = DemoSpec(seed=seed, accounts=accounts, order_lines=order_lines, activity_lines=activity_lines)
+    t0 = time.perf_counter()
+    with _progress() as bar:
+        task = bar.add_task("writing demo tables", total=len(TABLES))
+
+        def step(name: str, rows: int) -> None:
+            bar.update(task, advance=1, description=f"wrote {name} ({rows:,} rows)")
+
+        rows = write_demo(out, spec, fmt=fmt.value, force=force, progress=step)
+    total = sum(rows.values())
+    typer.echo(f"Wrote the demo data set to {out} ({total:,} rows in {len(rows)} tables, "
+               f"{time.perf_counter() - t0:.1f} s):")
+    for name, n in rows.items():
+        typer.echo(f"  {name:<15} {n:>12,}")
+
+
+@app.command()
+def check(
+    data: Annotated[Path, typer.Argument(help="Data-set folder, or one table file.")],
+    strict: Annotated[bool, typer.Option(help="Exit 1 on findings too, not only on errors.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
+) -> None:
+    """Validate a data set and list every problem (errors stop the analysis, findings do not)."""
+    if not data.exists():
+        raise UsageError(f"no such file or folder: {data}")
+    with _progress() as bar:
+        n_files = len([p for p in data.iterdir() if p.is_file()]) if data.is_dir() else 1
+        task = bar.add_task("checking", total=n_files)
+        ds = read_dataset(data, progress=lambda name: bar.update(task, advance=1, description=f"checking {name}"))
+    errors, findings = ds.errors, ds.findings
+    if as_json:
+        frame = problems_frame(ds.problems)
+        payload = {
+            "data": str(data),
+            "rows": ds.rows,
+            "errors": len(errors),
+            "findings": len(findings),
+            "problems": json.loads(frame.to_json(orient="records")),
+        }
+        typer.echo(json.dumps(payload, indent=2))
+    else:
+        typer.echo(f"Data set {ds.settings.name} ({data}), currency {ds.settings.currency}")
+        for name, n in ds.rows.items():
+            typer.echo(f"  {name:<15} {n:>12,} rows")
+        for label, items in (("ERROR", errors), ("FINDING", findings)):
+            for p in items:
+                typer.echo(f"{label:<8} {p.describe()}")
+        verdict = ("cannot be analysed: fix the errors above" if errors else
+                   "can be analysed" + (" (findings listed above)" if findings else ""))
+        typer.echo(f"{len(errors)} error(s), {len(findings)} finding(s): the data {verdict}.")
+    if errors or (strict and findings):
+        raise typer.Exit(1)
+
+
+@app.command()
+def notebooks(
+    folder: Annotated[
+        Path | None, typer.Option(help="Notebook folder (default: the project's notebooks/).")
+    ] = None,
+) -> None:
+    """List the methodology notebooks and their parameters."""
+    from papermill.inspection import inspect_notebook
+
+    folder = folder or Path(__file__).resolve().parent.parent / "notebooks"
+    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb")) if folder.is_dir() else []
+    if not paths:
+        typer.echo(f"No methodology notebooks in {folder} yet.")
+        return
+    for path in paths:
+        typer.echo(path.stem)
+        for name, p in inspect_notebook(str(path)).items():
+            hint = p.get("inferred_type_name", "")
+            typer.echo(f"  -p {name} ({hint}) default {p.get('default')}  {p.get('help', '')}".rstrip())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: kit errors become one message and an exit code."""
+    try:
+        app(args=argv, prog_name="salesnb")
+    except SalesnbError as exc:
+        if _state["debug"]:
+            raise
+        _err.print(f"salesnb: error: {exc}", markup=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        _err.print("salesnb: interrupted", markup=False)
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,608 @@
+"""The seeded demo company: a realistic canonical data set for training and benchmarks.
+
+``make_demo`` builds the small tables in memory; ``write_demo`` writes a whole data
+set, streaming the raw-line tables (orders, activities) in fixed-size chunks so a
+10-million-line demo never sits in memory. Same seed and options, same bytes.
+
+What a trainer can find in it (by construction, not by hand-typed numbers):
+
+- heavy-tailed revenue (log-normal account values: Pareto-like, not exactly 80/20);
+- firmographics from one-person shops to Fortune-500-class (``is_global``) accounts;
+- accounts with too few contacts and departments without any;
+- opportunities in six stages with won / lost / no-decision outcomes (no decision is
+  about a quarter of closed deals), open deals without amount or close date, prospects
+  without an account, past-due close dates;
+- complaints concentrated on a few accounts, only loosely tied to revenue;
+- products with different commission rates; reps whose logged activity follows habit
+  more than account value; quotas per rep and quarter; buying centers; an expert roster.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ._files import atomic_path
+from .schema import TABLES, UsageError
+
+__all__ = ["DemoSpec", "demo_path", "load_demo", "make_demo", "write_demo"]
+
+CHUNK_LINES = 1_000_000  # fixed: the bytes must not depend on memory settings
+_INDUSTRIES = ["software", "manufacturing", "healthcare", "financial_services", "retail",
+               "logistics", "energy", "education", "professional_services", "telecom"]
+_INDUSTRY_P = [0.16, 0.14, 0.11, 0.11, 0.10, 0.09, 0.07, 0.06, 0.10, 0.06]
+_REGIONS = ["north_america", "emea", "apac", "latam"]
+_SIZE = ["micro", "small", "mid", "large", "global"]
+_SIZE_P = [0.10, 0.28, 0.37, 0.22, 0.03]
+_SIZE_EMP = {"micro": (1, 5), "small": (6, 50), "mid": (50, 1000), "large": (1000, 20000),
+             "global": (20000, 300000)}
+_SIZE_VALUE = {"micro": 0.25, "small": 0.6, "mid": 1.0, "large": 1.5, "global": 2.5}
+_SIZE_CONTACTS = {"micro": 1.5, "small": 3.0, "mid": 5.5, "large": 8.0, "global": 11.0}
+_NAME_A = ["Nor", "Kes", "Alb", "Vant", "Cor", "Bel", "Dra", "Ever", "Fal", "Gran", "Hal",
+           "Ior", "Jun", "Kal", "Lum", "Mar", "Nex", "Orb", "Pax", "Quin", "Ros", "Sol",
+           "Tor", "Ul", "Ver", "Wil", "Xan", "Yar", "Zen", "Ast"]
+_NAME_B = ["via", "trel", "ion", "ara", "ex", "wick", "ford", "mont", "stone", "ridge", "haven",
+           "dale", "field", "gate", "point", "line", "wave", "crest", "port", "vale", "tek",
+           "ora", "nix", "bury", "ton", "well", "more", "side", "land", "cast"]
+_NAME_C = ["Systems", "Logistics", "Health", "Capital", "Industries", "Labs", "Group",
+           "Partners", "Energy", "Retail", "Software", "Foods", "Motors", "Analytics",
+           "Holdings", "Works"]
+_FIRST = ["Ana", "Ben", "Carla", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas",
+          "Kira", "Liam", "Maya", "Nils", "Olga", "Pedro", "Quinn", "Rosa", "Sven", "Tara",
+          "Umar", "Vera", "Wei", "Ximena", "Yusuf", "Zoe"]
+_LAST = ["Adams", "Berg", "Chen", "Dubois", "Eriksen", "Fischer", "Garcia", "Haas", "Ito",
+         "Jensen", "Kowalski", "Lopez", "Meyer", "Novak", "Okafor", "Petrov", "Quist", "Rossi",
+         "Silva", "Tanaka", "Ueda", "Varga", "Weber", "Young", "Zimmer"]
+_REPS = ["Alex Moreau", "Bianca Holt", "Chris Nakamura", "Dana Okoro", "Eli Sandberg",
+         "Fatima Aziz", "George Lind", "Hana Kim", "Ivan Petrov", "Julia Costa"]
+_DEPARTMENTS = ["executive", "it", "finance", "operations", "marketing", "sales", "procurement",
+                "legal", "hr"]
+_ROLES = ["decision_maker", "influencer", "champion", "user", "blocker", "unknown"]
+_ROLE_P = [0.15, 0.28, 0.10, 0.37, 0.04, 0.06]
+_STAGES = ["Qualify", "Discover", "Propose", "Negotiate"]
+_STAGE_PROB = [0.10, 0.25, 0.45, 0.70]
+_LOSS = ["price", "competitor", "no budget", "bad fit", "timing", "product gap"]
+_LOSS_P = [0.22, 0.30, 0.14, 0.14, 0.12, 0.08]
+_COMPETITORS = ["Acmetrix", "Brightpath", "Corvex", "Datalune"]
+_FAMILIES = ["platform", "analytics", "integration", "services", "support"]
+_EXPERT_AREAS = ["product", "pricing", "legal", "finance", "delivery", "security", "industry"]
+_BC = ["it", "finance", "operations", "marketing", "hr", "sales"]
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    """Size and period of a demo data set.
+
+    ``order_lines`` and ``activity_lines`` default to 50 and 20 per account.
+    """
+
+    seed: int = 42
+    accounts: int = 500
+    order_lines: int | None = None
+    activity_lines: int | None = None
+    start: str = "2024-10-01"  # eight calendar quarters: 2024Q4 .. 2026Q3
+    end: str = "2026-09-30"
+    currency: str = "USD"
+
+    def __post_init__(self) -> None:
+        if self.accounts < 10:
+            raise UsageError("the demo needs at least 10 accounts")
+        if (self.order_lines or 0) < 0 or (self.activity_lines or 0) < 0:
+            raise UsageError("line counts cannot be negative")
+
+    @property
+    def n_orders(self) -> int:
+        return self.order_lines if self.order_lines is not None else 50 * self.accounts
+
+    @property
+    def n_activities(self) -> int:
+        return self.activity_lines if self.activity_lines is not None else 20 * self.accounts
+
+
+def _ids(prefix: str, n: int, width: int | None = None) -> np.ndarray:
+    width = width or max(5, len(str(n)))
+    return np.array([f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+
+
+def _log_uniform(rng: np.random.Generator, lo: float, hi: float, size: int) -> np.ndarray:
+    return np.exp(rng.uniform(np.log(lo), np.log(hi), size))
+
+
+def _sometimes_na(rng: np.random.Generator, values: pd.Series, share: float) -> pd.Series:
+    return values.mask(rng.random(len(values)) < share)
+
+
+def _days(spec: DemoSpec) -> tuple[pd.Timestamp, pd.Timestamp, int]:
+    start, end = pd.Timestamp(spec.start), pd.Timestamp(spec.end)
+    return start, end, int((end - start).days) + 1
+
+
+def _accounts(spec: DemoSpec, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
+    n = spec.accounts
+    size = rng.choice(_SIZE, n, p=_SIZE_P)
+    lo = np.array([_SIZE_EMP[s][0] for s in size])
+    hi = np.array([_SIZE_EMP[s][1] for s in size])
+    employees = np.round(np.exp(rng.uniform(np.log(lo), np.log(hi)))).astype(int)
+    young = np.isin(size, ["micro", "small"]) & (rng.random(n) < 0.45)
+    founded = np.where(young, rng.integers(2018, 2026, n), rng.integers(1950, 2016, n))
+    revenue = np.round(employees * _log_uniform(rng, 60_000, 400_000, n), -3)
+    website = np.clip(rng.beta(4, 2.5, n) * 100 - young * 5 + rng.normal(0, 8, n), 0, 100).round()
+    price = np.round(_log_uniform(rng, 8, 400_000, n), 2)
+    fit = rng.choice([True, False], n, p=[0.6, 0.4]).astype(object)
+    fit[rng.random(n) < 0.2] = None
+    owner_p = np.array([14, 13, 12, 11, 10, 10, 9, 8, 7, 6], float)
+    owner = rng.choice(_REPS, n, p=owner_p / owner_p.sum())
+    combos = len(_NAME_A) * len(_NAME_B) * len(_NAME_C)
+    picks = rng.choice(combos, n, replace=n > combos)
+    names = [
+        f"{_NAME_A[p % 30]}{_NAME_B[(p // 30) % 30]} {_NAME_C[p // 900]}" for p in picks
+    ]
+    if n > combos:  # very large demos: keep names unique
+        names = [f"{nm} {i}" for i, nm in enumerate(names, 1)]
+    # latent yearly value with us: heavy-tailed, higher for fitting, mid-size, established firms
+    boxes = (website >= 60).astype(int) + (~young).astype(int) + np.isin(size, ["mid", "large"])
+    value = rng.lognormal(0.0, 1.25, n) * np.array([_SIZE_VALUE[s] for s in size])
+    value *= np.exp(0.25 * (boxes - boxes.mean()))
+    customer = rng.random(n) < np.clip(0.55 + 0.1 * boxes, 0, 0.92)
+    value = np.where(customer, value, 0.0)
+    prior = np.where(customer & (rng.random(n) < 0.7), np.round(value * _log_uniform(rng, 2e3, 6e4, n), 2), 0.0)
+    df = pd.DataFrame(
+        {
+            "account_id": _ids("A", n),
+            "account_name": names,
+            "industry": rng.choice(_INDUSTRIES, n, p=_INDUSTRY_P),
+            "employees": employees,
+            "year_founded": founded,
+            "annual_revenue": revenue,
+            "website_score": _sometimes_na(rng, pd.Series(website), 0.08),
+            "avg_customer_price": _sometimes_na(rng, pd.Series(price), 0.10),
+            "prior_spend": prior,
+            "priorities_fit": pd.array(fit, dtype="boolean"),
+            "is_global": size == "global",
+            "region": rng.choice(_REGIONS, n, p=[0.45, 0.35, 0.15, 0.05]),
+            "owner": owner,
+        }
+    )
+    df["employees"] = df["employees"].astype("Int64")
+    df["year_founded"] = df["year_founded"].astype("Int64")
+    return df, value
+
+
+def _products(rng: np.random.Generator) -> pd.DataFrame:
+    n = 24
+    family = np.repeat(_FAMILIES, [6, 5, 5, 4, 4])
+    base = {"platform": 12_000, "analytics": 6_000, "integration": 3_000, "services": 1_500,
+            "support": 800}
+    price = np.round([base[f] * rng.lognormal(0, 0.5) for f in family], -1)
+    rate = {"platform": [0.03, 0.05], "analytics": [0.06, 0.09], "integration": [0.05, 0.08],
+            "services": [0.10, 0.15], "support": [0.02, 0.04]}
+    commission = np.round([rng.uniform(*rate[f]) for f in family], 3)
+    names = [f"{f.title()} {s}" for f, s in zip(family, ["Core", "Plus", "Pro", "Edge", "Max", "Lite"] * 4,
+                                                 strict=False)]
+    return pd.DataFrame(
+        {
+            "product_id": _ids("P", n, 3),
+            "product_name": names,
+            "family": family,
+            "list_price": price,
+            "commission_rate": commission,
+        }
+    )
+
+
+def _product_weights(n: int) -> np.ndarray:
+    w = 1.0 / np.arange(1, n + 1) ** 0.9
+    return w / w.sum()
+
+
+def _orders_chunks(spec: DemoSpec, accounts: pd.DataFrame, value: np.ndarray,
+                   products: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    start, _, ndays = _days(spec)
+    total = spec.n_orders
+    p_acc = value**0.85
+    if total == 0 or p_acc.sum() == 0:
+        return
+    p_acc = p_acc / p_acc.sum()
+    p_prod = _product_weights(len(products))
+    price = products["list_price"].to_numpy()
+    scale = np.exp(0.3 * np.log(value + 1e-9))  # big accounts buy bigger lines too
+    width = max(7, len(str(total)))
+    for k, lo in enumerate(range(0, total, CHUNK_LINES)):
+        m = min(CHUNK_LINES, total - lo)
+        rng = np.random.default_rng([spec.seed, 101, k])
+        acc = rng.choice(len(accounts), m, p=p_acc)
+        prod = rng.choice(len(products), m, p=p_prod)
+        # more business in later quarters and in each quarter's last month
+        day = np.floor(ndays * rng.beta(1.15, 1.0, m)).astype(int)  # see _beta_cdf
+        date = start + pd.to_timedelta(day, unit="D")
+        qty = rng.geometric(0.45, m).astype(float)
+        amount = qty * price[prod] * (1 - rng.uniform(0, 0.3, m)) * np.clip(scale[acc], 0.2, 5)
+        credit = rng.random(m) < 0.03
+        amount = np.where(credit, -amount * rng.uniform(0.2, 1.0, m), amount)
+        qty = np.where(credit, -qty, qty)
+        df = pd.DataFrame(
+            {
+                "account_id": accounts["account_id"].to_numpy()[acc],
+                "order_date": date.normalize(),
+                "amount": np.round(amount, 2),
+                "product_id": products["product_id"].to_numpy()[prod],
+                "quantity": qty,
+            }
+        )
+        df = df.sort_values("order_date", kind="stable").reset_index(drop=True)
+        df.insert(0, "order_id", [f"OL{lo + i + 1:0{width}d}" for i in range(m)])
+        yield df
+
+
+def _activity_chunks(spec: DemoSpec, accounts: pd.DataFrame, value: np.ndarray) -> Iterator[pd.DataFrame]:
+    start, _, ndays = _days(spec)
+    total = spec.n_activities
+    if total == 0:
+        return
+    # reps spend time by habit: weakly tied to value, with each rep's own favourites
+    habit = np.random.default_rng([spec.seed, 202]).lognormal(0, 1.0, len(accounts))
+    p = (value + 0.3) ** 0.3 * habit
+    p = p / p.sum()
+    types = np.array(["call", "email", "meeting", "demo"])
+    minutes = {"call": (10, 45), "email": (5, 15), "meeting": (30, 90), "demo": (45, 120)}
+    width = max(7, len(str(total)))
+    owners = accounts["owner"].to_numpy()
+    for k, lo in enumerate(range(0, total, CHUNK_LINES)):
+        m = min(CHUNK_LINES, total - lo)
+        rng = np.random.default_rng([spec.seed, 202, k])
+        acc = rng.choice(len(accounts), m, p=p)
+        kind = rng.choice(types, m, p=[0.35, 0.35, 0.2, 0.1])
+        lo_m = np.array([minutes[t][0] for t in kind])
+        hi_m = np.array([minutes[t][1] for t in kind])
+        owner = np.where(rng.random(m) < 0.9, owners[acc], rng.choice(_REPS, m))
+        df = pd.DataFrame(
+            {
+                "account_id": accounts["account_id"].to_numpy()[acc],
+                "activity_date": (start + pd.to_timedelta(rng.integers(0, ndays, m), unit="D")),
+                "owner": owner,
+                "activity_type": kind,
+                "duration_minutes": rng.integers(lo_m, hi_m + 1).astype(float),
+            }
+        )
+        df = df.sort_values("activity_date", kind="stable").reset_index(drop=True)
+        df.insert(0, "activity_id", [f"AC{lo + i + 1:0{width}d}" for i in range(m)])
+        yield df
+
+
+def _opportunities(spec: DemoSpec, rng: np.random.Generator, accounts: pd.DataFrame,
+                   value: np.ndarray, products: pd.DataFrame) -> pd.DataFrame:
+    start, end, ndays = _days(spec)
+    lam = np.clip(1.0 + 3.0 * np.sqrt(value), 0.3, 25)
+    counts = rng.poisson(lam)
+    acc = np.repeat(np.arange(len(accounts)), counts)
+    m = len(acc)
+    created = start - pd.Timedelta(days=120) + pd.to_timedelta(rng.integers(0, ndays + 120, m), unit="D")
+    size = np.array(accounts["employees"].to_numpy(dtype=float))[acc]
+    amount = np.round(rng.lognormal(np.log(8_000), 0.9, m) * np.clip(np.sqrt(value[acc] + 0.2), 0.4, 4)
+                      * np.clip((size / 200) ** 0.15, 0.5, 2.5), -2)
+    cycle = np.round(rng.lognormal(np.log(70), 0.55, m) * (1 + amount / 100_000)).astype(int)
+    close = created + pd.to_timedelta(cycle, unit="D")
+    closed = close <= end
+    outcome = np.where(closed, rng.choice(["won", "lost", "no_decision"], m, p=[0.36, 0.39, 0.25]), "open")
+    stage_i = rng.choice(4, m, p=[0.35, 0.28, 0.22, 0.15])
+    stage = np.where(outcome == "won", "Closed Won",
+                     np.where(closed, "Closed Lost", np.array(_STAGES)[stage_i]))
+    prob = np.where(outcome == "won", 1.0, np.where(closed, 0.0, np.array(_STAGE_PROB)[stage_i]))
+    mismatch = (outcome == "open") & (rng.random(m) < 0.05)
+    prob = np.where(mismatch, rng.choice([0.9, 0.05], m), prob)
+    # open deals: expected close date ahead, some past due, some unknown; some amounts unknown
+    open_close = np.maximum(end + pd.to_timedelta(rng.integers(-60, 180, m), unit="D"),
+                            created + pd.Timedelta(days=30))
+    close = pd.DatetimeIndex(np.where(outcome == "open", open_close, close))
+    close_s = pd.Series(close).mask((outcome == "open") & (rng.random(m) < 0.06))
+    amount_s = pd.Series(amount).mask((outcome == "open") & (rng.random(m) < 0.08))
+    loss = np.where(outcome == "lost", rng.choice(_LOSS, m, p=_LOSS_P),
+                    np.where(outcome == "no_decision", "no decision", None))
+    forecast = np.where(outcome != "open", "closed",
+                        np.array(["pipeline", "pipeline", "best_case", "commit"])[stage_i])
+    account_ids = pd.Series(accounts["account_id"].to_numpy()[acc]).mask(rng.random(m) < 0.02)
+    owners = np.where(rng.random(m) < 0.92, accounts["owner"].to_numpy()[acc], rng.choice(_REPS, m))
+    comp = pd.Series(rng.choice(_COMPETITORS, m)).mask(rng.random(m) < 0.45)
+    df = pd.DataFrame(
+        {
+            "account_id": account_ids,
+            "stage": stage,
+            "amount": amount_s,
+            "created_date": pd.DatetimeIndex(created).normalize(),
+            "close_date": close_s,
+            "owner": owners,
+            "outcome": outcome,
+            "loss_reason": loss,
+            "product_id": products["product_id"].to_numpy()[
+                rng.choice(len(products), m, p=_product_weights(len(products)))],
+            "probability": prob,
+            "forecast_category": forecast,
+            "source": rng.choice(["sales", "marketing", "partner"], m, p=[0.6, 0.3, 0.1]),
+            "buying_center": rng.choice(_BC, m),
+            "competitor": comp,
+        }
+    )
+    df = df.sort_values("created_date", kind="stable").reset_index(drop=True)
+    df.insert(0, "opportunity_id", _ids("OP", m, 6))
+    return df
+
+
+def _contacts(rng: np.random.Generator, accounts: pd.DataFrame, spec: DemoSpec) -> pd.DataFrame:
+    start, _, ndays = _days(spec)
+    size = np.where(accounts["is_global"], "global",
+                    pd.cut(accounts["employees"].astype(float), [0, 5, 50, 1000, np.inf],
+                           labels=["micro", "small", "mid", "large"]).astype(str))
+    counts = rng.poisson([_SIZE_CONTACTS[s] for s in size])
+    acc = np.repeat(np.arange(len(accounts)), counts)
+    m = len(acc)
+    # each account reaches only some departments
+    dept_w = np.array([0.12, 0.22, 0.14, 0.16, 0.1, 0.08, 0.08, 0.04, 0.06])
+    dept = rng.choice(_DEPARTMENTS, m, p=dept_w)
+    levels = np.array(["Head of", "Director,", "Manager,", "Analyst,", "VP"])
+    lvl = rng.choice(levels, m, p=[0.15, 0.2, 0.35, 0.2, 0.1])
+    title = [f"{lv} {d.upper() if d in ('it', 'hr') else d.title()}" for lv, d in zip(lvl, dept, strict=True)]
+    engaged = pd.Series(start + pd.to_timedelta(rng.integers(0, ndays, m), unit="D")).mask(rng.random(m) < 0.3)
+    return pd.DataFrame(
+        {
+            "contact_id": _ids("C", m, 6),
+            "account_id": accounts["account_id"].to_numpy()[acc],
+            "full_name": [f"{_FIRST[i]} {_LAST[j]}" for i, j in
+                          zip(rng.integers(0, len(_FIRST), m), rng.integers(0, len(_LAST), m), strict=True)],
+            "title": title,
+            "department": dept,
+            "buying_center": np.where(np.isin(dept, _BC), dept, "operations"),
+            "role": rng.choice(_ROLES, m, p=_ROLE_P),
+            "linkedin_connected": rng.random(m) < 0.4,
+            "newsletter": rng.random(m) < 0.3,
+            "last_engaged": engaged.dt.normalize(),
+        }
+    )
+
+
+def _cases(rng: np.random.Generator, accounts: pd.DataFrame, value: np.ndarray, spec: DemoSpec) -> pd.DataFrame:
+    start, end, ndays = _days(spec)
+    # a few accounts complain a lot; demanding and valuable only partly overlap
+    rate = rng.lognormal(-0.6, 1.6, len(accounts)) * (0.4 + 0.6 * (value > 0)) * (1 + 0.3 * np.sqrt(value))
+    counts = rng.poisson(np.clip(rate, 0, 60))
+    acc = np.repeat(np.arange(len(accounts)), counts)
+    m = len(acc)
+    opened = start + pd.to_timedelta(rng.integers(0, ndays, m), unit="D")
+    closed = pd.Series(opened + pd.to_timedelta(np.ceil(rng.exponential(9, m)).astype(int), unit="D"))
+    closed = closed.mask(closed > end)
+    df = pd.DataFrame(
+        {
+            "account_id": accounts["account_id"].to_numpy()[acc],
+            "opened_date": pd.DatetimeIndex(opened).normalize(),
+            "category": rng.choice(["billing", "delivery", "quality", "support", "contract"], m,
+                                   p=[0.25, 0.2, 0.2, 0.28, 0.07]),
+            "severity": rng.choice(["low", "medium", "high", "critical"], m, p=[0.4, 0.35, 0.2, 0.05]),
+            "closed_date": closed,
+        }
+    )
+    df = df.sort_values("opened_date", kind="stable").reset_index(drop=True)
+    df.insert(0, "case_id", _ids("CS", m, 6))
+    return df
+
+
+def _expected_line_revenue(spec: DemoSpec, value: np.ndarray, products: pd.DataFrame) -> np.ndarray:
+    """Expected order revenue per account over the whole period (same model as the lines)."""
+    p_acc = value**0.85
+    if p_acc.sum() == 0:
+        return np.zeros_like(value)
+    p_acc = p_acc / p_acc.sum()
+    mean_price = float((_product_weights(len(products)) * products["list_price"].to_numpy()).sum())
+    per_line = (1 / 0.45) * mean_price * 0.85 * (0.97 - 0.03 * 0.6)
+    scale = np.clip(np.exp(0.3 * np.log(value + 1e-9)), 0.2, 5)
+    return spec.n_orders * p_acc * per_line * scale
+
+
+def _quotas(rng: np.random.Generator, accounts: pd.DataFrame, expected: np.ndarray,
+            spec: DemoSpec) -> pd.DataFrame:
+    """Quota per rep and quarter: the rep's expected revenue with some stretch and noise."""
+    start, end, ndays = _days(spec)
+    periods = pd.period_range(spec.start, spec.end, freq="Q")
+    book = pd.Series(expected, index=accounts["owner"]).groupby(level=0).sum()
+    rows = []
+    for per in periods:
+        lo = (per.start_time - start).days / ndays
+        hi = ((min(per.end_time, end) - start).days + 1) / ndays
+        share = float(np.diff(_beta_cdf(np.array([lo, hi])))[0])
+        for rep in _REPS:
+            q = book.get(rep, 0.0) * share * rng.uniform(0.95, 1.25)
+            rows.append((rep, f"{per.year}Q{per.quarter}", round(q, -3)))
+    return pd.DataFrame(rows, columns=["owner", "period", "quota"]).sort_values(
+        ["owner", "period"], kind="stable").reset_index(drop=True)
+
+
+def _beta_cdf(x: np.ndarray, a: float = 1.15) -> np.ndarray:
+    """CDF of Beta(a, 1), the day-of-period law of order lines."""
+    return np.clip(x, 0, 1) ** a
+
+
+def _buying_centers(rng: np.random.Generator, accounts: pd.DataFrame, value: np.ndarray) -> pd.DataFrame:
+    k = np.clip(rng.poisson(1.8, len(accounts)) + 1, 1, len(_BC))
+    rows = []
+    for i, n in enumerate(k):
+        for bc in rng.choice(_BC, n, replace=False):
+            rows.append((i, bc))
+    acc = np.array([r[0] for r in rows])
+    m = len(rows)
+    wallet = np.round(accounts["annual_revenue"].to_numpy()[acc] * rng.uniform(0.001, 0.01, m), -2)
+    ours = np.round(np.minimum(wallet * rng.uniform(0, 0.8, m), value[acc] * 30_000 / k[acc]), -2)
+    goal = pd.Series(np.round(wallet * rng.uniform(0.1, 0.5, m), -2)).mask(rng.random(m) < 0.35)
+    inits = ["cloud migration", "cost reduction", "new market entry", "compliance programme",
+             "customer experience", "automation"]
+    return pd.DataFrame(
+        {
+            "account_id": accounts["account_id"].to_numpy()[acc],
+            "buying_center": [r[1] for r in rows],
+            "wallet_size": wallet,
+            "our_revenue": ours,
+            "sales_goal": goal,
+            "relationship_status": pd.Series(rng.choice(["strong", "neutral", "weak", "none"], m,
+                                                        p=[0.2, 0.35, 0.25, 0.2])).mask(rng.random(m) < 0.15),
+            "key_initiatives": pd.Series(rng.choice(inits, m)).mask(rng.random(m) < 0.45),
+            "competitor": pd.Series(rng.choice(_COMPETITORS, m)).mask(rng.random(m) < 0.5),
+            "growth_trend": pd.Series(rng.choice(["growing", "flat", "declining"], m,
+                                                 p=[0.4, 0.4, 0.2])).mask(rng.random(m) < 0.3),
+            "engagement_score": pd.Series(rng.integers(0, 101, m).astype(float)).mask(rng.random(m) < 0.3),
+        }
+    )
+
+
+def _experts(rng: np.random.Generator, spec: DemoSpec) -> pd.DataFrame:
+    end = pd.Timestamp(spec.end)
+    window = pd.bdate_range(end + pd.Timedelta(days=14), end + pd.Timedelta(days=75))
+    rows = []
+    for i in range(14):
+        area = _EXPERT_AREAS[i % len(_EXPERT_AREAS)]
+        busy = sorted(rng.choice(window, rng.integers(3, 15), replace=False))
+        rows.append((f"E{i + 1:02d}", area, f"{_FIRST[(i * 7) % 26]} {_LAST[(i * 5 + 3) % 25]}",
+                     ";".join(pd.Timestamp(d).strftime("%Y-%m-%d") for d in busy)))
+    return pd.DataFrame(rows, columns=["expert_id", "area", "full_name", "unavailable_dates"])
+
+
+def make_demo(spec: DemoSpec | None = None) -> tuple[dict[str, pd.DataFrame], np.ndarray]:
+    """The small tables of the demo company and each account's latent value.
+
+    Returns
+    -------
+    (tables, value)
+        ``tables`` holds accounts, products, opportunities, contacts, cases, quotas,
+        buying_centers and experts; ``value`` drives the raw-line tables.
+    """
+    spec = spec or DemoSpec()
+    rng = np.random.default_rng([spec.seed, 1])
+    accounts, value = _accounts(spec, rng)
+    products = _products(np.random.default_rng([spec.seed, 2]))
+    tables = {
+        "accounts": accounts,
+        "products": products,
+        "opportunities": _opportunities(spec, np.random.default_rng([spec.seed, 3]), accounts, value, products),
+        "contacts": _contacts(np.random.default_rng([spec.seed, 4]), accounts, spec),
+        "cases": _cases(np.random.default_rng([spec.seed, 5]), accounts, value, spec),
+        "quotas": _quotas(np.random.default_rng([spec.seed, 6]), accounts,
+                          _expected_line_revenue(spec, value, products), spec),
+        "buying_centers": _buying_centers(np.random.default_rng([spec.seed, 7]), accounts, value),
+        "experts": _experts(np.random.default_rng([spec.seed, 8]), spec),
+    }
+    return tables, value
+
+
+def _arrow(df: pd.DataFrame) -> pa.Table:
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = pa.array(s.dt.date, type=pa.date32(), from_pandas=True)
+        elif pd.api.types.is_bool_dtype(s) or str(s.dtype) == "boolean":
+            out[col] = pa.array(s.astype("boolean"), type=pa.bool_(), from_pandas=True)
+        elif pd.api.types.is_integer_dtype(s):
+            out[col] = pa.array(s, type=pa.int64(), from_pandas=True)
+        elif pd.api.types.is_float_dtype(s):
+            out[col] = pa.array(s, type=pa.float64(), from_pandas=True)
+        else:
+            out[col] = pa.array(s.astype(object).where(s.notna(), None).tolist(), type=pa.string())
+    return pa.table(out)
+
+
+def _write(chunks: Iterator[pd.DataFrame] | list[pd.DataFrame], path: Path, fmt: str) -> int:
+    rows = 0
+    with atomic_path(path) as tmp:
+        writer: pacsv.CSVWriter | pq.ParquetWriter | None = None
+        try:
+            for df in chunks:
+                table = _arrow(df)
+                if writer is None:
+                    if fmt == "csv":
+                        writer = pacsv.CSVWriter(
+                            str(tmp), table.schema,
+                            write_options=pacsv.WriteOptions(quoting_style="needed"),
+                        )
+                    else:
+                        writer = pq.ParquetWriter(str(tmp), table.schema, compression="zstd")
+                writer.write_table(table)
+                rows += table.num_rows
+        finally:
+            if writer is not None:
+                writer.close()
+    return rows
+
+
+def write_demo(
+    out: str | Path,
+    spec: DemoSpec | None = None,
+    *,
+    fmt: str = "csv",
+    force: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+) -> dict[str, int]:
+    """Write the demo data set to folder ``out``; returns rows written per table.
+
+    Raw-line tables are generated and written chunk by chunk, so memory stays flat
+    whatever ``spec.order_lines``. Each file is written under a temporary name and
+    renamed. ``out`` must be empty or new unless ``force``.
+    """
+    spec = spec or DemoSpec()
+    if fmt not in ("csv", "parquet"):
+        raise UsageError(f"unknown format {fmt!r}: use csv or parquet")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file; give a folder for the demo data set")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise UsageError(f"{out} is not empty; choose a new folder or add --force to overwrite the demo files")
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.iterdir():  # a format switch must not leave a second copy of a table
+        if old.suffix in (".csv", ".parquet") and old.stem in TABLES and old.suffix != f".{fmt}":
+            old.unlink() if old.is_file() else shutil.rmtree(old)
+    tables, value = make_demo(spec)
+    rows: dict[str, int] = {}
+    for name, df in tables.items():
+        rows[name] = _write([df], out / f"{name}.{fmt}", fmt)
+        if progress:
+            progress(name, rows[name])
+    accounts, products = tables["accounts"], tables["products"]
+    rows["orders"] = _write(_orders_chunks(spec, accounts, value, products), out / f"orders.{fmt}", fmt)
+    if progress:
+        progress("orders", rows["orders"])
+    rows["activities"] = _write(_activity_chunks(spec, accounts, value), out / f"activities.{fmt}", fmt)
+    if progress:
+        progress("activities", rows["activities"])
+    with atomic_path(out / "dataset.yml") as tmp:
+        tmp.write_text(
+            f"# Seeded demo company written by 'salesnb demo' (seed {spec.seed}).\n"
+            f"name: Demo company (seed {spec.seed}, {spec.accounts} accounts)\n"
+            f"currency: {spec.currency}\nfiscal_year_start_month: 1\n",
+            encoding="utf-8",
+        )
+    return rows
+
+
+def demo_path() -> Path:
+    """The bundled demo data set (``data/demo`` of the project)."""
+    return Path(__file__).resolve().parent.parent / "data" / "demo"
+
+
+def load_demo(path: str | Path | None = None):  # noqa: ANN201 - returns sources.DataSet
+    """The bundled demo data set, read and checked (see :func:`salesnb.sources.load_dataset`).
+
+    When the project's ``data/demo`` folder is not there (an installed wheel), the
+    demo is written once into a temporary folder first.
+    """
+    from .sources import load_dataset
+
+    folder = Path(path) if path else demo_path()
+    if not folder.exists():
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="salesnb-demo-"))
+        write_demo(folder)
+    return load_dataset(folder)

@@ -1,0 +1,683 @@
+"""Readers: canonical data-set folders (CSV, Parquet, Excel) into validated tables.
+
+Small tables (accounts, opportunities, ...) are read into pandas, parsed and checked
+by :mod:`salesnb.schema`. Raw-line tables (orders, activities) can be far larger than
+memory: they are checked and aggregated by DuckDB straight from the file, and only
+aggregates reach pandas (:meth:`DataSet.sql`).
+
+Input files are only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import yaml
+
+from .schema import (
+    RAW_TABLES,
+    TABLES,
+    DataError,
+    Problem,
+    Table,
+    UsageError,
+    check_currency,
+    check_table,
+    parse_table,
+    table_for_file,
+)
+
+__all__ = [
+    "DataSet",
+    "RawTable",
+    "Settings",
+    "SUFFIXES",
+    "connect",
+    "load_dataset",
+    "read_dataset",
+    "read_cells",
+]
+
+SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xlsm")
+_SETTINGS_FILE = "dataset.yml"
+_DUCK_TYPES = {
+    "money": "DOUBLE", "number": "DOUBLE", "fraction": "DOUBLE", "int": "BIGINT",
+    "date": "TIMESTAMP", "bool": "BOOLEAN",
+}
+_EXAMPLES = 5
+# what a bad file makes DuckDB raise; anything else is a bug and keeps its traceback
+_DUCK_USER_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Data-set settings from the optional ``dataset.yml`` beside the tables."""
+
+    name: str
+    currency: str = "USD"
+    fiscal_year_start_month: int = 1
+    encoding: str | None = None  # force a text encoding for every CSV of the set
+
+    @classmethod
+    def read(cls, folder: Path) -> Settings:
+        path = folder / _SETTINGS_FILE
+        if not path.exists():
+            return cls(name=folder.name)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise DataError(f"{path.name}: not valid YAML ({exc}). Fix the file or delete it.") from None
+        if not isinstance(raw, dict):
+            raise DataError(f"{path.name}: expected 'key: value' lines. Fix the file or delete it.")
+        known = {"name", "currency", "fiscal_year_start_month", "encoding"}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise DataError(
+                f"{path.name}: unknown setting(s) {', '.join(unknown)}; "
+                f"known settings are {', '.join(sorted(known))}."
+            )
+        month = raw.get("fiscal_year_start_month", 1)
+        if not isinstance(month, int) or not 1 <= month <= 12:
+            raise DataError(f"{path.name}: fiscal_year_start_month must be a month number 1-12, got {month!r}.")
+        currency = str(raw.get("currency", "USD")).upper()
+        if not re.fullmatch(r"[A-Z]{3}", currency):
+            raise DataError(f"{path.name}: currency must be a 3-letter ISO code like EUR, got {currency!r}.")
+        return cls(
+            name=str(raw.get("name", folder.name)),
+            currency=currency,
+            fiscal_year_start_month=month,
+            encoding=raw.get("encoding"),
+        )
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A raw-line table left on disk; DuckDB reads it through :meth:`DataSet.sql`."""
+
+    table: str
+    path: Path
+    rows: int
+    select: str  # a DuckDB SELECT producing the typed, canonical columns
+
+
+@dataclass
+class DataSet:
+    """A checked canonical data set.
+
+    Attributes
+    ----------
+    tables
+        Small tables as typed DataFrames (RangeIndex), values outside controlled
+        vocabularies set to missing.
+    raw
+        Raw-line tables left on disk, queried with :meth:`sql`.
+    problems
+        Every problem found, errors and findings.
+    """
+
+    path: Path
+    settings: Settings
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    raw: dict[str, RawTable] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+    _con: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def findings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "finding"]
+
+    def has(self, name: str) -> bool:
+        """Whether the data set holds table ``name``."""
+        return name in self.tables or name in self.raw
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A small table as a DataFrame (raw tables: an error pointing to :meth:`sql`)."""
+        if name in self.tables:
+            return self.tables[name]
+        if name in self.raw:
+            raise DataError(f"'{name}' is a raw-line table: aggregate it with DataSet.sql(...)")
+        raise DataError(
+            f"the data set {self.path} has no '{name}' table; add {name}.csv "
+            f"(columns: {', '.join(TABLES[name].required)})"
+        )
+
+    def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run DuckDB SQL over the data set; every table is a view of its canonical name."""
+        con = self._connection()
+        return con.execute(query, params or []).df()
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            con = connect()
+            for name, df in self.tables.items():
+                con.register(name, df)
+            for name, raw in self.raw.items():
+                con.execute(f"CREATE OR REPLACE VIEW {name} AS {raw.select}")
+            self._con = con
+        return self._con
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that never downloads extensions."""
+    return duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
+
+
+# --------------------------------------------------------------------------- cells
+def _sniff_bytes(path: Path, head: bytes) -> str | None:
+    """The encoding of a text file's first bytes, or raise DataError for non-text."""
+    name = path.name
+    if not head:
+        raise DataError(f"{name}: the file is empty (0 bytes). Export the table again or remove the file.")
+    if head.startswith(b"PK\x03\x04"):
+        raise DataError(
+            f"{name}: this is an Excel workbook or ZIP archive, not a CSV file. "
+            "Save it with the .xlsx extension, or export it as CSV."
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if b"\x00" in head[:4096]:
+        even, odd = head[0:4096:2], head[1:4096:2]
+        if odd.count(0) > len(odd) * 0.4 or even.count(0) > len(even) * 0.4:
+            raise DataError(
+                f"{name}: the text looks like UTF-16 without a byte-order mark. "
+                "Save the file as 'CSV UTF-8' and try again."
+            )
+        raise DataError(
+            f"{name}: this is a binary file, not CSV text. "
+            "Export the table as CSV (UTF-8), Excel (.xlsx) or Parquet."
+        )
+    return None
+
+
+def _decode(path: Path, data: bytes, forced: str | None) -> tuple[str, str]:
+    """Text and the encoding used: UTF-8 (with or without BOM), else Windows-1252 / Latin-1."""
+    if forced:
+        try:
+            return data.decode(forced), forced
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise DataError(f"{path.name}: cannot be read as {forced} ({exc}). "
+                            "Fix 'encoding' in dataset.yml.") from None
+    bom = _sniff_bytes(path, data[:65536])
+    if bom:
+        return data.decode(bom), bom
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _delimiter(text: str) -> str:
+    sample = "\n".join(text[:65536].splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+_FIELDS_ERR = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_EOF_ERR = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def _read_csv_text(path: Path, text: str) -> pd.DataFrame:
+    sep = _delimiter(text)
+    try:
+        df = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[],
+            skip_blank_lines=True, engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path.name}: the file has no header line and no rows. "
+                        "Export the table again with its column names.") from None
+    except pd.errors.ParserError as exc:
+        msg = str(exc)
+        if m := _FIELDS_ERR.search(msg):
+            want, line, saw = m.groups()
+            raise DataError(
+                f"{path.name} line {line}: {saw} fields where the header has {want}. "
+                "A value probably contains the delimiter without quotes: quote that value "
+                "or export the file again."
+            ) from None
+        if m := _EOF_ERR.search(msg):
+            raise DataError(
+                f"{path.name} line {int(m.group(1)) + 1}: a quote opened here is never closed. "
+                "Close the quote or remove the stray quote character."
+            ) from None
+        raise DataError(f"{path.name}: cannot be parsed as CSV ({msg.strip()}).") from None
+    df.index = pd.RangeIndex(2, len(df) + 2)
+    return df
+
+
+def _excel_cell(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return pd.NA
+    if isinstance(v, pd.Timestamp) or hasattr(v, "isoformat"):
+        ts = pd.Timestamp(v)
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat(sep=" ")
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _read_excel(path: Path) -> pd.DataFrame:
+    try:
+        df = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise DataError(
+            f"{path.name}: not a readable Excel workbook ({type(exc).__name__}: {exc}). "
+            "The file may be truncated or damaged: save it again from Excel or export CSV."
+        ) from None
+    df = df.map(_excel_cell).astype("str").where(df.notna())
+    df.columns = [str(c) for c in df.columns]
+    df.index = pd.RangeIndex(2, len(df) + 2)
+    return df
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise DataError(f"{path.name}: not a readable Parquet file ({exc}). Write it again.") from None
+    out = pd.DataFrame(
+        {c: df[c].map(_excel_cell, na_action="ignore").astype("str").where(df[c].notna())
+         for c in df.columns},
+        index=pd.RangeIndex(1, len(df) + 1),
+    )
+    return out
+
+
+def read_cells(path: Path, *, encoding: str | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """A table file as strings, index = line numbers (Parquet: row numbers).
+
+    Raises
+    ------
+    DataError
+        The file is empty, binary, damaged, or not parseable as a table.
+    """
+    suffix = path.suffix.lower()
+    problems: list[Problem] = []
+    if suffix in (".xlsx", ".xlsm"):
+        df = _read_excel(path)
+    elif suffix == ".parquet":
+        df = _read_parquet(path)
+    else:
+        data = path.read_bytes()
+        text, used = _decode(path, data, encoding)
+        if used in ("cp1252", "latin-1"):
+            problems.append(
+                Problem("finding", path.name, f"not UTF-8: read as {used} text",
+                        "save the file as 'CSV UTF-8' so accents and symbols are certain; "
+                        "or set 'encoding' in dataset.yml")
+            )
+        df = _read_csv_text(path, text)
+    if df.empty:
+        raise DataError(
+            f"{path.name}: the file has a header ({', '.join(map(str, df.columns[:8]))}) but no rows. "
+            "Export the table again, or remove the file if the table is not used."
+        )
+    return df, problems
+
+
+# --------------------------------------------------------------------------- data sets
+def _table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
+    files: dict[str, Path] = {}
+    problems: list[Problem] = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.name == _SETTINGS_FILE or path.is_dir():
+            continue
+        table = table_for_file(path.stem)
+        if path.suffix.lower() not in SUFFIXES or table is None:
+            if path.suffix.lower() in SUFFIXES:
+                problems.append(
+                    Problem("finding", path.name, "not a canonical table name; the file is ignored",
+                            f"name table files after their table ({', '.join(TABLES)})")
+                )
+            continue
+        if table.name in files:
+            raise DataError(
+                f"{folder}: two files hold the '{table.name}' table ({files[table.name].name} and "
+                f"{path.name}). Keep one."
+            )
+        files[table.name] = path
+    return files, problems
+
+
+def read_dataset(path: str | Path, *, progress: Callable[[str], None] | None = None) -> DataSet:
+    """Read and check a data set folder (or one table file), collecting every problem.
+
+    Data problems never raise here: they are in ``DataSet.problems``. Only a path
+    that does not exist raises :class:`UsageError`.
+
+    Parameters
+    ----------
+    path
+        A folder with one file per canonical table, or a single table file.
+    progress
+        Called with each table's name as it is read (for progress displays).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"no such file or folder: {path}")
+    folder = path if path.is_dir() else path.parent
+    try:
+        settings = Settings.read(folder)
+    except DataError as exc:
+        ds = DataSet(path=path, settings=Settings(name=folder.name))
+        ds.problems.append(Problem("error", _SETTINGS_FILE, str(exc).split(": ", 1)[-1]))
+        return ds
+    ds = DataSet(path=path, settings=settings)
+    if path.is_dir():
+        try:
+            files, ds.problems = _table_files(path)
+        except DataError as exc:
+            ds.problems.append(Problem("error", path.name, str(exc)))
+            return ds
+        if not files:
+            ds.problems.append(
+                Problem("error", str(path), "no canonical table files found",
+                        f"put files named {', '.join(t + '.csv' for t in TABLES)} in the folder "
+                        "(or .parquet / .xlsx), or convert a CRM export with 'salesnb import'")
+            )
+            return ds
+    else:
+        table = table_for_file(path.stem)
+        if table is None or path.suffix.lower() not in SUFFIXES:
+            raise UsageError(
+                f"{path.name}: not a canonical table file (name it after its table: "
+                f"{', '.join(TABLES)}; formats {', '.join(SUFFIXES)})"
+            )
+        files = {table.name: path}
+    ds.files = files
+    # accounts and products first: other tables' foreign keys point at them
+    order = sorted(files, key=lambda t: (t not in ("accounts", "products"), t in RAW_TABLES, t))
+    for name in order:
+        if progress:
+            progress(name)
+        if name in RAW_TABLES and files[name].suffix.lower() in (".csv", ".tsv", ".txt", ".parquet"):
+            _read_raw(ds, TABLES[name], files[name])
+        else:
+            _read_small(ds, TABLES[name], files[name])
+    return ds
+
+
+def load_dataset(path: str | Path) -> DataSet:
+    """Read a data set and raise :class:`DataError` listing every error, if any."""
+    ds = read_dataset(path)
+    if ds.errors:
+        lines = "\n".join("  " + p.describe() for p in ds.errors)
+        raise DataError(f"{ds.path}: {len(ds.errors)} error(s) stop the analysis:\n{lines}", ds.errors)
+    return ds
+
+
+def _refs(ds: DataSet) -> dict[str, pd.Index]:
+    return {
+        name: pd.Index(ds.tables[name][TABLES[name].key[0]].dropna().unique())
+        for name in ("accounts", "products")
+        if name in ds.tables
+    }
+
+
+def _read_small(ds: DataSet, table: Table, path: Path) -> None:
+    try:
+        cells, problems = read_cells(path, encoding=ds.settings.encoding)
+    except DataError as exc:
+        ds.problems.append(Problem("error", path.name, str(exc).removeprefix(f"{path.name}: "),
+                                   table=table.name))
+        return
+    typed, parse_problems = parse_table(cells, table, file=path.name)
+    problems += parse_problems
+    if not any(p.severity == "error" and p.problem.startswith("required column") for p in parse_problems):
+        problems += check_table(typed, table, file=path.name, refs=_refs(ds))
+        problems += check_currency(typed, table, file=path.name, currency=ds.settings.currency)
+    ds.problems += problems
+    ds.rows[table.name] = len(typed)
+    ds.tables[table.name] = _clean(typed, table)
+
+
+def _clean(df: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Values outside a controlled vocabulary become missing; index becomes 0..n-1."""
+    from .schema import CATEGORIES
+
+    out = df.copy()
+    for col, allowed in CATEGORIES.items():
+        if col in out.columns and col in table.names:
+            out[col] = out[col].where(out[col].isin(allowed))
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- raw tables
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _raw_header(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    return [d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description]
+
+
+def _read_raw(ds: DataSet, table: Table, path: Path) -> None:
+    """Check a raw-line table with DuckDB without loading it into pandas."""
+    con = connect()
+    name = path.name
+    is_csv = path.suffix.lower() != ".parquet"
+    encoding = ds.settings.encoding or "utf-8"
+    if is_csv:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+        try:
+            bom = _sniff_bytes(path, head)
+        except DataError as exc:
+            ds.problems.append(Problem("error", name, str(exc).removeprefix(f"{name}: "), table=table.name))
+            return
+        if bom == "utf-16":
+            encoding = "utf-16"
+        text_head = head.decode("utf-8", errors="replace")
+        delim = _delimiter(text_head)
+        base = (f"read_csv({_lit(str(path))}, header=true, delim={_lit(delim)}, quote='\"', "
+                f"escape='\"', encoding={_lit(encoding)}")
+    else:
+        base = f"read_parquet({_lit(str(path))}"
+    try:
+        header = _raw_header(con, base + (", all_varchar=true)" if is_csv else ")"))
+    except _DUCK_USER_ERRORS as exc:
+        if is_csv and "unicode" in str(exc).lower() and encoding == "utf-8":
+            encoding = "latin-1"
+            base = base.replace("encoding='utf-8'", "encoding='latin-1'")
+            ds.problems.append(Problem("finding", name, "not UTF-8: read as latin-1 text",
+                                       "save the file as 'CSV UTF-8'", table.name))
+            try:
+                header = _raw_header(con, base + ", all_varchar=true)")
+            except _DUCK_USER_ERRORS as exc2:
+                ds.problems.append(_duck_error(name, table, exc2))
+                return
+        else:
+            ds.problems.append(_duck_error(name, table, exc))
+            return
+    norm = [h.strip().lower().replace(" ", "_") for h in header]
+    missing = [c for c in table.required if c not in norm]
+    if missing:
+        for col in missing:
+            ds.problems.append(
+                Problem("error", name, f"required column '{col}' is missing (columns found: "
+                        f"{', '.join(norm[:12])})", f"add a '{col}' column or rename the one that holds it",
+                        table.name, col, 1)
+            )
+        return
+    kinds = {c.name: c.kind for c in table.columns}
+    if is_csv:
+        types = {n: _DUCK_TYPES.get(kinds.get(n, "text"), "VARCHAR") for n in norm}
+        cols = "{" + ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in types.items()) + "}"
+        rej = f"rej_{table.name}"
+        source = (f"{base}, columns={cols}, "
+                  f"auto_detect=false, store_rejects=true, rejects_table={_lit(rej)}, "
+                  f"rejects_scan={_lit(rej + '_scan')}, rejects_limit=1000)")
+        select_cols = [
+            f"CAST({_q(n)} AS DATE) AS {_q(n)}" if types[n] == "TIMESTAMP" else _q(n) for n in norm
+        ]
+        typed = f"SELECT {', '.join(select_cols)} FROM {source}"
+    else:
+        exprs = []
+        for orig, n in zip(header, norm, strict=True):
+            duck = _DUCK_TYPES.get(kinds.get(n, "text"), "VARCHAR")
+            target = "DATE" if duck == "TIMESTAMP" else duck
+            exprs.append(f"TRY_CAST({_q(orig)} AS {target}) AS {_q(n)}")
+        typed = f"SELECT {', '.join(exprs)} FROM {base})"
+    try:
+        stats = _raw_stats(con, ds, table, typed, norm)
+    except _DUCK_USER_ERRORS as exc:
+        ds.problems.append(_duck_error(name, table, exc))
+        return
+    if is_csv:
+        _raw_rejects(con, ds, table, name, f"rej_{table.name}")
+    else:
+        _parquet_casts(con, ds, table, name, base + ", file_row_number=true)", header, norm)
+    ds.rows[table.name] = stats["n"]
+    if stats["n"] == 0:
+        ds.problems.append(Problem("error", name, "the file has a header but no rows",
+                                   "export the table again, or remove the file", table.name))
+        return
+    ds.raw[table.name] = RawTable(table.name, path, stats["n"], typed)
+
+
+def _duck_error(name: str, table: Table, exc: Exception) -> Problem:
+    first = str(exc).strip().splitlines()[0]
+    return Problem("error", name, f"cannot be read as a table ({first})",
+                   "export the file again as CSV (UTF-8, comma-separated) or Parquet", table.name)
+
+
+def _raw_stats(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, typed: str,
+               cols: list[str]) -> dict[str, int]:
+    key = table.key[0]
+    name = ds.files[table.name].name
+    needed = [c.name for c in table.columns if c.needed and c.name in cols and c.name != key]
+    refs = {c: t for c, t in table.references.items() if c in cols and t in ds.tables}
+    parts = ["count(*) AS n", f"count(*) - count(t.{_q(key)}) AS null_key",
+             f"count(t.{_q(key)}) - count(DISTINCT t.{_q(key)}) AS dup_key"]
+    parts += [f"count(*) - count(t.{_q(c)}) AS {_q('null_' + c)}" for c in needed]
+    joins = []
+    for i, (col, target) in enumerate(refs.items()):
+        tkey = TABLES[target].key[0]
+        con.register(f"ref_{target}", ds.tables[target][[tkey]].drop_duplicates())
+        joins.append(f"LEFT JOIN ref_{target} r{i} ON t.{_q(col)} = r{i}.{_q(tkey)}")
+        parts.append(f"count(t.{_q(col)}) FILTER (WHERE r{i}.{_q(tkey)} IS NULL) AS {_q('orphan_' + col)}")
+    query = f"SELECT {', '.join(parts)} FROM ({typed}) t {' '.join(joins)}"
+    row = con.execute(query).fetchone()
+    assert row is not None
+    stats = dict(zip([d[0] for d in con.description], row, strict=True))
+
+    def examples(where: str, select: str = _q(key)) -> str:
+        got = con.execute(f"SELECT {select} FROM ({typed}) t {' '.join(joins)} WHERE {where} "
+                          f"LIMIT {_EXAMPLES}").fetchall()
+        return ", ".join(str(g[0]) for g in got)
+
+    if stats["null_key"]:
+        ds.problems.append(Problem("error", name, "lines without an id", f"give every line its {key}",
+                                   table.name, key, None, stats["null_key"]))
+    if stats["dup_key"]:
+        dup = con.execute(f"SELECT {_q(key)} FROM ({typed}) GROUP BY 1 HAVING count(*) > 1 "
+                          f"LIMIT {_EXAMPLES}").fetchall()
+        ds.problems.append(Problem("error", name, "ids that appear more than once",
+                                   "keep one line per id, or give each line its own id "
+                                   "(salesnb import can generate line ids)", table.name, key, None,
+                                   stats["dup_key"], f"{key} " + ", ".join(str(d[0]) for d in dup)))
+    for col in needed:
+        n = stats[f"null_{col}"]
+        if n:
+            what = ("left out of per-account figures" if col == "account_id" else "left out where it is needed")
+            ds.problems.append(Problem("finding", name, f"no value; these lines are {what}",
+                                       "fill it in the source system and export again", table.name, col,
+                                       None, n, f"{key} " + examples(f"t.{_q(col)} IS NULL", f"t.{_q(key)}")))
+    for col, target in refs.items():
+        n = stats[f"orphan_{col}"]
+        if n:
+            i = list(refs).index(col)
+            tkey = TABLES[target].key[0]
+            ds.problems.append(Problem(
+                "finding", name, f"refers to an id not in {target}",
+                f"add the missing rows to {target}, or correct the id", table.name, col, None, n,
+                f"{col} " + examples(f"t.{_q(col)} IS NOT NULL AND r{i}.{_q(tkey)} IS NULL", f"t.{_q(col)}")))
+    if "currency" in cols:
+        found = [r[0] for r in con.execute(
+            f"SELECT DISTINCT upper(currency) FROM ({typed}) WHERE currency IS NOT NULL ORDER BY 1").fetchall()]
+        if len(found) > 1 or (found and found[0] != ds.settings.currency):
+            ds.problems.append(Problem(
+                "error", name, f"amounts are in {', '.join(found)} but must all be in {ds.settings.currency}",
+                "convert every amount to the data set's currency (dataset.yml 'currency')",
+                table.name, "currency"))
+    return {"n": int(stats["n"])}
+
+
+def _raw_rejects(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name: str, rej: str) -> None:
+    try:
+        rows = con.execute(
+            f"SELECT line, column_name, error_type, csv_line, error_message FROM {rej} ORDER BY line"
+        ).fetchall()
+    except duckdb.CatalogException:  # DuckDB creates the table only when a line was rejected
+        return
+    if not rows:
+        return
+    by_kind: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for r in rows:
+        by_kind.setdefault((str(r[1]), str(r[2])), []).append(r)
+    kinds = {c.name: c.kind for c in table.columns}
+    for (col, etype), items in by_kind.items():
+        first = items[0]
+        lines = ", ".join(str(i[0]) for i in items[1:_EXAMPLES + 1])
+        more = " (first 1,000 problem lines only)" if len(rows) >= 1000 else ""
+        if etype == "CAST":
+            value = re.search(r'string "(.*?)"', str(first[4]))
+            shown = value.group(1) if value else str(first[3])[:40]
+            kind = kinds.get(col, "number")
+            word = {"date": "a date", "int": "a whole number"}.get(kind, "a number")
+            fix = ("write dates as YYYY-MM-DD" if kind == "date" else
+                   "write plain numbers with a dot as decimal separator")
+            problem = f"{shown!r} is not {word}{more}"
+        else:
+            col_label = None
+            problem = f"the line cannot be split into the header's columns ({etype.lower()}){more}"
+            fix = "quote values that contain the delimiter, and close every quote"
+            col = col_label or ""
+        ds.problems.append(Problem("error", name, problem, fix, table.name, col or None, int(first[0]),
+                                   len(items), f"lines {lines}" if lines else ""))
+
+
+def _parquet_casts(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name: str,
+                   source: str, header: list[str], norm: list[str]) -> None:
+    kinds = {c.name: c.kind for c in table.columns}
+    for orig, n in zip(header, norm, strict=True):
+        duck = _DUCK_TYPES.get(kinds.get(n, "text"), "VARCHAR")
+        if duck == "VARCHAR":
+            continue
+        target = "DATE" if duck == "TIMESTAMP" else duck
+        cond = f"{_q(orig)} IS NOT NULL AND TRY_CAST({_q(orig)} AS {target}) IS NULL"
+        count = con.execute(f"SELECT count(*) FROM {source} WHERE {cond}").fetchone()
+        if count and count[0]:
+            ex = con.execute(f"SELECT file_row_number + 1, {_q(orig)} FROM {source} WHERE {cond} "
+                             f"ORDER BY 1 LIMIT {_EXAMPLES}").fetchall()
+            ds.problems.append(Problem(
+                "error", name, f"{str(ex[0][1])!r} is not {'a date' if target == 'DATE' else 'a number'}",
+                "write the column with its proper type", table.name, n, int(ex[0][0]), int(count[0]),
+                "rows " + ", ".join(str(e[0]) for e in ex[1:])))
