@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,7 @@ __all__ = [
     "COLUMN_KINDS",
     "CATEGORIES",
     "MISSING_TOKENS",
+    "Parsed",
     "RAW_TABLES",
     "TABLES",
     "Column",
@@ -41,6 +42,7 @@ __all__ = [
     "UsageError",
     "check_currency",
     "check_table",
+    "currency_problem",
     "check_text",
     "problems_frame",
     "parse_table",
@@ -441,7 +443,15 @@ def _examples(index: pd.Index, values: pd.Series | None = None, n: int = 5) -> s
     return text
 
 
-def parse_table(df: pd.DataFrame, table: Table, *, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+class Parsed(NamedTuple):
+    """What :func:`parse_table` returns."""
+
+    frame: pd.DataFrame  # typed, index = source lines
+    problems: list[Problem]  # missing columns, unparseable cells (errors)
+    unparsed: pd.Index  # lines with at least one unparseable cell
+
+
+def parse_table(df: pd.DataFrame, table: Table, *, file: str) -> Parsed:
     """Turn a frame of strings into canonical types.
 
     Parameters
@@ -455,10 +465,10 @@ def parse_table(df: pd.DataFrame, table: Table, *, file: str) -> tuple[pd.DataFr
 
     Returns
     -------
-    (typed frame, problems)
+    Parsed
         Canonical columns typed by their kind, unknown columns kept as text; missing
-        *optional* columns are absent (callers use ``.get``). Problems are errors
-        for missing required columns and unparseable cells.
+        *optional* columns are absent. Problems are errors for missing required
+        columns and unparseable cells (which become missing values).
     """
     problems: list[Problem] = []
     cols = {str(c): str(c).strip().lower().replace(" ", "_") for c in df.columns}
@@ -483,6 +493,7 @@ def parse_table(df: pd.DataFrame, table: Table, *, file: str) -> tuple[pd.DataFr
             )
         )
     out: dict[str, pd.Series] = {}
+    unparsed = pd.Series(False, index=df.index)
     for col in df.columns:
         spec = next((c for c in table.columns if c.name == col), None)
         raw = df[col]
@@ -493,6 +504,7 @@ def parse_table(df: pd.DataFrame, table: Table, *, file: str) -> tuple[pd.DataFr
             typed = typed.where(~missing_cells)
         else:
             bad = ~missing_cells & typed.isna()
+            unparsed |= bad
             if bad.any():
                 idx = raw.index[bad]
                 problems.append(
@@ -505,7 +517,7 @@ def parse_table(df: pd.DataFrame, table: Table, *, file: str) -> tuple[pd.DataFr
                 )
         out[col] = typed
     typed_df = pd.DataFrame(out, index=df.index)
-    return typed_df, problems
+    return Parsed(typed_df, problems, df.index[unparsed])
 
 
 # --------------------------------------------------------------------------- rules
@@ -696,26 +708,37 @@ def _to_problems(cases: pd.DataFrame, df: pd.DataFrame, table: Table, file: str)
     return problems
 
 
+def currency_problem(counts: Mapping[str, int], *, currency: str | None, file: str, table: str,
+                     line: int | None = None) -> Problem | None:
+    """The error for amounts in several currencies, or in another than the data set's.
+
+    ``counts`` maps currency codes (upper case) to their number of rows.
+    """
+    if len(counts) > 1:
+        text = ", ".join(f"{k} ({v:,} rows)" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+        return Problem("error", file, f"amounts are in several currencies: {text}",
+                       "convert every amount to one currency before analysis (salesnb import "
+                       "converts Salesforce exports with the export's CurrencyType rates)",
+                       table, "currency", line)
+    if counts and currency and next(iter(counts)) != currency.upper():
+        return Problem("error", file,
+                       f"amounts are in {next(iter(counts))} but the data set's currency is {currency}",
+                       "set 'currency' in dataset.yml to match, or convert the amounts",
+                       table, "currency", line)
+    return None
+
+
 def check_currency(df: pd.DataFrame, table: Table, *, file: str, currency: str | None) -> list[Problem]:
-    """Errors for a money table whose ``currency`` column mixes currencies or differs from the data set's."""
+    """Errors for a table whose ``currency`` column mixes currencies or differs from the data set's."""
     if "currency" not in df.columns:
         return []
     codes = df["currency"].dropna().str.upper()
-    found = sorted(codes.unique().tolist())
-    if len(found) > 1:
-        counts = codes.value_counts()
-        text = ", ".join(f"{k} ({v:,} rows)" for k, v in counts.items())
-        first = codes[codes != counts.index[0]].index[0]
-        return [
-            Problem("error", file, f"amounts are in several currencies: {text}",
-                    "convert every amount to one currency before analysis (salesnb import "
-                    "converts Salesforce exports with the export's CurrencyType rates)",
-                    table.name, "currency", int(first), int(len(codes)))
-        ]
-    if found and currency and found[0] != currency.upper():
-        return [
-            Problem("error", file, f"amounts are in {found[0]} but the data set's currency is {currency}",
-                    "set 'currency' in dataset.yml to match, or convert the amounts",
-                    table.name, "currency", int(codes.index[0]), int(len(codes)))
-        ]
-    return []
+    counts = codes.value_counts()
+    line = None
+    if len(counts) > 1:
+        line = int(codes[codes != counts.index[0]].index[0])
+    elif len(counts):
+        line = int(codes.index[0])
+    found = currency_problem({str(k): int(v) for k, v in counts.items()}, currency=currency,
+                             file=file, table=table.name, line=line)
+    return [found] if found else []

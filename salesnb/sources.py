@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import duckdb
 import pandas as pd
@@ -32,6 +32,7 @@ from .schema import (
     UsageError,
     check_currency,
     check_table,
+    currency_problem,
     parse_table,
     table_for_file,
 )
@@ -75,22 +76,22 @@ class Settings:
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise DataError(f"{path.name}: not valid YAML ({exc}). Fix the file or delete it.") from None
+            _fail(path.name, f"not valid YAML ({str(exc).splitlines()[0]})", "fix the file or delete it")
         if not isinstance(raw, dict):
-            raise DataError(f"{path.name}: expected 'key: value' lines. Fix the file or delete it.")
+            _fail(path.name, "expected 'key: value' lines", "fix the file or delete it")
         known = {"name", "currency", "fiscal_year_start_month", "encoding"}
         unknown = sorted(set(raw) - known)
         if unknown:
-            raise DataError(
-                f"{path.name}: unknown setting(s) {', '.join(unknown)}; "
-                f"known settings are {', '.join(sorted(known))}."
-            )
+            _fail(path.name, f"unknown setting(s) {', '.join(unknown)}",
+                  f"use only {', '.join(sorted(known))}")
         month = raw.get("fiscal_year_start_month", 1)
         if not isinstance(month, int) or not 1 <= month <= 12:
-            raise DataError(f"{path.name}: fiscal_year_start_month must be a month number 1-12, got {month!r}.")
+            _fail(path.name, f"fiscal_year_start_month must be a month number 1-12, got {month!r}",
+                  "write a number such as 1 (January) or 4 (April)")
         currency = str(raw.get("currency", "USD")).upper()
         if not re.fullmatch(r"[A-Z]{3}", currency):
-            raise DataError(f"{path.name}: currency must be a 3-letter ISO code like EUR, got {currency!r}.")
+            _fail(path.name, f"currency must be a 3-letter ISO code, got {currency!r}",
+                  "write a code such as USD, EUR or GBP")
         return cls(
             name=str(raw.get("name", folder.name)),
             currency=currency,
@@ -172,6 +173,12 @@ class DataSet:
         return self._con
 
 
+def _fail(file: str, problem: str, fix: str = "", *, line: int | None = None) -> NoReturn:
+    """Raise a DataError carrying one located Problem."""
+    p = Problem("error", file, problem, fix, line=line)
+    raise DataError(p.describe(), [p])
+
+
 def connect() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection that never downloads extensions."""
     return duckdb.connect(
@@ -184,25 +191,19 @@ def _sniff_bytes(path: Path, head: bytes) -> str | None:
     """The encoding of a text file's first bytes, or raise DataError for non-text."""
     name = path.name
     if not head:
-        raise DataError(f"{name}: the file is empty (0 bytes). Export the table again or remove the file.")
+        _fail(name, "the file is empty (0 bytes)", "export the table again or remove the file")
     if head.startswith(b"PK\x03\x04"):
-        raise DataError(
-            f"{name}: this is an Excel workbook or ZIP archive, not a CSV file. "
-            "Save it with the .xlsx extension, or export it as CSV."
-        )
+        _fail(name, "this is an Excel workbook or ZIP archive, not a CSV file",
+              "save it with the .xlsx extension, or export it as CSV")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     if b"\x00" in head[:4096]:
         even, odd = head[0:4096:2], head[1:4096:2]
         if odd.count(0) > len(odd) * 0.4 or even.count(0) > len(even) * 0.4:
-            raise DataError(
-                f"{name}: the text looks like UTF-16 without a byte-order mark. "
-                "Save the file as 'CSV UTF-8' and try again."
-            )
-        raise DataError(
-            f"{name}: this is a binary file, not CSV text. "
-            "Export the table as CSV (UTF-8), Excel (.xlsx) or Parquet."
-        )
+            _fail(name, "the text looks like UTF-16 without a byte-order mark",
+                  "save the file as 'CSV UTF-8' and try again")
+        _fail(name, "this is a binary file, not CSV text",
+              "export the table as CSV (UTF-8), Excel (.xlsx) or Parquet")
     return None
 
 
@@ -212,8 +213,7 @@ def _decode(path: Path, data: bytes, forced: str | None) -> tuple[str, str]:
         try:
             return data.decode(forced), forced
         except (UnicodeDecodeError, LookupError) as exc:
-            raise DataError(f"{path.name}: cannot be read as {forced} ({exc}). "
-                            "Fix 'encoding' in dataset.yml.") from None
+            _fail(path.name, f"cannot be read as {forced} ({exc})", "fix 'encoding' in dataset.yml")
     bom = _sniff_bytes(path, data[:65536])
     if bom:
         return data.decode(bom), bom
@@ -247,23 +247,19 @@ def _read_csv_text(path: Path, text: str) -> pd.DataFrame:
             skip_blank_lines=True, engine="c",
         )
     except pd.errors.EmptyDataError:
-        raise DataError(f"{path.name}: the file has no header line and no rows. "
-                        "Export the table again with its column names.") from None
+        _fail(path.name, "the file has no header line and no rows",
+              "export the table again with its column names")
     except pd.errors.ParserError as exc:
         msg = str(exc)
         if m := _FIELDS_ERR.search(msg):
             want, line, saw = m.groups()
-            raise DataError(
-                f"{path.name} line {line}: {saw} fields where the header has {want}. "
-                "A value probably contains the delimiter without quotes: quote that value "
-                "or export the file again."
-            ) from None
+            _fail(path.name, f"{saw} fields where the header has {want}",
+                  "a value probably contains the delimiter without quotes: quote that value "
+                  "or export the file again", line=int(line))
         if m := _EOF_ERR.search(msg):
-            raise DataError(
-                f"{path.name} line {int(m.group(1)) + 1}: a quote opened here is never closed. "
-                "Close the quote or remove the stray quote character."
-            ) from None
-        raise DataError(f"{path.name}: cannot be parsed as CSV ({msg.strip()}).") from None
+            _fail(path.name, "a quote opened here is never closed",
+                  "close the quote or remove the stray quote character", line=int(m.group(1)) + 1)
+        _fail(path.name, f"cannot be parsed as CSV ({msg.strip()})", "export the file again")
     df.index = pd.RangeIndex(2, len(df) + 2)
     return df
 
@@ -283,10 +279,8 @@ def _read_excel(path: Path) -> pd.DataFrame:
     try:
         df = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DataError(
-            f"{path.name}: not a readable Excel workbook ({type(exc).__name__}: {exc}). "
-            "The file may be truncated or damaged: save it again from Excel or export CSV."
-        ) from None
+        _fail(path.name, f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
+              "the file may be truncated or damaged: save it again from Excel or export CSV")
     df = df.map(_excel_cell).astype("str").where(df.notna())
     df.columns = [str(c) for c in df.columns]
     df.index = pd.RangeIndex(2, len(df) + 2)
@@ -297,7 +291,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         df = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for damaged files
-        raise DataError(f"{path.name}: not a readable Parquet file ({exc}). Write it again.") from None
+        _fail(path.name, f"not a readable Parquet file ({exc})", "write the file again")
     out = pd.DataFrame(
         {c: df[c].map(_excel_cell, na_action="ignore").astype("str").where(df[c].notna())
          for c in df.columns},
@@ -331,10 +325,8 @@ def read_cells(path: Path, *, encoding: str | None = None) -> tuple[pd.DataFrame
             )
         df = _read_csv_text(path, text)
     if df.empty:
-        raise DataError(
-            f"{path.name}: the file has a header ({', '.join(map(str, df.columns[:8]))}) but no rows. "
-            "Export the table again, or remove the file if the table is not used."
-        )
+        _fail(path.name, f"the file has a header ({', '.join(map(str, df.columns[:8]))}) but no rows",
+              "export the table again, or remove the file if the table is not used")
     return df, problems
 
 
@@ -354,10 +346,8 @@ def _table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
                 )
             continue
         if table.name in files:
-            raise DataError(
-                f"{folder}: two files hold the '{table.name}' table ({files[table.name].name} and "
-                f"{path.name}). Keep one."
-            )
+            _fail(str(folder), f"two files hold the '{table.name}' table ({files[table.name].name} "
+                  f"and {path.name})", "keep one of them")
         files[table.name] = path
     return files, problems
 
@@ -383,14 +373,14 @@ def read_dataset(path: str | Path, *, progress: Callable[[str], None] | None = N
         settings = Settings.read(folder)
     except DataError as exc:
         ds = DataSet(path=path, settings=Settings(name=folder.name))
-        ds.problems.append(Problem("error", _SETTINGS_FILE, str(exc).split(": ", 1)[-1]))
+        ds.problems += exc.problems
         return ds
     ds = DataSet(path=path, settings=settings)
     if path.is_dir():
         try:
             files, ds.problems = _table_files(path)
         except DataError as exc:
-            ds.problems.append(Problem("error", path.name, str(exc)))
+            ds.problems += exc.problems
             return ds
         if not files:
             ds.problems.append(
@@ -441,14 +431,15 @@ def _read_small(ds: DataSet, table: Table, path: Path) -> None:
     try:
         cells, problems = read_cells(path, encoding=ds.settings.encoding)
     except DataError as exc:
-        ds.problems.append(Problem("error", path.name, str(exc).removeprefix(f"{path.name}: "),
-                                   table=table.name))
+        ds.problems += exc.problems
         return
-    typed, parse_problems = parse_table(cells, table, file=path.name)
+    typed, parse_problems, unparsed = parse_table(cells, table, file=path.name)
     problems += parse_problems
-    if not any(p.severity == "error" and p.problem.startswith("required column") for p in parse_problems):
-        problems += check_table(typed, table, file=path.name, refs=_refs(ds))
-        problems += check_currency(typed, table, file=path.name, currency=ds.settings.currency)
+    if all(c in typed.columns for c in table.required):
+        # rows with unparseable cells already have an error: do not report them twice
+        checked = typed.drop(index=unparsed)
+        problems += check_table(checked, table, file=path.name, refs=_refs(ds))
+        problems += check_currency(checked, table, file=path.name, currency=ds.settings.currency)
     ds.problems += problems
     ds.rows[table.name] = len(typed)
     ds.tables[table.name] = _clean(typed, table)
@@ -474,121 +465,146 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _norm(name: str) -> str:
+    return str(name).strip().lower().replace(" ", "_")
+
+
+def _csv_layout(path: Path, forced: str | None) -> tuple[str, str, list[str]]:
+    """Encoding (DuckDB name), delimiter and header of a large CSV, from its first bytes."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    bom = _sniff_bytes(path, head)
+    if forced:
+        encoding = forced
+    elif bom:
+        encoding = "utf-16"
+    else:
+        try:
+            head[:-4].decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "latin-1"
+    text = head.decode("utf-16" if encoding == "utf-16" else encoding, errors="replace")
+    text = text.lstrip("\ufeff")
+    delim = _delimiter(text)
+    header = next(csv.reader(io.StringIO(text), delimiter=delim), [])
+    if not header:
+        _fail(path.name, "the file has no header line", "export the table again with its column names")
+    return encoding, delim, header
+
+
+def _read_raw(ds: DataSet, table: Table, path: Path) -> None:
+    """Check a raw-line table with DuckDB, streaming it from disk (never whole in pandas)."""
+    name = path.name
+    is_csv = path.suffix.lower() != ".parquet"
+    try:
+        if is_csv:
+            encoding, delim, header = _csv_layout(path, ds.settings.encoding)
+        else:
+            header = _raw_header(connect(), f"read_parquet({_lit(str(path))})")
+    except DataError as exc:
+        ds.problems += exc.problems
+        return
+    except _DUCK_USER_ERRORS as exc:
+        ds.problems.append(_duck_error(name, table, exc))
+        return
+    norm = [_norm(h) for h in header]
+    dupes = sorted({n for n in norm if norm.count(n) > 1})
+    missing = [c for c in table.required if c not in norm]
+    for col in dupes:
+        ds.problems.append(Problem("error", name, f"the column '{col}' appears more than once",
+                                   "keep one column of that name", table.name, col, 1))
+    for col in missing:
+        ds.problems.append(
+            Problem("error", name, f"required column '{col}' is missing (columns found: "
+                    f"{', '.join(norm[:12])})", f"add a '{col}' column or rename the one that holds it",
+                    table.name, col, 1)
+        )
+    if missing or dupes:
+        return
+    kinds = {c.name: c.kind for c in table.columns}
+    types = {n: _DUCK_TYPES.get(kinds.get(n, "text"), "VARCHAR") for n in norm}
+    if is_csv:
+        if encoding == "latin-1" and not ds.settings.encoding:
+            ds.problems.append(Problem("finding", name, "not UTF-8: read as latin-1 text",
+                                       "save the file as 'CSV UTF-8'", table.name))
+        cols = "{" + ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in types.items()) + "}"
+        base = (f"read_csv({_lit(str(path))}, header=true, auto_detect=false, delim={_lit(delim)}, "
+                f"quote='\"', escape='\"', encoding={_lit(encoding)}, columns={cols}, "
+                "nullstr=['', 'NA', 'N/A', 'NULL', 'null', 'NaN', '#N/A']")
+        rej = f"rej_{table.name}"
+        checked = (f"{base}, store_rejects=true, rejects_table={_lit(rej)}, "
+                   f"rejects_scan={_lit(rej + '_scan')}, rejects_limit=1000)")
+        plain = f"{base}, ignore_errors=true)"
+        select = ", ".join(
+            f"CAST({_q(n)} AS DATE) AS {_q(n)}" if types[n] == "TIMESTAMP" else _q(n) for n in norm
+        )
+        typed_checked = f"SELECT {select} FROM {checked}"
+        typed = f"SELECT {select} FROM {plain}"
+    else:
+        src = f"read_parquet({_lit(str(path))})"
+        select = ", ".join(
+            f"TRY_CAST({_q(o)} AS {'DATE' if types[n] == 'TIMESTAMP' else types[n]}) AS {_q(n)}"
+            for o, n in zip(header, norm, strict=True)
+        )
+        typed = typed_checked = f"SELECT {select} FROM {src}"
+    con = connect()
+    try:
+        n_rows = _raw_stats(con, ds, table, typed_checked, typed, norm)
+        if is_csv:
+            _raw_rejects(con, ds, table, name, f"rej_{table.name}")
+        else:
+            _parquet_casts(con, ds, table, name, path, header, norm, types)
+    except _DUCK_USER_ERRORS as exc:
+        ds.problems.append(_duck_error(name, table, exc))
+        return
+    ds.rows[table.name] = n_rows
+    if n_rows == 0 and not any(p.file == name and p.severity == "error" for p in ds.problems):
+        ds.problems.append(Problem("error", name, "the file has a header but no rows",
+                                   "export the table again, or remove the file", table.name))
+        return
+    ds.raw[table.name] = RawTable(table.name, path, n_rows, typed)
+
+
 def _raw_header(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
     return [d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description]
 
 
-def _read_raw(ds: DataSet, table: Table, path: Path) -> None:
-    """Check a raw-line table with DuckDB without loading it into pandas."""
-    con = connect()
-    name = path.name
-    is_csv = path.suffix.lower() != ".parquet"
-    encoding = ds.settings.encoding or "utf-8"
-    if is_csv:
-        with path.open("rb") as fh:
-            head = fh.read(65536)
-        try:
-            bom = _sniff_bytes(path, head)
-        except DataError as exc:
-            ds.problems.append(Problem("error", name, str(exc).removeprefix(f"{name}: "), table=table.name))
-            return
-        if bom == "utf-16":
-            encoding = "utf-16"
-        text_head = head.decode("utf-8", errors="replace")
-        delim = _delimiter(text_head)
-        base = (f"read_csv({_lit(str(path))}, header=true, delim={_lit(delim)}, quote='\"', "
-                f"escape='\"', encoding={_lit(encoding)}")
-    else:
-        base = f"read_parquet({_lit(str(path))}"
-    try:
-        header = _raw_header(con, base + (", all_varchar=true)" if is_csv else ")"))
-    except _DUCK_USER_ERRORS as exc:
-        if is_csv and "unicode" in str(exc).lower() and encoding == "utf-8":
-            encoding = "latin-1"
-            base = base.replace("encoding='utf-8'", "encoding='latin-1'")
-            ds.problems.append(Problem("finding", name, "not UTF-8: read as latin-1 text",
-                                       "save the file as 'CSV UTF-8'", table.name))
-            try:
-                header = _raw_header(con, base + ", all_varchar=true)")
-            except _DUCK_USER_ERRORS as exc2:
-                ds.problems.append(_duck_error(name, table, exc2))
-                return
-        else:
-            ds.problems.append(_duck_error(name, table, exc))
-            return
-    norm = [h.strip().lower().replace(" ", "_") for h in header]
-    missing = [c for c in table.required if c not in norm]
-    if missing:
-        for col in missing:
-            ds.problems.append(
-                Problem("error", name, f"required column '{col}' is missing (columns found: "
-                        f"{', '.join(norm[:12])})", f"add a '{col}' column or rename the one that holds it",
-                        table.name, col, 1)
-            )
-        return
-    kinds = {c.name: c.kind for c in table.columns}
-    if is_csv:
-        types = {n: _DUCK_TYPES.get(kinds.get(n, "text"), "VARCHAR") for n in norm}
-        cols = "{" + ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in types.items()) + "}"
-        rej = f"rej_{table.name}"
-        source = (f"{base}, columns={cols}, "
-                  f"auto_detect=false, store_rejects=true, rejects_table={_lit(rej)}, "
-                  f"rejects_scan={_lit(rej + '_scan')}, rejects_limit=1000)")
-        select_cols = [
-            f"CAST({_q(n)} AS DATE) AS {_q(n)}" if types[n] == "TIMESTAMP" else _q(n) for n in norm
-        ]
-        typed = f"SELECT {', '.join(select_cols)} FROM {source}"
-    else:
-        exprs = []
-        for orig, n in zip(header, norm, strict=True):
-            duck = _DUCK_TYPES.get(kinds.get(n, "text"), "VARCHAR")
-            target = "DATE" if duck == "TIMESTAMP" else duck
-            exprs.append(f"TRY_CAST({_q(orig)} AS {target}) AS {_q(n)}")
-        typed = f"SELECT {', '.join(exprs)} FROM {base})"
-    try:
-        stats = _raw_stats(con, ds, table, typed, norm)
-    except _DUCK_USER_ERRORS as exc:
-        ds.problems.append(_duck_error(name, table, exc))
-        return
-    if is_csv:
-        _raw_rejects(con, ds, table, name, f"rej_{table.name}")
-    else:
-        _parquet_casts(con, ds, table, name, base + ", file_row_number=true)", header, norm)
-    ds.rows[table.name] = stats["n"]
-    if stats["n"] == 0:
-        ds.problems.append(Problem("error", name, "the file has a header but no rows",
-                                   "export the table again, or remove the file", table.name))
-        return
-    ds.raw[table.name] = RawTable(table.name, path, stats["n"], typed)
-
-
 def _duck_error(name: str, table: Table, exc: Exception) -> Problem:
-    first = str(exc).strip().splitlines()[0]
+    text = str(exc).strip()
+    line = re.search(r"[Ll]ine:? (\d+)", text)
+    first = text.splitlines()[0]
     return Problem("error", name, f"cannot be read as a table ({first})",
-                   "export the file again as CSV (UTF-8, comma-separated) or Parquet", table.name)
+                   "export the file again as CSV (UTF-8, comma-separated) or Parquet", table.name,
+                   None, int(line.group(1)) if line else None)
 
 
-def _raw_stats(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, typed: str,
-               cols: list[str]) -> dict[str, int]:
+def _raw_stats(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, typed_checked: str,
+               typed: str, cols: list[str]) -> int:
+    """One pass over the file for every count; a second, short one only for examples."""
     key = table.key[0]
     name = ds.files[table.name].name
     needed = [c.name for c in table.columns if c.needed and c.name in cols and c.name != key]
     refs = {c: t for c, t in table.references.items() if c in cols and t in ds.tables}
     parts = ["count(*) AS n", f"count(*) - count(t.{_q(key)}) AS null_key",
              f"count(t.{_q(key)}) - count(DISTINCT t.{_q(key)}) AS dup_key"]
-    parts += [f"count(*) - count(t.{_q(c)}) AS {_q('null_' + c)}" for c in needed]
+    # count every column so that DuckDB casts (and rejects) every cell
+    parts += [f"count(t.{_q(c)}) AS {_q('n_' + c)}" for c in cols]
     joins = []
     for i, (col, target) in enumerate(refs.items()):
         tkey = TABLES[target].key[0]
         con.register(f"ref_{target}", ds.tables[target][[tkey]].drop_duplicates())
         joins.append(f"LEFT JOIN ref_{target} r{i} ON t.{_q(col)} = r{i}.{_q(tkey)}")
         parts.append(f"count(t.{_q(col)}) FILTER (WHERE r{i}.{_q(tkey)} IS NULL) AS {_q('orphan_' + col)}")
-    query = f"SELECT {', '.join(parts)} FROM ({typed}) t {' '.join(joins)}"
-    row = con.execute(query).fetchone()
-    assert row is not None
-    stats = dict(zip([d[0] for d in con.description], row, strict=True))
+    if "currency" in cols:
+        parts.append("list(DISTINCT upper(t.currency)) FILTER (WHERE t.currency IS NOT NULL) AS currencies")
+    # fetch the whole result: DuckDB fills the rejects table only once the query is finished
+    result = con.execute(f"SELECT {', '.join(parts)} FROM ({typed_checked}) t {' '.join(joins)}")
+    names = [d[0] for d in result.description]
+    stats = dict(zip(names, result.fetchall()[0], strict=True))
+    n = int(stats["n"])
 
-    def examples(where: str, select: str = _q(key)) -> str:
+    def examples(where: str, select: str) -> str:
         got = con.execute(f"SELECT {select} FROM ({typed}) t {' '.join(joins)} WHERE {where} "
                           f"LIMIT {_EXAMPLES}").fetchall()
         return ", ".join(str(g[0]) for g in got)
@@ -604,30 +620,27 @@ def _raw_stats(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, typed:
                                    "(salesnb import can generate line ids)", table.name, key, None,
                                    stats["dup_key"], f"{key} " + ", ".join(str(d[0]) for d in dup)))
     for col in needed:
-        n = stats[f"null_{col}"]
-        if n:
-            what = ("left out of per-account figures" if col == "account_id" else "left out where it is needed")
+        missing = n - int(stats[f"n_{col}"])
+        if missing:
+            what = "left out of per-account figures" if col == "account_id" else "left out where it is needed"
             ds.problems.append(Problem("finding", name, f"no value; these lines are {what}",
                                        "fill it in the source system and export again", table.name, col,
-                                       None, n, f"{key} " + examples(f"t.{_q(col)} IS NULL", f"t.{_q(key)}")))
-    for col, target in refs.items():
-        n = stats[f"orphan_{col}"]
-        if n:
-            i = list(refs).index(col)
+                                       None, missing, f"{key} " + examples(f"t.{_q(col)} IS NULL", f"t.{_q(key)}")))
+    for i, (col, target) in enumerate(refs.items()):
+        orphans = stats[f"orphan_{col}"]
+        if orphans:
             tkey = TABLES[target].key[0]
             ds.problems.append(Problem(
                 "finding", name, f"refers to an id not in {target}",
-                f"add the missing rows to {target}, or correct the id", table.name, col, None, n,
+                f"add the missing rows to {target}, or correct the id", table.name, col, None, orphans,
                 f"{col} " + examples(f"t.{_q(col)} IS NOT NULL AND r{i}.{_q(tkey)} IS NULL", f"t.{_q(col)}")))
-    if "currency" in cols:
-        found = [r[0] for r in con.execute(
-            f"SELECT DISTINCT upper(currency) FROM ({typed}) WHERE currency IS NOT NULL ORDER BY 1").fetchall()]
-        if len(found) > 1 or (found and found[0] != ds.settings.currency):
-            ds.problems.append(Problem(
-                "error", name, f"amounts are in {', '.join(found)} but must all be in {ds.settings.currency}",
-                "convert every amount to the data set's currency (dataset.yml 'currency')",
-                table.name, "currency"))
-    return {"n": int(stats["n"])}
+    if stats.get("currencies"):
+        counts = dict(con.execute(f"SELECT upper(currency), count(*) FROM ({typed}) WHERE currency IS NOT NULL "
+                                  "GROUP BY 1 ORDER BY 2 DESC").fetchall())
+        found = currency_problem(counts, currency=ds.settings.currency, file=name, table=table.name)
+        if found:
+            ds.problems.append(found)
+    return n
 
 
 def _raw_rejects(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name: str, rej: str) -> None:
@@ -637,16 +650,15 @@ def _raw_rejects(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name
         ).fetchall()
     except duckdb.CatalogException:  # DuckDB creates the table only when a line was rejected
         return
-    if not rows:
-        return
     by_kind: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
     for r in rows:
-        by_kind.setdefault((str(r[1]), str(r[2])), []).append(r)
+        col = str(r[1]) if r[2] == "CAST" else ""
+        by_kind.setdefault((col, str(r[2])), []).append(r)
     kinds = {c.name: c.kind for c in table.columns}
+    more = " (only the first 1,000 bad lines are listed)" if len(rows) >= 1000 else ""
     for (col, etype), items in by_kind.items():
         first = items[0]
         lines = ", ".join(str(i[0]) for i in items[1:_EXAMPLES + 1])
-        more = " (first 1,000 problem lines only)" if len(rows) >= 1000 else ""
         if etype == "CAST":
             value = re.search(r'string "(.*?)"', str(first[4]))
             shown = value.group(1) if value else str(first[3])[:40]
@@ -656,22 +668,19 @@ def _raw_rejects(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name
                    "write plain numbers with a dot as decimal separator")
             problem = f"{shown!r} is not {word}{more}"
         else:
-            col_label = None
-            problem = f"the line cannot be split into the header's columns ({etype.lower()}){more}"
-            fix = "quote values that contain the delimiter, and close every quote"
-            col = col_label or ""
+            problem = f"the line does not split into the header's columns ({etype.lower()}){more}"
+            fix = "quote values that contain the delimiter, close every quote, or export again"
         ds.problems.append(Problem("error", name, problem, fix, table.name, col or None, int(first[0]),
                                    len(items), f"lines {lines}" if lines else ""))
 
 
-def _parquet_casts(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name: str,
-                   source: str, header: list[str], norm: list[str]) -> None:
-    kinds = {c.name: c.kind for c in table.columns}
+def _parquet_casts(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name: str, path: Path,
+                   header: list[str], norm: list[str], types: dict[str, str]) -> None:
+    source = f"read_parquet({_lit(str(path))}, file_row_number=true)"
     for orig, n in zip(header, norm, strict=True):
-        duck = _DUCK_TYPES.get(kinds.get(n, "text"), "VARCHAR")
-        if duck == "VARCHAR":
+        if types[n] == "VARCHAR":
             continue
-        target = "DATE" if duck == "TIMESTAMP" else duck
+        target = "DATE" if types[n] == "TIMESTAMP" else types[n]
         cond = f"{_q(orig)} IS NOT NULL AND TRY_CAST({_q(orig)} AS {target}) IS NULL"
         count = con.execute(f"SELECT count(*) FROM {source} WHERE {cond}").fetchone()
         if count and count[0]:
