@@ -565,7 +565,7 @@ _RULES: dict[str, _Rule] = {
 }
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
-_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
 
 
 def check_text(s: pd.Series) -> dict[str, pd.Series]:

@@ -471,16 +471,18 @@ def _norm(name: str) -> str:
 
 def _csv_layout(path: Path, forced: str | None) -> tuple[str, str, list[str]]:
     """Encoding (DuckDB name), delimiter and header of a large CSV, from its first bytes."""
+    size = 1 << 20
     with path.open("rb") as fh:
-        head = fh.read(1 << 20)
+        head = fh.read(size)
+    whole = len(head) < size
     bom = _sniff_bytes(path, head)
     if forced:
         encoding = forced
     elif bom:
         encoding = "utf-16"
     else:
-        try:
-            head[:-4].decode("utf-8")
+        try:  # a cut multi-byte character at the end of a partial read is not an error
+            (head if whole else head[:-4]).decode("utf-8")
             encoding = "utf-8"
         except UnicodeDecodeError:
             encoding = "latin-1"
@@ -493,13 +495,14 @@ def _csv_layout(path: Path, forced: str | None) -> tuple[str, str, list[str]]:
     return encoding, delim, header
 
 
-def _read_raw(ds: DataSet, table: Table, path: Path) -> None:
+def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | None = None) -> None:
     """Check a raw-line table with DuckDB, streaming it from disk (never whole in pandas)."""
     name = path.name
     is_csv = path.suffix.lower() != ".parquet"
+    first_problem = len(ds.problems)
     try:
         if is_csv:
-            encoding, delim, header = _csv_layout(path, ds.settings.encoding)
+            encoding, delim, header = _csv_layout(path, encoding_retry or ds.settings.encoding)
         else:
             header = _raw_header(connect(), f"read_parquet({_lit(str(path))})")
     except DataError as exc:
@@ -525,7 +528,7 @@ def _read_raw(ds: DataSet, table: Table, path: Path) -> None:
     kinds = {c.name: c.kind for c in table.columns}
     types = {n: _DUCK_TYPES.get(kinds.get(n, "text"), "VARCHAR") for n in norm}
     if is_csv:
-        if encoding == "latin-1" and not ds.settings.encoding:
+        if encoding == "latin-1" and not ds.settings.encoding and not encoding_retry:
             ds.problems.append(Problem("finding", name, "not UTF-8: read as latin-1 text",
                                        "save the file as 'CSV UTF-8'", table.name))
         cols = "{" + ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in types.items()) + "}"
@@ -552,7 +555,14 @@ def _read_raw(ds: DataSet, table: Table, path: Path) -> None:
     try:
         n_rows = _raw_stats(con, ds, table, typed_checked, typed, norm)
         if is_csv:
-            _raw_rejects(con, ds, table, name, f"rej_{table.name}")
+            bad_encoding = _raw_rejects(con, ds, table, name, f"rej_{table.name}")
+            if bad_encoding and encoding == "utf-8" and not ds.settings.encoding:
+                # UTF-8 at the start, something else further down: read it all as Latin-1
+                del ds.problems[first_problem:]
+                _read_raw(ds, table, path, encoding_retry="latin-1")
+                ds.problems.append(Problem("finding", name, "not UTF-8: read as latin-1 text",
+                                           "save the file as 'CSV UTF-8'", table.name))
+                return
         else:
             _parquet_casts(con, ds, table, name, path, header, norm, types)
     except _DUCK_USER_ERRORS as exc:
@@ -643,13 +653,14 @@ def _raw_stats(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, typed_
     return n
 
 
-def _raw_rejects(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name: str, rej: str) -> None:
+def _raw_rejects(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name: str, rej: str) -> bool:
+    """Report the lines DuckDB rejected; True when some were rejected for their encoding."""
     try:
         rows = con.execute(
             f"SELECT line, column_name, error_type, csv_line, error_message FROM {rej} ORDER BY line"
         ).fetchall()
     except duckdb.CatalogException:  # DuckDB creates the table only when a line was rejected
-        return
+        return False
     by_kind: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
     for r in rows:
         col = str(r[1]) if r[2] == "CAST" else ""
@@ -672,6 +683,7 @@ def _raw_rejects(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name
             fix = "quote values that contain the delimiter, close every quote, or export again"
         ds.problems.append(Problem("error", name, problem, fix, table.name, col or None, int(first[0]),
                                    len(items), f"lines {lines}" if lines else ""))
+    return any(r[2] == "INVALID ENCODING" for r in rows)
 
 
 def _parquet_casts(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name: str, path: Path,

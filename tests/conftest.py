@@ -1,0 +1,57 @@
+"""Shared fixtures: a demo data set written once per session, and a CLI runner."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run ``salesnb ARGS`` in-process; return exit code, stdout and stderr."""
+    from salesnb.cli import main
+
+    def run(*args: str) -> CliResult:
+        code = 0
+        try:
+            main([str(a) for a in args])
+        except SystemExit as exc:  # click and main() always exit
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    """The default demo data set, written once for the session."""
+    from salesnb.datasets import write_demo
+
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    write_demo(out)
+    return out
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """sha256 of every file below ``folder``: proves inputs were not modified."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
