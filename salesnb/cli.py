@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -37,7 +37,7 @@ _err = Console(stderr=True, highlight=False)
 _state = {"debug": False}
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     csv = "csv"
     parquet = "parquet"
 
@@ -60,8 +60,13 @@ def _root(
 
 def _progress() -> Progress:
     return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=_err, transient=True,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=_err,
+        transient=True,
     )
 
 
@@ -76,11 +81,17 @@ def demo(
     activity_lines: Annotated[
         int | None, typer.Option(min=0, help="Activity lines (default 20 per account).")
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="File format of every table.")] = Format.csv,
-    force: Annotated[bool, typer.Option(help="Overwrite the demo files in a non-empty folder.")] = False,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="File format of every table.")
+    ] = Format.csv,
+    force: Annotated[
+        bool, typer.Option(help="Overwrite the demo files in a non-empty folder.")
+    ] = False,
 ) -> None:
     """Write the seeded demo company as a canonical data set."""
-    spec = DemoSpec(seed=seed, accounts=accounts, order_lines=order_lines, activity_lines=activity_lines)
+    spec = DemoSpec(
+        seed=seed, accounts=accounts, order_lines=order_lines, activity_lines=activity_lines
+    )
     t0 = time.perf_counter()
     with _progress() as bar:
         task = bar.add_task("writing demo tables", total=len(TABLES))
@@ -90,8 +101,10 @@ def demo(
 
         rows = write_demo(out, spec, fmt=fmt.value, force=force, progress=step)
     total = sum(rows.values())
-    typer.echo(f"Wrote the demo data set to {out} ({total:,} rows in {len(rows)} tables, "
-               f"{time.perf_counter() - t0:.1f} s):")
+    typer.echo(
+        f"Wrote the demo data set to {out} ({total:,} rows in {len(rows)} tables, "
+        f"{time.perf_counter() - t0:.1f} s):"
+    )
     for name, n in rows.items():
         typer.echo(f"  {name:<15} {n:>12,}")
 
@@ -99,7 +112,9 @@ def demo(
 @app.command()
 def check(
     data: Annotated[Path, typer.Argument(help="Data-set folder, or one table file.")],
-    strict: Annotated[bool, typer.Option(help="Exit 1 on findings too, not only on errors.")] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Exit 1 on findings too, not only on errors.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
 ) -> None:
     """Validate a data set and list every problem (errors stop the analysis, findings do not)."""
@@ -108,7 +123,9 @@ def check(
     with _progress() as bar:
         n_files = len([p for p in data.iterdir() if p.is_file()]) if data.is_dir() else 1
         task = bar.add_task("checking", total=n_files)
-        ds = read_dataset(data, progress=lambda name: bar.update(task, advance=1, description=f"checking {name}"))
+        ds = read_dataset(
+            data, progress=lambda name: bar.update(task, advance=1, description=f"checking {name}")
+        )
     errors, findings = ds.errors, ds.findings
     if as_json:
         frame = problems_frame(ds.problems)
@@ -127,8 +144,11 @@ def check(
         for label, items in (("ERROR", errors), ("FINDING", findings)):
             for p in items:
                 typer.echo(f"{label:<8} {p.describe()}")
-        verdict = ("cannot be analysed: fix the errors above" if errors else
-                   "can be analysed" + (" (findings listed above)" if findings else ""))
+        verdict = (
+            "cannot be analysed: fix the errors above"
+            if errors
+            else "can be analysed" + (" (findings listed above)" if findings else "")
+        )
         typer.echo(f"{len(errors)} error(s), {len(findings)} finding(s): the data {verdict}.")
     if errors or (strict and findings):
         raise typer.Exit(1)
@@ -152,7 +172,9 @@ def notebooks(
         typer.echo(path.stem)
         for name, p in inspect_notebook(str(path)).items():
             hint = p.get("inferred_type_name", "")
-            typer.echo(f"  -p {name} ({hint}) default {p.get('default')}  {p.get('help', '')}".rstrip())
+            typer.echo(
+                f"  -p {name} ({hint}) default {p.get('default')}  {p.get('help', '')}".rstrip()
+            )
 
 
 def main(argv: list[str] | None = None) -> None:

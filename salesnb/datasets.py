@@ -36,35 +36,191 @@ from .schema import TABLES, UsageError
 __all__ = ["DemoSpec", "demo_path", "load_demo", "make_demo", "write_demo"]
 
 CHUNK_LINES = 1_000_000  # fixed: the bytes must not depend on memory settings
-_INDUSTRIES = ["software", "manufacturing", "healthcare", "financial_services", "retail",
-               "logistics", "energy", "education", "professional_services", "telecom"]
+_INDUSTRIES = [
+    "software",
+    "manufacturing",
+    "healthcare",
+    "financial_services",
+    "retail",
+    "logistics",
+    "energy",
+    "education",
+    "professional_services",
+    "telecom",
+]
 _INDUSTRY_P = [0.16, 0.14, 0.11, 0.11, 0.10, 0.09, 0.07, 0.06, 0.10, 0.06]
 _REGIONS = ["north_america", "emea", "apac", "latam"]
 _SIZE = ["micro", "small", "mid", "large", "global"]
 _SIZE_P = [0.10, 0.28, 0.37, 0.22, 0.03]
-_SIZE_EMP = {"micro": (1, 5), "small": (6, 50), "mid": (50, 1000), "large": (1000, 20000),
-             "global": (20000, 300000)}
+_SIZE_EMP = {
+    "micro": (1, 5),
+    "small": (6, 50),
+    "mid": (50, 1000),
+    "large": (1000, 20000),
+    "global": (20000, 300000),
+}
 _SIZE_VALUE = {"micro": 0.25, "small": 0.6, "mid": 1.0, "large": 1.5, "global": 2.5}
 _SIZE_CONTACTS = {"micro": 1.5, "small": 3.0, "mid": 5.5, "large": 8.0, "global": 11.0}
-_NAME_A = ["Nor", "Kes", "Alb", "Vant", "Cor", "Bel", "Dra", "Ever", "Fal", "Gran", "Hal",
-           "Ior", "Jun", "Kal", "Lum", "Mar", "Nex", "Orb", "Pax", "Quin", "Ros", "Sol",
-           "Tor", "Ul", "Ver", "Wil", "Xan", "Yar", "Zen", "Ast"]
-_NAME_B = ["via", "trel", "ion", "ara", "ex", "wick", "ford", "mont", "stone", "ridge", "haven",
-           "dale", "field", "gate", "point", "line", "wave", "crest", "port", "vale", "tek",
-           "ora", "nix", "bury", "ton", "well", "more", "side", "land", "cast"]
-_NAME_C = ["Systems", "Logistics", "Health", "Capital", "Industries", "Labs", "Group",
-           "Partners", "Energy", "Retail", "Software", "Foods", "Motors", "Analytics",
-           "Holdings", "Works"]
-_FIRST = ["Ana", "Ben", "Carla", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas",
-          "Kira", "Liam", "Maya", "Nils", "Olga", "Pedro", "Quinn", "Rosa", "Sven", "Tara",
-          "Umar", "Vera", "Wei", "Ximena", "Yusuf", "Zoe"]
-_LAST = ["Adams", "Berg", "Chen", "Dubois", "Eriksen", "Fischer", "Garcia", "Haas", "Ito",
-         "Jensen", "Kowalski", "Lopez", "Meyer", "Novak", "Okafor", "Petrov", "Quist", "Rossi",
-         "Silva", "Tanaka", "Ueda", "Varga", "Weber", "Young", "Zimmer"]
-_REPS = ["Alex Moreau", "Bianca Holt", "Chris Nakamura", "Dana Okoro", "Eli Sandberg",
-         "Fatima Aziz", "George Lind", "Hana Kim", "Ivan Petrov", "Julia Costa"]
-_DEPARTMENTS = ["executive", "it", "finance", "operations", "marketing", "sales", "procurement",
-                "legal", "hr"]
+_NAME_A = [
+    "Nor",
+    "Kes",
+    "Alb",
+    "Vant",
+    "Cor",
+    "Bel",
+    "Dra",
+    "Ever",
+    "Fal",
+    "Gran",
+    "Hal",
+    "Ior",
+    "Jun",
+    "Kal",
+    "Lum",
+    "Mar",
+    "Nex",
+    "Orb",
+    "Pax",
+    "Quin",
+    "Ros",
+    "Sol",
+    "Tor",
+    "Ul",
+    "Ver",
+    "Wil",
+    "Xan",
+    "Yar",
+    "Zen",
+    "Ast",
+]
+_NAME_B = [
+    "via",
+    "trel",
+    "ion",
+    "ara",
+    "ex",
+    "wick",
+    "ford",
+    "mont",
+    "stone",
+    "ridge",
+    "haven",
+    "dale",
+    "field",
+    "gate",
+    "point",
+    "line",
+    "wave",
+    "crest",
+    "port",
+    "vale",
+    "tek",
+    "ora",
+    "nix",
+    "bury",
+    "ton",
+    "well",
+    "more",
+    "side",
+    "land",
+    "cast",
+]
+_NAME_C = [
+    "Systems",
+    "Logistics",
+    "Health",
+    "Capital",
+    "Industries",
+    "Labs",
+    "Group",
+    "Partners",
+    "Energy",
+    "Retail",
+    "Software",
+    "Foods",
+    "Motors",
+    "Analytics",
+    "Holdings",
+    "Works",
+]
+_FIRST = [
+    "Ana",
+    "Ben",
+    "Carla",
+    "Dev",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kira",
+    "Liam",
+    "Maya",
+    "Nils",
+    "Olga",
+    "Pedro",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wei",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+]
+_LAST = [
+    "Adams",
+    "Berg",
+    "Chen",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Haas",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Meyer",
+    "Novak",
+    "Okafor",
+    "Petrov",
+    "Quist",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Ueda",
+    "Varga",
+    "Weber",
+    "Young",
+    "Zimmer",
+]
+_REPS = [
+    "Alex Moreau",
+    "Bianca Holt",
+    "Chris Nakamura",
+    "Dana Okoro",
+    "Eli Sandberg",
+    "Fatima Aziz",
+    "George Lind",
+    "Hana Kim",
+    "Ivan Petrov",
+    "Julia Costa",
+]
+_DEPARTMENTS = [
+    "executive",
+    "it",
+    "finance",
+    "operations",
+    "marketing",
+    "sales",
+    "procurement",
+    "legal",
+    "hr",
+]
 _ROLES = ["decision_maker", "influencer", "champion", "user", "blocker", "unknown"]
 _ROLE_P = [0.15, 0.28, 0.10, 0.37, 0.04, 0.06]
 _STAGES = ["Qualify", "Discover", "Propose", "Negotiate"]
@@ -142,9 +298,7 @@ def _accounts(spec: DemoSpec, rng: np.random.Generator) -> tuple[pd.DataFrame, n
     owner = rng.choice(_REPS, n, p=owner_p / owner_p.sum())
     combos = len(_NAME_A) * len(_NAME_B) * len(_NAME_C)
     picks = rng.choice(combos, n, replace=n > combos)
-    names = [
-        f"{_NAME_A[p % 30]}{_NAME_B[(p // 30) % 30]} {_NAME_C[p // 900]}" for p in picks
-    ]
+    names = [f"{_NAME_A[p % 30]}{_NAME_B[(p // 30) % 30]} {_NAME_C[p // 900]}" for p in picks]
     if n > combos:  # very large demos: keep names unique
         names = [f"{nm} {i}" for i, nm in enumerate(names, 1)]
     # latent yearly value with us: heavy-tailed, higher for fitting, mid-size, established firms
@@ -153,7 +307,9 @@ def _accounts(spec: DemoSpec, rng: np.random.Generator) -> tuple[pd.DataFrame, n
     value *= np.exp(0.25 * (boxes - boxes.mean()))
     customer = rng.random(n) < np.clip(0.55 + 0.1 * boxes, 0, 0.92)
     value = np.where(customer, value, 0.0)
-    prior = np.where(customer & (rng.random(n) < 0.7), np.round(value * _log_uniform(rng, 2e3, 6e4, n), 2), 0.0)
+    prior = np.where(
+        customer & (rng.random(n) < 0.7), np.round(value * _log_uniform(rng, 2e3, 6e4, n), 2), 0.0
+    )
     df = pd.DataFrame(
         {
             "account_id": _ids("A", n),
@@ -179,14 +335,26 @@ def _accounts(spec: DemoSpec, rng: np.random.Generator) -> tuple[pd.DataFrame, n
 def _products(rng: np.random.Generator) -> pd.DataFrame:
     n = 24
     family = np.repeat(_FAMILIES, [6, 5, 5, 4, 4])
-    base = {"platform": 12_000, "analytics": 6_000, "integration": 3_000, "services": 1_500,
-            "support": 800}
+    base = {
+        "platform": 12_000,
+        "analytics": 6_000,
+        "integration": 3_000,
+        "services": 1_500,
+        "support": 800,
+    }
     price = np.round([base[f] * rng.lognormal(0, 0.5) for f in family], -1)
-    rate = {"platform": [0.03, 0.05], "analytics": [0.06, 0.09], "integration": [0.05, 0.08],
-            "services": [0.10, 0.15], "support": [0.02, 0.04]}
+    rate = {
+        "platform": [0.03, 0.05],
+        "analytics": [0.06, 0.09],
+        "integration": [0.05, 0.08],
+        "services": [0.10, 0.15],
+        "support": [0.02, 0.04],
+    }
     commission = np.round([rng.uniform(*rate[f]) for f in family], 3)
-    names = [f"{f.title()} {s}" for f, s in zip(family, ["Core", "Plus", "Pro", "Edge", "Max", "Lite"] * 4,
-                                                 strict=False)]
+    names = [
+        f"{f.title()} {s}"
+        for f, s in zip(family, ["Core", "Plus", "Pro", "Edge", "Max", "Lite"] * 4, strict=False)
+    ]
     return pd.DataFrame(
         {
             "product_id": _ids("P", n, 3),
@@ -203,8 +371,9 @@ def _product_weights(n: int) -> np.ndarray:
     return w / w.sum()
 
 
-def _orders_chunks(spec: DemoSpec, accounts: pd.DataFrame, value: np.ndarray,
-                   products: pd.DataFrame) -> Iterator[pd.DataFrame]:
+def _orders_chunks(
+    spec: DemoSpec, accounts: pd.DataFrame, value: np.ndarray, products: pd.DataFrame
+) -> Iterator[pd.DataFrame]:
     start, _, ndays = _days(spec)
     total = spec.n_orders
     p_acc = value**0.85
@@ -242,7 +411,9 @@ def _orders_chunks(spec: DemoSpec, accounts: pd.DataFrame, value: np.ndarray,
         yield df
 
 
-def _activity_chunks(spec: DemoSpec, accounts: pd.DataFrame, value: np.ndarray) -> Iterator[pd.DataFrame]:
+def _activity_chunks(
+    spec: DemoSpec, accounts: pd.DataFrame, value: np.ndarray
+) -> Iterator[pd.DataFrame]:
     start, _, ndays = _days(spec)
     total = spec.n_activities
     if total == 0:
@@ -277,37 +448,58 @@ def _activity_chunks(spec: DemoSpec, accounts: pd.DataFrame, value: np.ndarray) 
         yield df
 
 
-def _opportunities(spec: DemoSpec, rng: np.random.Generator, accounts: pd.DataFrame,
-                   value: np.ndarray, products: pd.DataFrame) -> pd.DataFrame:
+def _opportunities(
+    spec: DemoSpec,
+    rng: np.random.Generator,
+    accounts: pd.DataFrame,
+    value: np.ndarray,
+    products: pd.DataFrame,
+) -> pd.DataFrame:
     start, end, ndays = _days(spec)
     lam = np.clip(1.0 + 3.0 * np.sqrt(value), 0.3, 25)
     counts = rng.poisson(lam)
     acc = np.repeat(np.arange(len(accounts)), counts)
     m = len(acc)
-    created = start - pd.Timedelta(days=120) + pd.to_timedelta(rng.integers(0, ndays + 120, m), unit="D")
+    created = (
+        start - pd.Timedelta(days=120) + pd.to_timedelta(rng.integers(0, ndays + 120, m), unit="D")
+    )
     size = np.array(accounts["employees"].to_numpy(dtype=float))[acc]
-    amount = np.round(rng.lognormal(np.log(8_000), 0.9, m) * np.clip(np.sqrt(value[acc] + 0.2), 0.4, 4)
-                      * np.clip((size / 200) ** 0.15, 0.5, 2.5), -2)
+    amount = np.round(
+        rng.lognormal(np.log(8_000), 0.9, m)
+        * np.clip(np.sqrt(value[acc] + 0.2), 0.4, 4)
+        * np.clip((size / 200) ** 0.15, 0.5, 2.5),
+        -2,
+    )
     cycle = np.round(rng.lognormal(np.log(70), 0.55, m) * (1 + amount / 100_000)).astype(int)
     close = created + pd.to_timedelta(cycle, unit="D")
     closed = close <= end
-    outcome = np.where(closed, rng.choice(["won", "lost", "no_decision"], m, p=[0.36, 0.39, 0.25]), "open")
+    outcome = np.where(
+        closed, rng.choice(["won", "lost", "no_decision"], m, p=[0.36, 0.39, 0.25]), "open"
+    )
     stage_i = rng.choice(4, m, p=[0.35, 0.28, 0.22, 0.15])
-    stage = np.where(outcome == "won", "Closed Won",
-                     np.where(closed, "Closed Lost", np.array(_STAGES)[stage_i]))
+    stage = np.where(
+        outcome == "won", "Closed Won", np.where(closed, "Closed Lost", np.array(_STAGES)[stage_i])
+    )
     prob = np.where(outcome == "won", 1.0, np.where(closed, 0.0, np.array(_STAGE_PROB)[stage_i]))
     mismatch = (outcome == "open") & (rng.random(m) < 0.05)
     prob = np.where(mismatch, rng.choice([0.9, 0.05], m), prob)
     # open deals: expected close date ahead, some past due, some unknown; some amounts unknown
-    open_close = np.maximum(end + pd.to_timedelta(rng.integers(-60, 180, m), unit="D"),
-                            created + pd.Timedelta(days=30))
+    open_close = np.maximum(
+        end + pd.to_timedelta(rng.integers(-60, 180, m), unit="D"), created + pd.Timedelta(days=30)
+    )
     close = pd.DatetimeIndex(np.where(outcome == "open", open_close, close))
     close_s = pd.Series(close).mask((outcome == "open") & (rng.random(m) < 0.06))
     amount_s = pd.Series(amount).mask((outcome == "open") & (rng.random(m) < 0.08))
-    loss = np.where(outcome == "lost", rng.choice(_LOSS, m, p=_LOSS_P),
-                    np.where(outcome == "no_decision", "no decision", None))
-    forecast = np.where(outcome != "open", "closed",
-                        np.array(["pipeline", "pipeline", "best_case", "commit"])[stage_i])
+    loss = np.where(
+        outcome == "lost",
+        rng.choice(_LOSS, m, p=_LOSS_P),
+        np.where(outcome == "no_decision", "no decision", None),
+    )
+    forecast = np.where(
+        outcome != "open",
+        "closed",
+        np.array(["pipeline", "pipeline", "best_case", "commit"])[stage_i],
+    )
     account_ids = pd.Series(accounts["account_id"].to_numpy()[acc]).mask(rng.random(m) < 0.02)
     owners = np.where(rng.random(m) < 0.92, accounts["owner"].to_numpy()[acc], rng.choice(_REPS, m))
     comp = pd.Series(rng.choice(_COMPETITORS, m)).mask(rng.random(m) < 0.45)
@@ -322,7 +514,8 @@ def _opportunities(spec: DemoSpec, rng: np.random.Generator, accounts: pd.DataFr
             "outcome": outcome,
             "loss_reason": loss,
             "product_id": products["product_id"].to_numpy()[
-                rng.choice(len(products), m, p=_product_weights(len(products)))],
+                rng.choice(len(products), m, p=_product_weights(len(products)))
+            ],
             "probability": prob,
             "forecast_category": forecast,
             "source": rng.choice(["sales", "marketing", "partner"], m, p=[0.6, 0.3, 0.1]),
@@ -337,9 +530,15 @@ def _opportunities(spec: DemoSpec, rng: np.random.Generator, accounts: pd.DataFr
 
 def _contacts(rng: np.random.Generator, accounts: pd.DataFrame, spec: DemoSpec) -> pd.DataFrame:
     start, _, ndays = _days(spec)
-    size = np.where(accounts["is_global"], "global",
-                    pd.cut(accounts["employees"].astype(float), [0, 5, 50, 1000, np.inf],
-                           labels=["micro", "small", "mid", "large"]).astype(str))
+    size = np.where(
+        accounts["is_global"],
+        "global",
+        pd.cut(
+            accounts["employees"].astype(float),
+            [0, 5, 50, 1000, np.inf],
+            labels=["micro", "small", "mid", "large"],
+        ).astype(str),
+    )
     counts = rng.poisson([_SIZE_CONTACTS[s] for s in size])
     acc = np.repeat(np.arange(len(accounts)), counts)
     m = len(acc)
@@ -348,14 +547,23 @@ def _contacts(rng: np.random.Generator, accounts: pd.DataFrame, spec: DemoSpec) 
     dept = rng.choice(_DEPARTMENTS, m, p=dept_w)
     levels = np.array(["Head of", "Director,", "Manager,", "Analyst,", "VP"])
     lvl = rng.choice(levels, m, p=[0.15, 0.2, 0.35, 0.2, 0.1])
-    title = [f"{lv} {d.upper() if d in ('it', 'hr') else d.title()}" for lv, d in zip(lvl, dept, strict=True)]
-    engaged = pd.Series(start + pd.to_timedelta(rng.integers(0, ndays, m), unit="D")).mask(rng.random(m) < 0.3)
+    title = [
+        f"{lv} {d.upper() if d in ('it', 'hr') else d.title()}"
+        for lv, d in zip(lvl, dept, strict=True)
+    ]
+    engaged = pd.Series(start + pd.to_timedelta(rng.integers(0, ndays, m), unit="D")).mask(
+        rng.random(m) < 0.3
+    )
     return pd.DataFrame(
         {
             "contact_id": _ids("C", m, 6),
             "account_id": accounts["account_id"].to_numpy()[acc],
-            "full_name": [f"{_FIRST[i]} {_LAST[j]}" for i, j in
-                          zip(rng.integers(0, len(_FIRST), m), rng.integers(0, len(_LAST), m), strict=True)],
+            "full_name": [
+                f"{_FIRST[i]} {_LAST[j]}"
+                for i, j in zip(
+                    rng.integers(0, len(_FIRST), m), rng.integers(0, len(_LAST), m), strict=True
+                )
+            ],
             "title": title,
             "department": dept,
             "buying_center": np.where(np.isin(dept, _BC), dept, "operations"),
@@ -367,23 +575,36 @@ def _contacts(rng: np.random.Generator, accounts: pd.DataFrame, spec: DemoSpec) 
     )
 
 
-def _cases(rng: np.random.Generator, accounts: pd.DataFrame, value: np.ndarray, spec: DemoSpec) -> pd.DataFrame:
+def _cases(
+    rng: np.random.Generator, accounts: pd.DataFrame, value: np.ndarray, spec: DemoSpec
+) -> pd.DataFrame:
     start, end, ndays = _days(spec)
     # a few accounts complain a lot; demanding and valuable only partly overlap
-    rate = rng.lognormal(-0.6, 1.6, len(accounts)) * (0.4 + 0.6 * (value > 0)) * (1 + 0.3 * np.sqrt(value))
+    rate = (
+        rng.lognormal(-0.6, 1.6, len(accounts))
+        * (0.4 + 0.6 * (value > 0))
+        * (1 + 0.3 * np.sqrt(value))
+    )
     counts = rng.poisson(np.clip(rate, 0, 60))
     acc = np.repeat(np.arange(len(accounts)), counts)
     m = len(acc)
     opened = start + pd.to_timedelta(rng.integers(0, ndays, m), unit="D")
-    closed = pd.Series(opened + pd.to_timedelta(np.ceil(rng.exponential(9, m)).astype(int), unit="D"))
+    closed = pd.Series(
+        opened + pd.to_timedelta(np.ceil(rng.exponential(9, m)).astype(int), unit="D")
+    )
     closed = closed.mask(closed > end)
     df = pd.DataFrame(
         {
             "account_id": accounts["account_id"].to_numpy()[acc],
             "opened_date": pd.DatetimeIndex(opened).normalize(),
-            "category": rng.choice(["billing", "delivery", "quality", "support", "contract"], m,
-                                   p=[0.25, 0.2, 0.2, 0.28, 0.07]),
-            "severity": rng.choice(["low", "medium", "high", "critical"], m, p=[0.4, 0.35, 0.2, 0.05]),
+            "category": rng.choice(
+                ["billing", "delivery", "quality", "support", "contract"],
+                m,
+                p=[0.25, 0.2, 0.2, 0.28, 0.07],
+            ),
+            "severity": rng.choice(
+                ["low", "medium", "high", "critical"], m, p=[0.4, 0.35, 0.2, 0.05]
+            ),
             "closed_date": closed,
         }
     )
@@ -404,8 +625,9 @@ def _expected_line_revenue(spec: DemoSpec, value: np.ndarray, products: pd.DataF
     return spec.n_orders * p_acc * per_line * scale
 
 
-def _quotas(rng: np.random.Generator, accounts: pd.DataFrame, expected: np.ndarray,
-            spec: DemoSpec) -> pd.DataFrame:
+def _quotas(
+    rng: np.random.Generator, accounts: pd.DataFrame, expected: np.ndarray, spec: DemoSpec
+) -> pd.DataFrame:
     """Quota per rep and quarter: the rep's expected revenue with some stretch and noise."""
     start, end, ndays = _days(spec)
     periods = pd.period_range(spec.start, spec.end, freq="Q")
@@ -418,8 +640,11 @@ def _quotas(rng: np.random.Generator, accounts: pd.DataFrame, expected: np.ndarr
         for rep in _REPS:
             q = book.get(rep, 0.0) * share * rng.uniform(0.95, 1.25)
             rows.append((rep, f"{per.year}Q{per.quarter}", round(q, -3)))
-    return pd.DataFrame(rows, columns=["owner", "period", "quota"]).sort_values(
-        ["owner", "period"], kind="stable").reset_index(drop=True)
+    return (
+        pd.DataFrame(rows, columns=["owner", "period", "quota"])
+        .sort_values(["owner", "period"], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def _beta_cdf(x: np.ndarray, a: float = 1.15) -> np.ndarray:
@@ -427,7 +652,9 @@ def _beta_cdf(x: np.ndarray, a: float = 1.15) -> np.ndarray:
     return np.clip(x, 0, 1) ** a
 
 
-def _buying_centers(rng: np.random.Generator, accounts: pd.DataFrame, value: np.ndarray) -> pd.DataFrame:
+def _buying_centers(
+    rng: np.random.Generator, accounts: pd.DataFrame, value: np.ndarray
+) -> pd.DataFrame:
     k = np.clip(rng.poisson(1.8, len(accounts)) + 1, 1, len(_BC))
     rows = []
     for i, n in enumerate(k):
@@ -438,8 +665,14 @@ def _buying_centers(rng: np.random.Generator, accounts: pd.DataFrame, value: np.
     wallet = np.round(accounts["annual_revenue"].to_numpy()[acc] * rng.uniform(0.001, 0.01, m), -2)
     ours = np.round(np.minimum(wallet * rng.uniform(0, 0.8, m), value[acc] * 30_000 / k[acc]), -2)
     goal = pd.Series(np.round(wallet * rng.uniform(0.1, 0.5, m), -2)).mask(rng.random(m) < 0.35)
-    inits = ["cloud migration", "cost reduction", "new market entry", "compliance programme",
-             "customer experience", "automation"]
+    inits = [
+        "cloud migration",
+        "cost reduction",
+        "new market entry",
+        "compliance programme",
+        "customer experience",
+        "automation",
+    ]
     return pd.DataFrame(
         {
             "account_id": accounts["account_id"].to_numpy()[acc],
@@ -447,13 +680,17 @@ def _buying_centers(rng: np.random.Generator, accounts: pd.DataFrame, value: np.
             "wallet_size": wallet,
             "our_revenue": ours,
             "sales_goal": goal,
-            "relationship_status": pd.Series(rng.choice(["strong", "neutral", "weak", "none"], m,
-                                                        p=[0.2, 0.35, 0.25, 0.2])).mask(rng.random(m) < 0.15),
+            "relationship_status": pd.Series(
+                rng.choice(["strong", "neutral", "weak", "none"], m, p=[0.2, 0.35, 0.25, 0.2])
+            ).mask(rng.random(m) < 0.15),
             "key_initiatives": pd.Series(rng.choice(inits, m)).mask(rng.random(m) < 0.45),
             "competitor": pd.Series(rng.choice(_COMPETITORS, m)).mask(rng.random(m) < 0.5),
-            "growth_trend": pd.Series(rng.choice(["growing", "flat", "declining"], m,
-                                                 p=[0.4, 0.4, 0.2])).mask(rng.random(m) < 0.3),
-            "engagement_score": pd.Series(rng.integers(0, 101, m).astype(float)).mask(rng.random(m) < 0.3),
+            "growth_trend": pd.Series(
+                rng.choice(["growing", "flat", "declining"], m, p=[0.4, 0.4, 0.2])
+            ).mask(rng.random(m) < 0.3),
+            "engagement_score": pd.Series(rng.integers(0, 101, m).astype(float)).mask(
+                rng.random(m) < 0.3
+            ),
         }
     )
 
@@ -465,8 +702,14 @@ def _experts(rng: np.random.Generator, spec: DemoSpec) -> pd.DataFrame:
     for i in range(14):
         area = _EXPERT_AREAS[i % len(_EXPERT_AREAS)]
         busy = sorted(rng.choice(window, rng.integers(3, 15), replace=False))
-        rows.append((f"E{i + 1:02d}", area, f"{_FIRST[(i * 7) % 26]} {_LAST[(i * 5 + 3) % 25]}",
-                     ";".join(pd.Timestamp(d).strftime("%Y-%m-%d") for d in busy)))
+        rows.append(
+            (
+                f"E{i + 1:02d}",
+                area,
+                f"{_FIRST[(i * 7) % 26]} {_LAST[(i * 5 + 3) % 25]}",
+                ";".join(pd.Timestamp(d).strftime("%Y-%m-%d") for d in busy),
+            )
+        )
     return pd.DataFrame(rows, columns=["expert_id", "area", "full_name", "unavailable_dates"])
 
 
@@ -486,11 +729,17 @@ def make_demo(spec: DemoSpec | None = None) -> tuple[dict[str, pd.DataFrame], np
     tables = {
         "accounts": accounts,
         "products": products,
-        "opportunities": _opportunities(spec, np.random.default_rng([spec.seed, 3]), accounts, value, products),
+        "opportunities": _opportunities(
+            spec, np.random.default_rng([spec.seed, 3]), accounts, value, products
+        ),
         "contacts": _contacts(np.random.default_rng([spec.seed, 4]), accounts, spec),
         "cases": _cases(np.random.default_rng([spec.seed, 5]), accounts, value, spec),
-        "quotas": _quotas(np.random.default_rng([spec.seed, 6]), accounts,
-                          _expected_line_revenue(spec, value, products), spec),
+        "quotas": _quotas(
+            np.random.default_rng([spec.seed, 6]),
+            accounts,
+            _expected_line_revenue(spec, value, products),
+            spec,
+        ),
         "buying_centers": _buying_centers(np.random.default_rng([spec.seed, 7]), accounts, value),
         "experts": _experts(np.random.default_rng([spec.seed, 8]), spec),
     }
@@ -524,7 +773,8 @@ def _write(chunks: Iterator[pd.DataFrame] | list[pd.DataFrame], path: Path, fmt:
                 if writer is None:
                     if fmt == "csv":
                         writer = pacsv.CSVWriter(
-                            str(tmp), table.schema,
+                            str(tmp),
+                            table.schema,
                             write_options=pacsv.WriteOptions(quoting_style="needed"),
                         )
                     else:
@@ -558,7 +808,9 @@ def write_demo(
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file; give a folder for the demo data set")
     if out.exists() and any(out.iterdir()) and not force:
-        raise UsageError(f"{out} is not empty; choose a new folder or add --force to overwrite the demo files")
+        raise UsageError(
+            f"{out} is not empty; choose a new folder or add --force to overwrite the demo files"
+        )
     out.mkdir(parents=True, exist_ok=True)
     for old in out.iterdir():  # a format switch must not leave a second copy of a table
         if old.suffix in (".csv", ".parquet") and old.stem in TABLES and old.suffix != f".{fmt}":
@@ -570,10 +822,14 @@ def write_demo(
         if progress:
             progress(name, rows[name])
     accounts, products = tables["accounts"], tables["products"]
-    rows["orders"] = _write(_orders_chunks(spec, accounts, value, products), out / f"orders.{fmt}", fmt)
+    rows["orders"] = _write(
+        _orders_chunks(spec, accounts, value, products), out / f"orders.{fmt}", fmt
+    )
     if progress:
         progress("orders", rows["orders"])
-    rows["activities"] = _write(_activity_chunks(spec, accounts, value), out / f"activities.{fmt}", fmt)
+    rows["activities"] = _write(
+        _activity_chunks(spec, accounts, value), out / f"activities.{fmt}", fmt
+    )
     if progress:
         progress("activities", rows["activities"])
     with atomic_path(out / "dataset.yml") as tmp:

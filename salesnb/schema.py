@@ -51,11 +51,29 @@ __all__ = [
 
 Severity = Literal["error", "finding"]
 ColumnKind = Literal[
-    "id", "text", "category", "date", "dates", "money", "number", "fraction", "int", "bool",
+    "id",
+    "text",
+    "category",
+    "date",
+    "dates",
+    "money",
+    "number",
+    "fraction",
+    "int",
+    "bool",
     "period",
 ]
 COLUMN_KINDS: tuple[str, ...] = (
-    "id", "text", "category", "date", "dates", "money", "number", "fraction", "int", "bool",
+    "id",
+    "text",
+    "category",
+    "date",
+    "dates",
+    "money",
+    "number",
+    "fraction",
+    "int",
+    "bool",
     "period",
 )
 
@@ -425,7 +443,9 @@ def _parse_series(s: pd.Series, kind: str) -> pd.Series:
 
         def _valid(v: str) -> bool:
             parts = [p.strip() for p in v.split(";") if p.strip()]
-            return pd.to_datetime(pd.Series(parts), format="%Y-%m-%d", errors="coerce").notna().all()
+            return (
+                pd.to_datetime(pd.Series(parts), format="%Y-%m-%d", errors="coerce").notna().all()
+            )
 
         good = txt[ok.fillna(False)].map(_valid)
         keep = pd.Series(False, index=s.index)
@@ -476,8 +496,15 @@ def parse_table(df: pd.DataFrame, table: Table, *, file: str) -> Parsed:
     dupes = df.columns[df.columns.duplicated()].unique().tolist()
     for name in dupes:
         problems.append(
-            Problem("error", file, f"the column '{name}' appears more than once",
-                    "keep one column of that name", table.name, name, 1)
+            Problem(
+                "error",
+                file,
+                f"the column '{name}' appears more than once",
+                "keep one column of that name",
+                table.name,
+                name,
+                1,
+            )
         )
     if dupes:
         df = df.loc[:, ~df.columns.duplicated()]
@@ -486,10 +513,14 @@ def parse_table(df: pd.DataFrame, table: Table, *, file: str) -> Parsed:
         have = ", ".join(list(df.columns)[:12]) or "none"
         problems.append(
             Problem(
-                "error", file, f"required column '{name}' is missing (columns found: {have})",
+                "error",
+                file,
+                f"required column '{name}' is missing (columns found: {have})",
                 f"add a '{name}' column, or rename the column that holds it; a CRM export "
                 "can be converted with 'salesnb import' and a mapping file",
-                table.name, name, 1,
+                table.name,
+                name,
+                1,
             )
         )
     out: dict[str, pd.Series] = {}
@@ -509,10 +540,15 @@ def parse_table(df: pd.DataFrame, table: Table, *, file: str) -> Parsed:
                 idx = raw.index[bad]
                 problems.append(
                     Problem(
-                        "error", file,
+                        "error",
+                        file,
                         f"{raw[bad].iloc[0]!r} is not {_KIND_WORD[kind]}",
-                        _FIX.get(kind, _FIX["number"]), table.name, col, int(idx[0]),
-                        int(bad.sum()), _examples(idx[1:], raw[bad].iloc[1:]) if bad.sum() > 1 else "",
+                        _FIX.get(kind, _FIX["number"]),
+                        table.name,
+                        col,
+                        int(idx[0]),
+                        int(bad.sum()),
+                        _examples(idx[1:], raw[bad].iloc[1:]) if bad.sum() > 1 else "",
                     )
                 )
         out[col] = typed
@@ -536,32 +572,64 @@ _RULES: dict[str, _Rule] = {
     "multiple_fields_uniqueness": _Rule(
         "error", "the key columns repeat an earlier row", "keep one row per key"
     ),
-    "needed": _Rule("finding", "no value; the row is left out where this column is needed",
-                    "fill it in the CRM and export again"),
-    "open_needs_amount": _Rule("finding", "open deal without an amount; left out of pipeline value",
-                               "ask the owner to estimate the amount"),
-    "open_needs_close_date": _Rule("finding", "open deal without an expected close date",
-                                   "ask the owner for an expected close date"),
-    "allowed": _Rule("finding", "value outside the allowed list {allowed}; treated as unknown",
-                     "use one of the allowed values, or map it with an import mapping file"),
-    "fraction": _Rule("finding", "not between 0 and 1",
-                      "write fractions (0.25, not 25%); percentages can be divided by 100"),
-    "not_negative": _Rule("finding", "negative value", "check the sign; only order lines may be negative"),
-    "reference": _Rule("finding", "refers to an id not in {target}",
-                       "add the missing rows to {target}, or correct the id"),
+    "needed": _Rule(
+        "finding",
+        "no value; the row is left out where this column is needed",
+        "fill it in the CRM and export again",
+    ),
+    "open_needs_amount": _Rule(
+        "finding",
+        "open deal without an amount; left out of pipeline value",
+        "ask the owner to estimate the amount",
+    ),
+    "open_needs_close_date": _Rule(
+        "finding",
+        "open deal without an expected close date",
+        "ask the owner for an expected close date",
+    ),
+    "allowed": _Rule(
+        "finding",
+        "value outside the allowed list {allowed}; treated as unknown",
+        "use one of the allowed values, or map it with an import mapping file",
+    ),
+    "fraction": _Rule(
+        "finding",
+        "not between 0 and 1",
+        "write fractions (0.25, not 25%); percentages can be divided by 100",
+    ),
+    "not_negative": _Rule(
+        "finding", "negative value", "check the sign; only order lines may be negative"
+    ),
+    "reference": _Rule(
+        "finding",
+        "refers to an id not in {target}",
+        "add the missing rows to {target}, or correct the id",
+    ),
     "date_range": _Rule("finding", "date outside 1900-2100", "check the year"),
-    "won_needs_amount": _Rule("finding", "won deal without an amount",
-                              "enter the deal's amount in the CRM"),
-    "closed_needs_close_date": _Rule("finding", "closed deal without a close date",
-                                     "enter the date the deal was closed"),
-    "close_before_created": _Rule("finding", "close date before the created date",
-                                  "correct one of the two dates"),
-    "formula": _Rule("finding", "text starts with = + - or @ (spreadsheet formula injection)",
-                     "harmless here: the kit writes it as text in Excel exports; clean it in the CRM"),
-    "markup": _Rule("finding", "text contains HTML markup; it is shown as plain text",
-                    "remove the markup in the CRM"),
-    "long_text": _Rule("finding", "text longer than 1,000 characters",
-                       "check the export: a quote may be missing so columns ran together"),
+    "won_needs_amount": _Rule(
+        "finding", "won deal without an amount", "enter the deal's amount in the CRM"
+    ),
+    "closed_needs_close_date": _Rule(
+        "finding", "closed deal without a close date", "enter the date the deal was closed"
+    ),
+    "close_before_created": _Rule(
+        "finding", "close date before the created date", "correct one of the two dates"
+    ),
+    "formula": _Rule(
+        "finding",
+        "text starts with = + - or @ (spreadsheet formula injection)",
+        "harmless here: the kit writes it as text in Excel exports; clean it in the CRM",
+    ),
+    "markup": _Rule(
+        "finding",
+        "text contains HTML markup; it is shown as plain text",
+        "remove the markup in the CRM",
+    ),
+    "long_text": _Rule(
+        "finding",
+        "text longer than 1,000 characters",
+        "check the export: a quote may be missing so columns ran together",
+    ),
 }
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
@@ -597,14 +665,20 @@ def _schema(table: Table, present: list[str], refs: Mapping[str, pd.Index]) -> p
             checks.append(pa.Check(lambda s: s.notna(), name="needed", ignore_na=False))
         if col.kind == "category" and col.name in CATEGORIES:
             allowed = set(CATEGORIES[col.name])
-            checks.append(pa.Check(_ok(lambda s, a=allowed: s.isin(a)), name="allowed", ignore_na=False))
+            checks.append(
+                pa.Check(_ok(lambda s, a=allowed: s.isin(a)), name="allowed", ignore_na=False)
+            )
         if col.kind == "fraction":
-            checks.append(pa.Check(_ok(lambda s: s.between(0, 1)), name="fraction", ignore_na=False))
+            checks.append(
+                pa.Check(_ok(lambda s: s.between(0, 1)), name="fraction", ignore_na=False)
+            )
         if (col.kind == "money" and not table.raw) or col.name == "employees":
             checks.append(pa.Check(_ok(lambda s: s >= 0), name="not_negative", ignore_na=False))
         if col.kind == "date":
             checks.append(
-                pa.Check(_ok(lambda s: s.dt.year.between(1900, 2100)), name="date_range", ignore_na=False)
+                pa.Check(
+                    _ok(lambda s: s.dt.year.between(1900, 2100)), name="date_range", ignore_na=False
+                )
             )
         if col.kind == "text":
             for rule in ("formula", "markup", "long_text"):
@@ -614,7 +688,11 @@ def _schema(table: Table, present: list[str], refs: Mapping[str, pd.Index]) -> p
         target = table.references.get(col.name)
         if target and target in refs:
             ids = refs[target]
-            checks.append(pa.Check(_ok(lambda s, i=ids: s.isin(i)), name=f"reference:{target}", ignore_na=False))
+            checks.append(
+                pa.Check(
+                    _ok(lambda s, i=ids: s.isin(i)), name=f"reference:{target}", ignore_na=False
+                )
+            )
         is_key = col.name == single_key
         columns[col.name] = pa.Column(
             None, checks=checks, nullable=not is_key, unique=is_key, required=False
@@ -629,14 +707,20 @@ def _schema(table: Table, present: list[str], refs: Mapping[str, pd.Index]) -> p
             ("open_needs_close_date", "close_date", ["open"]),
         ):
             if col in present:
-                row_checks.append(pa.Check(
-                    lambda d, c=col, o=outcomes: ~(d["outcome"].isin(o) & d[c].isna()).fillna(False),
-                    name=name,
-                ))
+                row_checks.append(
+                    pa.Check(
+                        lambda d, c=col, o=outcomes: (
+                            ~(d["outcome"].isin(o) & d[c].isna()).fillna(False)
+                        ),
+                        name=name,
+                    )
+                )
     if table.name == "opportunities" and {"created_date", "close_date"} <= set(present):
         row_checks.append(
-            pa.Check(lambda d: ~(d["close_date"] < d["created_date"]).fillna(False),
-                     name="close_before_created")
+            pa.Check(
+                lambda d: ~(d["close_date"] < d["created_date"]).fillna(False),
+                name="close_before_created",
+            )
         )
     composite = list(table.key) if len(table.key) > 1 and set(table.key) <= set(present) else None
     return pa.DataFrameSchema(columns, checks=row_checks, unique=composite, strict=False)
@@ -693,13 +777,27 @@ def _to_problems(cases: pd.DataFrame, df: pd.DataFrame, table: Table, file: str)
         allowed = CATEGORIES.get(col or "", ())
         lines = pd.Index(sorted(int(i) for i in grp["index"].unique()))
         values = grp.drop_duplicates("index")["failure_case"]
-        show_values = name in ("allowed", "fraction", "reference", "not_negative", "date_range",
-                               "field_uniqueness", "formula", "markup")
+        show_values = name in (
+            "allowed",
+            "fraction",
+            "reference",
+            "not_negative",
+            "date_range",
+            "field_uniqueness",
+            "formula",
+            "markup",
+        )
         fmt = {"allowed": ", ".join(allowed), "target": target or "", "table": table.name}
         problems.append(
             Problem(
-                rule.severity, file, rule.message.format(**fmt), rule.fix.format(**fmt), table.name,
-                col, int(lines[0]), len(lines),
+                rule.severity,
+                file,
+                rule.message.format(**fmt),
+                rule.fix.format(**fmt),
+                table.name,
+                col,
+                int(lines[0]),
+                len(lines),
                 _examples(lines[1:], values.iloc[1:] if show_values else None)
                 if len(lines) > 1
                 else (f"value {str(values.iloc[0])[:60]!r}" if show_values else ""),
@@ -708,27 +806,48 @@ def _to_problems(cases: pd.DataFrame, df: pd.DataFrame, table: Table, file: str)
     return problems
 
 
-def currency_problem(counts: Mapping[str, int], *, currency: str | None, file: str, table: str,
-                     line: int | None = None) -> Problem | None:
+def currency_problem(
+    counts: Mapping[str, int],
+    *,
+    currency: str | None,
+    file: str,
+    table: str,
+    line: int | None = None,
+) -> Problem | None:
     """The error for amounts in several currencies, or in another than the data set's.
 
     ``counts`` maps currency codes (upper case) to their number of rows.
     """
     if len(counts) > 1:
-        text = ", ".join(f"{k} ({v:,} rows)" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
-        return Problem("error", file, f"amounts are in several currencies: {text}",
-                       "convert every amount to one currency before analysis (salesnb import "
-                       "converts Salesforce exports with the export's CurrencyType rates)",
-                       table, "currency", line)
+        text = ", ".join(
+            f"{k} ({v:,} rows)" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])
+        )
+        return Problem(
+            "error",
+            file,
+            f"amounts are in several currencies: {text}",
+            "convert every amount to one currency before analysis (salesnb import "
+            "converts Salesforce exports with the export's CurrencyType rates)",
+            table,
+            "currency",
+            line,
+        )
     if counts and currency and next(iter(counts)) != currency.upper():
-        return Problem("error", file,
-                       f"amounts are in {next(iter(counts))} but the data set's currency is {currency}",
-                       "set 'currency' in dataset.yml to match, or convert the amounts",
-                       table, "currency", line)
+        return Problem(
+            "error",
+            file,
+            f"amounts are in {next(iter(counts))} but the data set's currency is {currency}",
+            "set 'currency' in dataset.yml to match, or convert the amounts",
+            table,
+            "currency",
+            line,
+        )
     return None
 
 
-def check_currency(df: pd.DataFrame, table: Table, *, file: str, currency: str | None) -> list[Problem]:
+def check_currency(
+    df: pd.DataFrame, table: Table, *, file: str, currency: str | None
+) -> list[Problem]:
     """Errors for a table whose ``currency`` column mixes currencies or differs from the data set's."""
     if "currency" not in df.columns:
         return []
@@ -739,6 +858,11 @@ def check_currency(df: pd.DataFrame, table: Table, *, file: str, currency: str |
         line = int(codes[codes != counts.index[0]].index[0])
     elif len(counts):
         line = int(codes.index[0])
-    found = currency_problem({str(k): int(v) for k, v in counts.items()}, currency=currency,
-                             file=file, table=table.name, line=line)
+    found = currency_problem(
+        {str(k): int(v) for k, v in counts.items()},
+        currency=currency,
+        file=file,
+        table=table.name,
+        line=line,
+    )
     return [found] if found else []

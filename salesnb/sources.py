@@ -51,8 +51,12 @@ __all__ = [
 SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xlsm")
 _SETTINGS_FILE = "dataset.yml"
 _DUCK_TYPES = {
-    "money": "DOUBLE", "number": "DOUBLE", "fraction": "DOUBLE", "int": "BIGINT",
-    "date": "TIMESTAMP", "bool": "BOOLEAN",
+    "money": "DOUBLE",
+    "number": "DOUBLE",
+    "fraction": "DOUBLE",
+    "int": "BIGINT",
+    "date": "TIMESTAMP",
+    "bool": "BOOLEAN",
 }
 _EXAMPLES = 5
 # what a bad file makes DuckDB raise; anything else is a bug and keeps its traceback
@@ -76,22 +80,35 @@ class Settings:
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            _fail(path.name, f"not valid YAML ({str(exc).splitlines()[0]})", "fix the file or delete it")
+            _fail(
+                path.name,
+                f"not valid YAML ({str(exc).splitlines()[0]})",
+                "fix the file or delete it",
+            )
         if not isinstance(raw, dict):
             _fail(path.name, "expected 'key: value' lines", "fix the file or delete it")
         known = {"name", "currency", "fiscal_year_start_month", "encoding"}
         unknown = sorted(set(raw) - known)
         if unknown:
-            _fail(path.name, f"unknown setting(s) {', '.join(unknown)}",
-                  f"use only {', '.join(sorted(known))}")
+            _fail(
+                path.name,
+                f"unknown setting(s) {', '.join(unknown)}",
+                f"use only {', '.join(sorted(known))}",
+            )
         month = raw.get("fiscal_year_start_month", 1)
         if not isinstance(month, int) or not 1 <= month <= 12:
-            _fail(path.name, f"fiscal_year_start_month must be a month number 1-12, got {month!r}",
-                  "write a number such as 1 (January) or 4 (April)")
+            _fail(
+                path.name,
+                f"fiscal_year_start_month must be a month number 1-12, got {month!r}",
+                "write a number such as 1 (January) or 4 (April)",
+            )
         currency = str(raw.get("currency", "USD")).upper()
         if not re.fullmatch(r"[A-Z]{3}", currency):
-            _fail(path.name, f"currency must be a 3-letter ISO code, got {currency!r}",
-                  "write a code such as USD, EUR or GBP")
+            _fail(
+                path.name,
+                f"currency must be a 3-letter ISO code, got {currency!r}",
+                "write a code such as USD, EUR or GBP",
+            )
         return cls(
             name=str(raw.get("name", folder.name)),
             currency=currency,
@@ -193,17 +210,26 @@ def _sniff_bytes(path: Path, head: bytes) -> str | None:
     if not head:
         _fail(name, "the file is empty (0 bytes)", "export the table again or remove the file")
     if head.startswith(b"PK\x03\x04"):
-        _fail(name, "this is an Excel workbook or ZIP archive, not a CSV file",
-              "save it with the .xlsx extension, or export it as CSV")
+        _fail(
+            name,
+            "this is an Excel workbook or ZIP archive, not a CSV file",
+            "save it with the .xlsx extension, or export it as CSV",
+        )
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     if b"\x00" in head[:4096]:
         even, odd = head[0:4096:2], head[1:4096:2]
         if odd.count(0) > len(odd) * 0.4 or even.count(0) > len(even) * 0.4:
-            _fail(name, "the text looks like UTF-16 without a byte-order mark",
-                  "save the file as 'CSV UTF-8' and try again")
-        _fail(name, "this is a binary file, not CSV text",
-              "export the table as CSV (UTF-8), Excel (.xlsx) or Parquet")
+            _fail(
+                name,
+                "the text looks like UTF-16 without a byte-order mark",
+                "save the file as 'CSV UTF-8' and try again",
+            )
+        _fail(
+            name,
+            "this is a binary file, not CSV text",
+            "export the table as CSV (UTF-8), Excel (.xlsx) or Parquet",
+        )
     return None
 
 
@@ -243,22 +269,38 @@ def _read_csv_text(path: Path, text: str) -> pd.DataFrame:
     sep = _delimiter(text)
     try:
         df = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[],
-            skip_blank_lines=True, engine="c",
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[],
+            skip_blank_lines=True,
+            engine="c",
         )
     except pd.errors.EmptyDataError:
-        _fail(path.name, "the file has no header line and no rows",
-              "export the table again with its column names")
+        _fail(
+            path.name,
+            "the file has no header line and no rows",
+            "export the table again with its column names",
+        )
     except pd.errors.ParserError as exc:
         msg = str(exc)
         if m := _FIELDS_ERR.search(msg):
             want, line, saw = m.groups()
-            _fail(path.name, f"{saw} fields where the header has {want}",
-                  "a value probably contains the delimiter without quotes: quote that value "
-                  "or export the file again", line=int(line))
+            _fail(
+                path.name,
+                f"{saw} fields where the header has {want}",
+                "a value probably contains the delimiter without quotes: quote that value "
+                "or export the file again",
+                line=int(line),
+            )
         if m := _EOF_ERR.search(msg):
-            _fail(path.name, "a quote opened here is never closed",
-                  "close the quote or remove the stray quote character", line=int(m.group(1)) + 1)
+            _fail(
+                path.name,
+                "a quote opened here is never closed",
+                "close the quote or remove the stray quote character",
+                line=int(m.group(1)) + 1,
+            )
         _fail(path.name, f"cannot be parsed as CSV ({msg.strip()})", "export the file again")
     df.index = pd.RangeIndex(2, len(df) + 2)
     return df
@@ -279,8 +321,11 @@ def _read_excel(path: Path) -> pd.DataFrame:
     try:
         df = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        _fail(path.name, f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
-              "the file may be truncated or damaged: save it again from Excel or export CSV")
+        _fail(
+            path.name,
+            f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
+            "the file may be truncated or damaged: save it again from Excel or export CSV",
+        )
     df = df.map(_excel_cell).astype("str").where(df.notna())
     df.columns = [str(c) for c in df.columns]
     df.index = pd.RangeIndex(2, len(df) + 2)
@@ -293,8 +338,10 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     except Exception as exc:  # pyarrow raises several types for damaged files
         _fail(path.name, f"not a readable Parquet file ({exc})", "write the file again")
     out = pd.DataFrame(
-        {c: df[c].map(_excel_cell, na_action="ignore").astype("str").where(df[c].notna())
-         for c in df.columns},
+        {
+            c: df[c].map(_excel_cell, na_action="ignore").astype("str").where(df[c].notna())
+            for c in df.columns
+        },
         index=pd.RangeIndex(1, len(df) + 1),
     )
     return out
@@ -319,14 +366,21 @@ def read_cells(path: Path, *, encoding: str | None = None) -> tuple[pd.DataFrame
         text, used = _decode(path, data, encoding)
         if used in ("cp1252", "latin-1"):
             problems.append(
-                Problem("finding", path.name, f"not UTF-8: read as {used} text",
-                        "save the file as 'CSV UTF-8' so accents and symbols are certain; "
-                        "or set 'encoding' in dataset.yml")
+                Problem(
+                    "finding",
+                    path.name,
+                    f"not UTF-8: read as {used} text",
+                    "save the file as 'CSV UTF-8' so accents and symbols are certain; "
+                    "or set 'encoding' in dataset.yml",
+                )
             )
         df = _read_csv_text(path, text)
     if df.empty:
-        _fail(path.name, f"the file has a header ({', '.join(map(str, df.columns[:8]))}) but no rows",
-              "export the table again, or remove the file if the table is not used")
+        _fail(
+            path.name,
+            f"the file has a header ({', '.join(map(str, df.columns[:8]))}) but no rows",
+            "export the table again, or remove the file if the table is not used",
+        )
     return df, problems
 
 
@@ -341,13 +395,21 @@ def _table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
         if path.suffix.lower() not in SUFFIXES or table is None:
             if path.suffix.lower() in SUFFIXES:
                 problems.append(
-                    Problem("finding", path.name, "not a canonical table name; the file is ignored",
-                            f"name table files after their table ({', '.join(TABLES)})")
+                    Problem(
+                        "finding",
+                        path.name,
+                        "not a canonical table name; the file is ignored",
+                        f"name table files after their table ({', '.join(TABLES)})",
+                    )
                 )
             continue
         if table.name in files:
-            _fail(str(folder), f"two files hold the '{table.name}' table ({files[table.name].name} "
-                  f"and {path.name})", "keep one of them")
+            _fail(
+                str(folder),
+                f"two files hold the '{table.name}' table ({files[table.name].name} "
+                f"and {path.name})",
+                "keep one of them",
+            )
         files[table.name] = path
     return files, problems
 
@@ -384,9 +446,13 @@ def read_dataset(path: str | Path, *, progress: Callable[[str], None] | None = N
             return ds
         if not files:
             ds.problems.append(
-                Problem("error", str(path), "no canonical table files found",
-                        f"put files named {', '.join(t + '.csv' for t in TABLES)} in the folder "
-                        "(or .parquet / .xlsx), or convert a CRM export with 'salesnb import'")
+                Problem(
+                    "error",
+                    str(path),
+                    "no canonical table files found",
+                    f"put files named {', '.join(t + '.csv' for t in TABLES)} in the folder "
+                    "(or .parquet / .xlsx), or convert a CRM export with 'salesnb import'",
+                )
             )
             return ds
     else:
@@ -403,7 +469,12 @@ def read_dataset(path: str | Path, *, progress: Callable[[str], None] | None = N
     for name in order:
         if progress:
             progress(name)
-        if name in RAW_TABLES and files[name].suffix.lower() in (".csv", ".tsv", ".txt", ".parquet"):
+        if name in RAW_TABLES and files[name].suffix.lower() in (
+            ".csv",
+            ".tsv",
+            ".txt",
+            ".parquet",
+        ):
             _read_raw(ds, TABLES[name], files[name])
         else:
             _read_small(ds, TABLES[name], files[name])
@@ -415,7 +486,9 @@ def load_dataset(path: str | Path) -> DataSet:
     ds = read_dataset(path)
     if ds.errors:
         lines = "\n".join("  " + p.describe() for p in ds.errors)
-        raise DataError(f"{ds.path}: {len(ds.errors)} error(s) stop the analysis:\n{lines}", ds.errors)
+        raise DataError(
+            f"{ds.path}: {len(ds.errors)} error(s) stop the analysis:\n{lines}", ds.errors
+        )
     return ds
 
 
@@ -491,7 +564,9 @@ def _csv_layout(path: Path, forced: str | None) -> tuple[str, str, list[str]]:
     delim = _delimiter(text)
     header = next(csv.reader(io.StringIO(text), delimiter=delim), [])
     if not header:
-        _fail(path.name, "the file has no header line", "export the table again with its column names")
+        _fail(
+            path.name, "the file has no header line", "export the table again with its column names"
+        )
     return encoding, delim, header
 
 
@@ -515,13 +590,28 @@ def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | No
     dupes = sorted({n for n in norm if norm.count(n) > 1})
     missing = [c for c in table.required if c not in norm]
     for col in dupes:
-        ds.problems.append(Problem("error", name, f"the column '{col}' appears more than once",
-                                   "keep one column of that name", table.name, col, 1))
+        ds.problems.append(
+            Problem(
+                "error",
+                name,
+                f"the column '{col}' appears more than once",
+                "keep one column of that name",
+                table.name,
+                col,
+                1,
+            )
+        )
     for col in missing:
         ds.problems.append(
-            Problem("error", name, f"required column '{col}' is missing (columns found: "
-                    f"{', '.join(norm[:12])})", f"add a '{col}' column or rename the one that holds it",
-                    table.name, col, 1)
+            Problem(
+                "error",
+                name,
+                f"required column '{col}' is missing (columns found: {', '.join(norm[:12])})",
+                f"add a '{col}' column or rename the one that holds it",
+                table.name,
+                col,
+                1,
+            )
         )
     if missing or dupes:
         return
@@ -529,15 +619,26 @@ def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | No
     types = {n: _DUCK_TYPES.get(kinds.get(n, "text"), "VARCHAR") for n in norm}
     if is_csv:
         if encoding == "latin-1" and not ds.settings.encoding and not encoding_retry:
-            ds.problems.append(Problem("finding", name, "not UTF-8: read as latin-1 text",
-                                       "save the file as 'CSV UTF-8'", table.name))
+            ds.problems.append(
+                Problem(
+                    "finding",
+                    name,
+                    "not UTF-8: read as latin-1 text",
+                    "save the file as 'CSV UTF-8'",
+                    table.name,
+                )
+            )
         cols = "{" + ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in types.items()) + "}"
-        base = (f"read_csv({_lit(str(path))}, header=true, auto_detect=false, delim={_lit(delim)}, "
-                f"quote='\"', escape='\"', encoding={_lit(encoding)}, columns={cols}, "
-                "nullstr=['', 'NA', 'N/A', 'NULL', 'null', 'NaN', '#N/A']")
+        base = (
+            f"read_csv({_lit(str(path))}, header=true, auto_detect=false, delim={_lit(delim)}, "
+            f"quote='\"', escape='\"', encoding={_lit(encoding)}, columns={cols}, "
+            "nullstr=['', 'NA', 'N/A', 'NULL', 'null', 'NaN', '#N/A']"
+        )
         rej = f"rej_{table.name}"
-        checked = (f"{base}, store_rejects=true, rejects_table={_lit(rej)}, "
-                   f"rejects_scan={_lit(rej + '_scan')}, rejects_limit=1000)")
+        checked = (
+            f"{base}, store_rejects=true, rejects_table={_lit(rej)}, "
+            f"rejects_scan={_lit(rej + '_scan')}, rejects_limit=1000)"
+        )
         plain = f"{base}, ignore_errors=true)"
         select = ", ".join(
             f"CAST({_q(n)} AS DATE) AS {_q(n)}" if types[n] == "TIMESTAMP" else _q(n) for n in norm
@@ -560,8 +661,15 @@ def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | No
                 # UTF-8 at the start, something else further down: read it all as Latin-1
                 del ds.problems[first_problem:]
                 _read_raw(ds, table, path, encoding_retry="latin-1")
-                ds.problems.append(Problem("finding", name, "not UTF-8: read as latin-1 text",
-                                           "save the file as 'CSV UTF-8'", table.name))
+                ds.problems.append(
+                    Problem(
+                        "finding",
+                        name,
+                        "not UTF-8: read as latin-1 text",
+                        "save the file as 'CSV UTF-8'",
+                        table.name,
+                    )
+                )
                 return
         else:
             _parquet_casts(con, ds, table, name, path, header, norm, types)
@@ -570,8 +678,15 @@ def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | No
         return
     ds.rows[table.name] = n_rows
     if n_rows == 0 and not any(p.file == name and p.severity == "error" for p in ds.problems):
-        ds.problems.append(Problem("error", name, "the file has a header but no rows",
-                                   "export the table again, or remove the file", table.name))
+        ds.problems.append(
+            Problem(
+                "error",
+                name,
+                "the file has a header but no rows",
+                "export the table again, or remove the file",
+                table.name,
+            )
+        )
         return
     ds.raw[table.name] = RawTable(table.name, path, n_rows, typed)
 
@@ -584,20 +699,35 @@ def _duck_error(name: str, table: Table, exc: Exception) -> Problem:
     text = str(exc).strip()
     line = re.search(r"[Ll]ine:? (\d+)", text)
     first = text.splitlines()[0]
-    return Problem("error", name, f"cannot be read as a table ({first})",
-                   "export the file again as CSV (UTF-8, comma-separated) or Parquet", table.name,
-                   None, int(line.group(1)) if line else None)
+    return Problem(
+        "error",
+        name,
+        f"cannot be read as a table ({first})",
+        "export the file again as CSV (UTF-8, comma-separated) or Parquet",
+        table.name,
+        None,
+        int(line.group(1)) if line else None,
+    )
 
 
-def _raw_stats(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, typed_checked: str,
-               typed: str, cols: list[str]) -> int:
+def _raw_stats(
+    con: duckdb.DuckDBPyConnection,
+    ds: DataSet,
+    table: Table,
+    typed_checked: str,
+    typed: str,
+    cols: list[str],
+) -> int:
     """One pass over the file for every count; a second, short one only for examples."""
     key = table.key[0]
     name = ds.files[table.name].name
     needed = [c.name for c in table.columns if c.needed and c.name in cols and c.name != key]
     refs = {c: t for c, t in table.references.items() if c in cols and t in ds.tables}
-    parts = ["count(*) AS n", f"count(*) - count(t.{_q(key)}) AS null_key",
-             f"count(t.{_q(key)}) - count(DISTINCT t.{_q(key)}) AS dup_key"]
+    parts = [
+        "count(*) AS n",
+        f"count(*) - count(t.{_q(key)}) AS null_key",
+        f"count(t.{_q(key)}) - count(DISTINCT t.{_q(key)}) AS dup_key",
+    ]
     # count every column so that DuckDB casts (and rejects) every cell
     parts += [f"count(t.{_q(c)}) AS {_q('n_' + c)}" for c in cols]
     joins = []
@@ -605,9 +735,13 @@ def _raw_stats(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, typed_
         tkey = TABLES[target].key[0]
         con.register(f"ref_{target}", ds.tables[target][[tkey]].drop_duplicates())
         joins.append(f"LEFT JOIN ref_{target} r{i} ON t.{_q(col)} = r{i}.{_q(tkey)}")
-        parts.append(f"count(t.{_q(col)}) FILTER (WHERE r{i}.{_q(tkey)} IS NULL) AS {_q('orphan_' + col)}")
+        parts.append(
+            f"count(t.{_q(col)}) FILTER (WHERE r{i}.{_q(tkey)} IS NULL) AS {_q('orphan_' + col)}"
+        )
     if "currency" in cols:
-        parts.append("list(DISTINCT upper(t.currency)) FILTER (WHERE t.currency IS NOT NULL) AS currencies")
+        parts.append(
+            "list(DISTINCT upper(t.currency)) FILTER (WHERE t.currency IS NOT NULL) AS currencies"
+        )
     # fetch the whole result: DuckDB fills the rejects table only once the query is finished
     result = con.execute(f"SELECT {', '.join(parts)} FROM ({typed_checked}) t {' '.join(joins)}")
     names = [d[0] for d in result.description]
@@ -615,45 +749,99 @@ def _raw_stats(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, typed_
     n = int(stats["n"])
 
     def examples(where: str, select: str) -> str:
-        got = con.execute(f"SELECT {select} FROM ({typed}) t {' '.join(joins)} WHERE {where} "
-                          f"LIMIT {_EXAMPLES}").fetchall()
+        got = con.execute(
+            f"SELECT {select} FROM ({typed}) t {' '.join(joins)} WHERE {where} LIMIT {_EXAMPLES}"
+        ).fetchall()
         return ", ".join(str(g[0]) for g in got)
 
     if stats["null_key"]:
-        ds.problems.append(Problem("error", name, "lines without an id", f"give every line its {key}",
-                                   table.name, key, None, stats["null_key"]))
+        ds.problems.append(
+            Problem(
+                "error",
+                name,
+                "lines without an id",
+                f"give every line its {key}",
+                table.name,
+                key,
+                None,
+                stats["null_key"],
+            )
+        )
     if stats["dup_key"]:
-        dup = con.execute(f"SELECT {_q(key)} FROM ({typed}) GROUP BY 1 HAVING count(*) > 1 "
-                          f"LIMIT {_EXAMPLES}").fetchall()
-        ds.problems.append(Problem("error", name, "ids that appear more than once",
-                                   "keep one line per id, or give each line its own id "
-                                   "(salesnb import can generate line ids)", table.name, key, None,
-                                   stats["dup_key"], f"{key} " + ", ".join(str(d[0]) for d in dup)))
+        dup = con.execute(
+            f"SELECT {_q(key)} FROM ({typed}) GROUP BY 1 HAVING count(*) > 1 LIMIT {_EXAMPLES}"
+        ).fetchall()
+        ds.problems.append(
+            Problem(
+                "error",
+                name,
+                "ids that appear more than once",
+                "keep one line per id, or give each line its own id "
+                "(salesnb import can generate line ids)",
+                table.name,
+                key,
+                None,
+                stats["dup_key"],
+                f"{key} " + ", ".join(str(d[0]) for d in dup),
+            )
+        )
     for col in needed:
         missing = n - int(stats[f"n_{col}"])
         if missing:
-            what = "left out of per-account figures" if col == "account_id" else "left out where it is needed"
-            ds.problems.append(Problem("finding", name, f"no value; these lines are {what}",
-                                       "fill it in the source system and export again", table.name, col,
-                                       None, missing, f"{key} " + examples(f"t.{_q(col)} IS NULL", f"t.{_q(key)}")))
+            what = (
+                "left out of per-account figures"
+                if col == "account_id"
+                else "left out where it is needed"
+            )
+            ds.problems.append(
+                Problem(
+                    "finding",
+                    name,
+                    f"no value; these lines are {what}",
+                    "fill it in the source system and export again",
+                    table.name,
+                    col,
+                    None,
+                    missing,
+                    f"{key} " + examples(f"t.{_q(col)} IS NULL", f"t.{_q(key)}"),
+                )
+            )
     for i, (col, target) in enumerate(refs.items()):
         orphans = stats[f"orphan_{col}"]
         if orphans:
             tkey = TABLES[target].key[0]
-            ds.problems.append(Problem(
-                "finding", name, f"refers to an id not in {target}",
-                f"add the missing rows to {target}, or correct the id", table.name, col, None, orphans,
-                f"{col} " + examples(f"t.{_q(col)} IS NOT NULL AND r{i}.{_q(tkey)} IS NULL", f"t.{_q(col)}")))
+            ds.problems.append(
+                Problem(
+                    "finding",
+                    name,
+                    f"refers to an id not in {target}",
+                    f"add the missing rows to {target}, or correct the id",
+                    table.name,
+                    col,
+                    None,
+                    orphans,
+                    f"{col} "
+                    + examples(
+                        f"t.{_q(col)} IS NOT NULL AND r{i}.{_q(tkey)} IS NULL", f"t.{_q(col)}"
+                    ),
+                )
+            )
     if stats.get("currencies"):
-        counts = dict(con.execute(f"SELECT upper(currency), count(*) FROM ({typed}) WHERE currency IS NOT NULL "
-                                  "GROUP BY 1 ORDER BY 2 DESC").fetchall())
+        counts = dict(
+            con.execute(
+                f"SELECT upper(currency), count(*) FROM ({typed}) WHERE currency IS NOT NULL "
+                "GROUP BY 1 ORDER BY 2 DESC"
+            ).fetchall()
+        )
         found = currency_problem(counts, currency=ds.settings.currency, file=name, table=table.name)
         if found:
             ds.problems.append(found)
     return n
 
 
-def _raw_rejects(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name: str, rej: str) -> bool:
+def _raw_rejects(
+    con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name: str, rej: str
+) -> bool:
     """Report the lines DuckDB rejected; True when some were rejected for their encoding."""
     try:
         rows = con.execute(
@@ -669,25 +857,47 @@ def _raw_rejects(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name
     more = " (only the first 1,000 bad lines are listed)" if len(rows) >= 1000 else ""
     for (col, etype), items in by_kind.items():
         first = items[0]
-        lines = ", ".join(str(i[0]) for i in items[1:_EXAMPLES + 1])
+        lines = ", ".join(str(i[0]) for i in items[1 : _EXAMPLES + 1])
         if etype == "CAST":
             value = re.search(r'string "(.*?)"', str(first[4]))
             shown = value.group(1) if value else str(first[3])[:40]
             kind = kinds.get(col, "number")
             word = {"date": "a date", "int": "a whole number"}.get(kind, "a number")
-            fix = ("write dates as YYYY-MM-DD" if kind == "date" else
-                   "write plain numbers with a dot as decimal separator")
+            fix = (
+                "write dates as YYYY-MM-DD"
+                if kind == "date"
+                else "write plain numbers with a dot as decimal separator"
+            )
             problem = f"{shown!r} is not {word}{more}"
         else:
             problem = f"the line does not split into the header's columns ({etype.lower()}){more}"
             fix = "quote values that contain the delimiter, close every quote, or export again"
-        ds.problems.append(Problem("error", name, problem, fix, table.name, col or None, int(first[0]),
-                                   len(items), f"lines {lines}" if lines else ""))
+        ds.problems.append(
+            Problem(
+                "error",
+                name,
+                problem,
+                fix,
+                table.name,
+                col or None,
+                int(first[0]),
+                len(items),
+                f"lines {lines}" if lines else "",
+            )
+        )
     return any(r[2] == "INVALID ENCODING" for r in rows)
 
 
-def _parquet_casts(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name: str, path: Path,
-                   header: list[str], norm: list[str], types: dict[str, str]) -> None:
+def _parquet_casts(
+    con: duckdb.DuckDBPyConnection,
+    ds: DataSet,
+    table: Table,
+    name: str,
+    path: Path,
+    header: list[str],
+    norm: list[str],
+    types: dict[str, str],
+) -> None:
     source = f"read_parquet({_lit(str(path))}, file_row_number=true)"
     for orig, n in zip(header, norm, strict=True):
         if types[n] == "VARCHAR":
@@ -696,9 +906,20 @@ def _parquet_casts(con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, na
         cond = f"{_q(orig)} IS NOT NULL AND TRY_CAST({_q(orig)} AS {target}) IS NULL"
         count = con.execute(f"SELECT count(*) FROM {source} WHERE {cond}").fetchone()
         if count and count[0]:
-            ex = con.execute(f"SELECT file_row_number + 1, {_q(orig)} FROM {source} WHERE {cond} "
-                             f"ORDER BY 1 LIMIT {_EXAMPLES}").fetchall()
-            ds.problems.append(Problem(
-                "error", name, f"{str(ex[0][1])!r} is not {'a date' if target == 'DATE' else 'a number'}",
-                "write the column with its proper type", table.name, n, int(ex[0][0]), int(count[0]),
-                "rows " + ", ".join(str(e[0]) for e in ex[1:])))
+            ex = con.execute(
+                f"SELECT file_row_number + 1, {_q(orig)} FROM {source} WHERE {cond} "
+                f"ORDER BY 1 LIMIT {_EXAMPLES}"
+            ).fetchall()
+            ds.problems.append(
+                Problem(
+                    "error",
+                    name,
+                    f"{str(ex[0][1])!r} is not {'a date' if target == 'DATE' else 'a number'}",
+                    "write the column with its proper type",
+                    table.name,
+                    n,
+                    int(ex[0][0]),
+                    int(count[0]),
+                    "rows " + ", ".join(str(e[0]) for e in ex[1:]),
+                )
+            )

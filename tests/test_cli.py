@@ -9,15 +9,19 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import tree_digest
 
 SALESNB = Path(sys.executable).with_name("salesnb")
 
 
 def sh(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(SALESNB), *map(str, args)], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "COLUMNS": "200"})
+    return subprocess.run(
+        [str(SALESNB), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+    )
 
 
 def test_console_script_demo_then_check(tmp_path):

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import tree_digest
 
 CORPUS = Path(__file__).parent / "corpus"

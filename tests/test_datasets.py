@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import ROOT, tree_digest
+
 from salesnb import datasets
 from salesnb.datasets import DemoSpec, make_demo, write_demo
 from salesnb.schema import UsageError
@@ -25,7 +25,9 @@ def test_other_seed_other_data():
 
 def test_bundled_demo_matches_the_generator(demo_dir):
     bundled = ROOT / "data" / "demo"
-    assert tree_digest(bundled) == tree_digest(demo_dir), "run 'make demo-data' and commit data/demo"
+    assert tree_digest(bundled) == tree_digest(demo_dir), (
+        "run 'make demo-data' and commit data/demo"
+    )
 
 
 def test_parquet_format(tmp_path):
@@ -36,7 +38,9 @@ def test_parquet_format(tmp_path):
 
 def test_chunked_raw_tables(tmp_path, monkeypatch):
     monkeypatch.setattr(datasets, "CHUNK_LINES", 1_000)
-    rows = write_demo(tmp_path / "c", DemoSpec(accounts=30, order_lines=3_500, activity_lines=2_100))
+    rows = write_demo(
+        tmp_path / "c", DemoSpec(accounts=30, order_lines=3_500, activity_lines=2_100)
+    )
     assert rows["orders"] == 3_500 and rows["activities"] == 2_100
     orders = pd.read_csv(tmp_path / "c" / "orders.csv", dtype={"order_id": str})
     assert orders["order_id"].is_unique and len(orders) == 3_500
@@ -89,12 +93,23 @@ def test_deals_cover_outcomes_with_realistic_no_decision(demo_tables):
     open_ = opp[opp["outcome"] == "open"]
     assert open_["amount"].isna().any() and open_["close_date"].isna().any()
     assert opp["account_id"].isna().any()  # prospects without an account
-    assert set(opp["stage"]) >= {"Qualify", "Discover", "Propose", "Negotiate", "Closed Won", "Closed Lost"}
+    assert set(opp["stage"]) >= {
+        "Qualify",
+        "Discover",
+        "Propose",
+        "Negotiate",
+        "Closed Won",
+        "Closed Lost",
+    }
 
 
 def test_contacts_are_thin_at_many_accounts(demo_tables):
-    per = demo_tables["contacts"].groupby("account_id").size().reindex(
-        demo_tables["accounts"]["account_id"], fill_value=0)
+    per = (
+        demo_tables["contacts"]
+        .groupby("account_id")
+        .size()
+        .reindex(demo_tables["accounts"]["account_id"], fill_value=0)
+    )
     assert 0.2 < (per < 5).mean() < 0.8 and (per >= 10).any()
 
 

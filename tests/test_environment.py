@@ -6,7 +6,6 @@ import re
 import tomllib
 
 import yaml
-
 from conftest import ROOT
 
 # PyPI name -> conda-forge name, where they differ
@@ -31,7 +30,10 @@ def test_environment_yml_mirrors_pyproject():
 
 
 def test_required_lower_bounds_are_declared():
-    deps = dict(_split(r) for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+    deps = dict(
+        _split(r)
+        for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    )
     assert deps["pandas"] == ">=3.0"
     assert deps["duckdb"] == ">=2.0"
     assert deps["papermill"] == ">=2.7"

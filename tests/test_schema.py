@@ -30,13 +30,15 @@ def test_every_table_has_its_key_among_required_columns():
 
 
 def test_parse_types_and_missing_tokens():
-    df = frame({
-        "account_id": ["007", " A2 ", "A3"],
-        "account_name": ["Alpha", "NA", "Gamma"],
-        "employees": ["120", "", "1e3"],
-        "is_global": ["yes", "FALSE", "n/a"],
-        "industry": ["Financial Services", "retail", "-"],
-    })
+    df = frame(
+        {
+            "account_id": ["007", " A2 ", "A3"],
+            "account_name": ["Alpha", "NA", "Gamma"],
+            "employees": ["120", "", "1e3"],
+            "is_global": ["yes", "FALSE", "n/a"],
+            "industry": ["Financial Services", "retail", "-"],
+        }
+    )
     typed, problems, unparsed = parse_table(df, TABLES["accounts"], file="accounts.csv")
     assert problems == [] and unparsed.empty
     assert typed["account_id"].tolist() == ["007", "A2", "A3"]  # ids stay strings
@@ -49,11 +51,13 @@ def test_parse_types_and_missing_tokens():
 
 
 def test_parse_dates_strict_iso_and_timestamps():
-    df = frame({
-        "case_id": ["1", "2", "3", "4"],
-        "account_id": ["A", "A", "A", "A"],
-        "opened_date": ["2026-03-31", "2026-03-31 17:45:00", "31/03/2026", "2026-02-30"],
-    })
+    df = frame(
+        {
+            "case_id": ["1", "2", "3", "4"],
+            "account_id": ["A", "A", "A", "A"],
+            "opened_date": ["2026-03-31", "2026-03-31 17:45:00", "31/03/2026", "2026-02-30"],
+        }
+    )
     typed, problems, unparsed = parse_table(df, TABLES["cases"], file="cases.csv")
     assert typed["opened_date"].iloc[0] == pd.Timestamp("2026-03-31")
     assert typed["opened_date"].iloc[1] == pd.Timestamp("2026-03-31")  # time of day dropped
@@ -69,7 +73,9 @@ def test_missing_required_column_names_the_columns_found():
     _, problems, _ = parse_table(df, TABLES["opportunities"], file="o.csv")
     missing = sorted(p.column for p in problems)
     assert missing == ["amount", "close_date", "created_date"]
-    assert all(p.severity == "error" and "opportunity_id, account_id, stage" in p.problem for p in problems)
+    assert all(
+        p.severity == "error" and "opportunity_id, account_id, stage" in p.problem for p in problems
+    )
 
 
 def test_header_names_are_normalised():
@@ -79,19 +85,36 @@ def test_header_names_are_normalised():
 
 
 def test_opportunity_rules_hand_worked():
-    df = frame({
-        "opportunity_id": ["O1", "O2", "O3", "O4", "O5", "O5"],
-        "account_id": ["A1", "A1", "ZZ", None, "A1", "A1"],
-        "stage": ["Won", "Won", "Lost", "Propose", "Propose", "Propose"],
-        "amount": ["100", None, "50", None, "-3", "7"],
-        "created_date": ["2026-01-01", "2026-01-01", "2026-02-01", "2026-01-01", "2026-01-01", "2026-01-01"],
-        "close_date": ["2026-02-01", "2026-02-01", "2026-01-15", "2026-05-01", None, "2026-05-01"],
-        "outcome": ["won", "won", "lost", "open", "open", "maybe"],
-    })
+    df = frame(
+        {
+            "opportunity_id": ["O1", "O2", "O3", "O4", "O5", "O5"],
+            "account_id": ["A1", "A1", "ZZ", None, "A1", "A1"],
+            "stage": ["Won", "Won", "Lost", "Propose", "Propose", "Propose"],
+            "amount": ["100", None, "50", None, "-3", "7"],
+            "created_date": [
+                "2026-01-01",
+                "2026-01-01",
+                "2026-02-01",
+                "2026-01-01",
+                "2026-01-01",
+                "2026-01-01",
+            ],
+            "close_date": [
+                "2026-02-01",
+                "2026-02-01",
+                "2026-01-15",
+                "2026-05-01",
+                None,
+                "2026-05-01",
+            ],
+            "outcome": ["won", "won", "lost", "open", "open", "maybe"],
+        }
+    )
     typed, problems, _ = parse_table(df, TABLES["opportunities"], file="o.csv")
     assert problems == []
-    problems = check_table(typed, TABLES["opportunities"], file="o.csv",
-                           refs={"accounts": pd.Index(["A1"])})
+    problems = check_table(
+        typed, TABLES["opportunities"], file="o.csv", refs={"accounts": pd.Index(["A1"])}
+    )
     assert by_rule(problems, "won deal without an amount").line == 3
     assert by_rule(problems, "close date before the created date").line == 4
     orphan = by_rule(problems, "not in accounts")
@@ -107,8 +130,13 @@ def test_opportunity_rules_hand_worked():
 
 
 def test_composite_key_duplicates():
-    df = frame({"owner": ["Ann", "Ann", "Bob"], "period": ["2026Q1", "2026q1", "2026Q1"],
-                "quota": ["1", "2", "3"]})
+    df = frame(
+        {
+            "owner": ["Ann", "Ann", "Bob"],
+            "period": ["2026Q1", "2026q1", "2026Q1"],
+            "quota": ["1", "2", "3"],
+        }
+    )
     typed, problems, _ = parse_table(df, TABLES["quotas"], file="q.csv")
     assert problems == []
     found = check_table(typed, TABLES["quotas"], file="q.csv")
@@ -139,7 +167,11 @@ def test_negative_numbers_are_never_formulas(x):
     assert not check_text(pd.Series([repr(x)]))["formula"].iloc[0]
 
 
-@given(st.dates(min_value=pd.Timestamp("1900-01-01").date(), max_value=pd.Timestamp("2100-12-31").date()))
+@given(
+    st.dates(
+        min_value=pd.Timestamp("1900-01-01").date(), max_value=pd.Timestamp("2100-12-31").date()
+    )
+)
 def test_iso_dates_round_trip(d):
     df = frame({"case_id": ["1"], "account_id": ["A"], "opened_date": [d.isoformat()]})
     typed, problems, _ = parse_table(df, TABLES["cases"], file="c.csv")

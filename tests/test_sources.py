@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import tree_digest
+
 from salesnb import sources
 from salesnb.schema import DataError, UsageError
 
@@ -27,7 +27,9 @@ def write(folder: Path, files: dict[str, str | bytes]) -> Path:
 
 
 def test_revenue_by_account_from_raw_orders(tmp_path):
-    ds = sources.load_dataset(write(tmp_path / "d", {"accounts.csv": ACCOUNTS, "orders.csv": ORDERS}))
+    ds = sources.load_dataset(
+        write(tmp_path / "d", {"accounts.csv": ACCOUNTS, "orders.csv": ORDERS})
+    )
     assert ds.rows == {"accounts": 3, "orders": 5}
     assert "orders" in ds.raw and "orders" not in ds.tables
     q3 = ds.sql(
@@ -39,11 +41,18 @@ def test_revenue_by_account_from_raw_orders(tmp_path):
     assert q3["account_id"].tolist() == ["A1", "A2"]
     assert q3["revenue"].tolist() == [80.0, 50.0]
     gap = [p for p in ds.findings if p.file == "orders.csv"]
-    assert len(gap) == 1 and gap[0].column == "account_id" and gap[0].count == 1 and "L4" in gap[0].examples
+    assert (
+        len(gap) == 1
+        and gap[0].column == "account_id"
+        and gap[0].count == 1
+        and "L4" in gap[0].examples
+    )
 
 
 def test_raw_table_view_has_canonical_types(tmp_path):
-    ds = sources.load_dataset(write(tmp_path / "d", {"accounts.csv": ACCOUNTS, "orders.csv": ORDERS}))
+    ds = sources.load_dataset(
+        write(tmp_path / "d", {"accounts.csv": ACCOUNTS, "orders.csv": ORDERS})
+    )
     types = ds.sql("SELECT typeof(order_date) AS d, typeof(amount) AS a FROM orders LIMIT 1")
     assert types.iloc[0].tolist() == ["DATE", "DOUBLE"]
 
@@ -51,58 +60,92 @@ def test_raw_table_view_has_canonical_types(tmp_path):
 def test_parquet_and_excel_tables(tmp_path):
     folder = tmp_path / "d"
     folder.mkdir()
-    acc = pd.DataFrame({"account_id": ["007", "A2"], "account_name": ["Alpha", "Beta"],
-                        "year_founded": [1999, 2020]})
+    acc = pd.DataFrame(
+        {
+            "account_id": ["007", "A2"],
+            "account_name": ["Alpha", "Beta"],
+            "year_founded": [1999, 2020],
+        }
+    )
     acc.to_excel(folder / "accounts.xlsx", index=False)
-    orders = pd.DataFrame({"order_id": ["L1", "L2"], "account_id": ["007", "A2"],
-                           "order_date": pd.to_datetime(["2026-01-02", "2026-02-03"]),
-                           "amount": [10.0, 5.5]})
+    orders = pd.DataFrame(
+        {
+            "order_id": ["L1", "L2"],
+            "account_id": ["007", "A2"],
+            "order_date": pd.to_datetime(["2026-01-02", "2026-02-03"]),
+            "amount": [10.0, 5.5],
+        }
+    )
     orders.to_parquet(folder / "orders.parquet")
     ds = sources.load_dataset(folder)
     accounts = ds.table("accounts")
-    assert accounts["account_id"].tolist() == ["007", "A2"]  # Excel numbers do not eat leading zeros
+    assert accounts["account_id"].tolist() == [
+        "007",
+        "A2",
+    ]  # Excel numbers do not eat leading zeros
     assert accounts["year_founded"].tolist() == [1999, 2020]
     assert ds.sql("SELECT sum(amount) AS s FROM orders")["s"].iloc[0] == 15.5
 
 
 def test_parquet_bad_values_are_located_by_row(tmp_path):
     folder = write(tmp_path / "d", {"accounts.csv": ACCOUNTS})
-    pd.DataFrame({"order_id": ["L1", "L2", "L3"], "account_id": ["A1", "A1", "A2"],
-                  "order_date": ["2026-01-01", "soon", "2026-01-03"], "amount": ["1", "2", "x"]}
-                 ).to_parquet(folder / "orders.parquet")
+    pd.DataFrame(
+        {
+            "order_id": ["L1", "L2", "L3"],
+            "account_id": ["A1", "A1", "A2"],
+            "order_date": ["2026-01-01", "soon", "2026-01-03"],
+            "amount": ["1", "2", "x"],
+        }
+    ).to_parquet(folder / "orders.parquet")
     ds = sources.read_dataset(folder)
     described = sorted(p.describe() for p in ds.errors)
-    assert described[0].startswith("orders.parquet row 2, column 'order_date': 'soon' is not a date")
+    assert described[0].startswith(
+        "orders.parquet row 2, column 'order_date': 'soon' is not a date"
+    )
     assert described[1].startswith("orders.parquet row 3, column 'amount': 'x' is not a number")
 
 
 def test_latin1_raw_table_is_read_with_a_finding(tmp_path):
-    folder = write(tmp_path / "d", {
-        "accounts.csv": ACCOUNTS,
-        "activities.csv": "activity_id,account_id,activity_date,owner\nX1,A1,2026-01-01,Jos\xe9\n".encode("latin-1"),
-    })
+    folder = write(
+        tmp_path / "d",
+        {
+            "accounts.csv": ACCOUNTS,
+            "activities.csv": "activity_id,account_id,activity_date,owner\nX1,A1,2026-01-01,Jos\xe9\n".encode(
+                "latin-1"
+            ),
+        },
+    )
     ds = sources.load_dataset(folder)
     assert ds.sql("SELECT owner FROM activities")["owner"].tolist() == ["José"]
     assert any("latin-1" in p.problem for p in ds.findings)
 
 
 def test_semicolon_delimited_small_table(tmp_path):
-    ds = sources.load_dataset(write(tmp_path / "d", {"accounts.csv": "account_id;account_name\nA1;Alpha\n"}))
+    ds = sources.load_dataset(
+        write(tmp_path / "d", {"accounts.csv": "account_id;account_name\nA1;Alpha\n"})
+    )
     assert ds.table("accounts")["account_name"].tolist() == ["Alpha"]
 
 
 def test_categories_outside_the_list_become_missing(tmp_path):
-    ds = sources.load_dataset(write(tmp_path / "d", {
-        "accounts.csv": ACCOUNTS,
-        "opportunities.csv": "opportunity_id,account_id,stage,amount,created_date,close_date,outcome\n"
-                             "O1,A1,Won,5,2026-01-01,2026-02-01,Won\nO2,A1,Won,5,2026-01-01,2026-02-01,maybe\n",
-    }))
+    ds = sources.load_dataset(
+        write(
+            tmp_path / "d",
+            {
+                "accounts.csv": ACCOUNTS,
+                "opportunities.csv": "opportunity_id,account_id,stage,amount,created_date,close_date,outcome\n"
+                "O1,A1,Won,5,2026-01-01,2026-02-01,Won\nO2,A1,Won,5,2026-01-01,2026-02-01,maybe\n",
+            },
+        )
+    )
     assert ds.table("opportunities")["outcome"].tolist()[0] == "won"
     assert pd.isna(ds.table("opportunities")["outcome"].iloc[1])
 
 
 def test_load_dataset_raises_with_every_error(tmp_path):
-    folder = write(tmp_path / "d", {"accounts.csv": "account_id,account_name\nA1,x\nA1,y\n", "cases.csv": b""})
+    folder = write(
+        tmp_path / "d", {"accounts.csv": "account_id,account_name\nA1,x\nA1,y\n", "cases.csv": b""}
+    )
     with pytest.raises(DataError) as info:
         sources.load_dataset(folder)
     assert len(info.value.problems) == 2

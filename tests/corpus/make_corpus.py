@@ -9,19 +9,27 @@ from __future__ import annotations
 
 import io
 import shutil
-import zipfile
 from pathlib import Path
 
 import yaml
 
 HERE = Path(__file__).parent
-ACCOUNTS = "account_id,account_name,industry,employees\nA1,Alpha Ltd,software,120\nA2,Beta GmbH,retail,40\nA3,Gamma SA,energy,900\n"
+ACCOUNTS = (
+    "account_id,account_name,industry,employees\n"
+    "A1,Alpha Ltd,software,120\nA2,Beta GmbH,retail,40\nA3,Gamma SA,energy,900\n"
+)
 OPP_HEAD = "opportunity_id,account_id,stage,amount,created_date,close_date,outcome"
 ORD_HEAD = "order_id,account_id,order_date,amount"
 
 
-def case(name: str, files: dict[str, bytes | str], exit: int, contains: list[str],
-         args: list[str] | None = None, why: str = "") -> None:
+def case(
+    name: str,
+    files: dict[str, bytes | str],
+    exit: int,
+    contains: list[str],
+    args: list[str] | None = None,
+    why: str = "",
+) -> None:
     folder = HERE / name
     if folder.exists():
         shutil.rmtree(folder)
@@ -39,7 +47,9 @@ def xlsx_bytes() -> bytes:
     import pandas as pd
 
     buf = io.BytesIO()
-    pd.DataFrame({"account_id": ["A1", "A2"], "account_name": ["Alpha", "Beta"]}).to_excel(buf, index=False)
+    pd.DataFrame({"account_id": ["A1", "A2"], "account_name": ["Alpha", "Beta"]}).to_excel(
+        buf, index=False
+    )
     return buf.getvalue()
 
 
@@ -47,99 +57,304 @@ def main() -> None:
     opp = lambda *rows: "\n".join([OPP_HEAD, *rows]) + "\n"  # noqa: E731
     ords = lambda *rows: "\n".join([ORD_HEAD, *rows]) + "\n"  # noqa: E731
     won = "O1,A1,Closed Won,1000,2025-01-10,2025-03-01,won"
-    case("01_utf16_without_bom", {"accounts.csv": ACCOUNTS.encode("utf-16-le")}, 1,
-         ["accounts.csv", "UTF-16"], why="wrong encoding: UTF-16 saved without a byte-order mark")
-    case("02_latin1_text", {"accounts.csv": "account_id,account_name\nA1,Café Müller\n".encode("cp1252")},
-         0, ["accounts.csv", "not UTF-8"], why="Windows-1252 text is read, with a finding")
-    case("03_latin1_text_strict", {"accounts.csv": "account_id,account_name\nA1,Café Müller\n".encode("cp1252")},
-         1, ["accounts.csv", "cp1252"], args=["--strict"], why="--strict turns findings into exit 1")
-    case("04_missing_required_column", {"accounts.csv": ACCOUNTS,
-         "opportunities.csv": "opportunity_id,account_id,stage,amount,created_date\nO1,A1,Won,10,2025-01-01\n"},
-         1, ["opportunities.csv", "required column 'close_date' is missing"])
-    case("05_duplicated_ids", {"accounts.csv": ACCOUNTS + "A2,Beta Again,retail,41\n"}, 1,
-         ["accounts.csv line 3", "account_id", "more than once"])
-    case("06_unparseable_date", {"accounts.csv": ACCOUNTS, "opportunities.csv": opp(
-         "O1,A1,Closed Won,1000,2025-31-12,2026-01-05,won")}, 1,
-         ["opportunities.csv line 2", "created_date", "'2025-31-12' is not a date"])
-    case("07_us_date_format", {"accounts.csv": ACCOUNTS, "opportunities.csv": opp(
-         won, "O2,A2,Closed Won,500,11/23/2025,12/01/2025,won")}, 1,
-         ["opportunities.csv line 3", "'11/23/2025' is not a date", "date_format"])
-    case("08_decimal_comma_amount", {"accounts.csv": ACCOUNTS, "opportunities.csv": opp(
-         won, 'O2,A2,Closed Won,"1250,50",2025-01-10,2025-03-01,won')}, 1,
-         ["opportunities.csv line 3", "amount", "'1250,50' is not an amount"])
-    case("09_currency_sign_amount", {"accounts.csv": ACCOUNTS, "opportunities.csv": opp(
-         'O1,A1,Closed Won,"$1,200.00",2025-01-10,2025-03-01,won')}, 1,
-         ["opportunities.csv line 2", "'$1,200.00' is not an amount"])
+    case(
+        "01_utf16_without_bom",
+        {"accounts.csv": ACCOUNTS.encode("utf-16-le")},
+        1,
+        ["accounts.csv", "UTF-16"],
+        why="wrong encoding: UTF-16 saved without a byte-order mark",
+    )
+    case(
+        "02_latin1_text",
+        {"accounts.csv": "account_id,account_name\nA1,Café Müller\n".encode("cp1252")},
+        0,
+        ["accounts.csv", "not UTF-8"],
+        why="Windows-1252 text is read, with a finding",
+    )
+    case(
+        "03_latin1_text_strict",
+        {"accounts.csv": "account_id,account_name\nA1,Café Müller\n".encode("cp1252")},
+        1,
+        ["accounts.csv", "cp1252"],
+        args=["--strict"],
+        why="--strict turns findings into exit 1",
+    )
+    case(
+        "04_missing_required_column",
+        {
+            "accounts.csv": ACCOUNTS,
+            "opportunities.csv": "opportunity_id,account_id,stage,amount,created_date\nO1,A1,Won,10,2025-01-01\n",
+        },
+        1,
+        ["opportunities.csv", "required column 'close_date' is missing"],
+    )
+    case(
+        "05_duplicated_ids",
+        {"accounts.csv": ACCOUNTS + "A2,Beta Again,retail,41\n"},
+        1,
+        ["accounts.csv line 3", "account_id", "more than once"],
+    )
+    case(
+        "06_unparseable_date",
+        {
+            "accounts.csv": ACCOUNTS,
+            "opportunities.csv": opp("O1,A1,Closed Won,1000,2025-31-12,2026-01-05,won"),
+        },
+        1,
+        ["opportunities.csv line 2", "created_date", "'2025-31-12' is not a date"],
+    )
+    case(
+        "07_us_date_format",
+        {
+            "accounts.csv": ACCOUNTS,
+            "opportunities.csv": opp(won, "O2,A2,Closed Won,500,11/23/2025,12/01/2025,won"),
+        },
+        1,
+        ["opportunities.csv line 3", "'11/23/2025' is not a date", "date_format"],
+    )
+    case(
+        "08_decimal_comma_amount",
+        {
+            "accounts.csv": ACCOUNTS,
+            "opportunities.csv": opp(won, 'O2,A2,Closed Won,"1250,50",2025-01-10,2025-03-01,won'),
+        },
+        1,
+        ["opportunities.csv line 3", "amount", "'1250,50' is not an amount"],
+    )
+    case(
+        "09_currency_sign_amount",
+        {
+            "accounts.csv": ACCOUNTS,
+            "opportunities.csv": opp('O1,A1,Closed Won,"$1,200.00",2025-01-10,2025-03-01,won'),
+        },
+        1,
+        ["opportunities.csv line 2", "'$1,200.00' is not an amount"],
+    )
     case("10_empty_file", {"accounts.csv": b""}, 1, ["accounts.csv", "empty (0 bytes)"])
-    case("11_header_only", {"accounts.csv": "account_id,account_name\n"}, 1,
-         ["accounts.csv", "header", "no rows"])
-    case("12_mixed_currencies", {"accounts.csv": ACCOUNTS, "opportunities.csv":
-         OPP_HEAD + ",currency\n" + won + ",USD\nO2,A2,Closed Won,900,2025-01-10,2025-03-01,won,EUR\n"},
-         1, ["opportunities.csv", "several currencies", "EUR", "USD"])
-    case("13_negative_amounts", {"accounts.csv": ACCOUNTS, "opportunities.csv": opp(
-         won, "O2,A2,Closed Won,-500,2025-01-10,2025-03-01,won")}, 0,
-         ["opportunities.csv line 3", "amount", "negative value"])
-    case("14_orphan_foreign_key", {"accounts.csv": ACCOUNTS,
-         "contacts.csv": "contact_id,account_id,full_name\nC1,A1,Ann\nC2,A9,Bob\n"}, 0,
-         ["contacts.csv line 3", "account_id", "not in accounts", "A9"])
-    case("15_formula_injection", {"accounts.csv": 'account_id,account_name\nA1,"=HYPERLINK(""http://evil.example"",""x"")"\n'},
-         0, ["accounts.csv line 2", "account_name", "formula"])
-    case("16_html_in_names", {"accounts.csv": 'account_id,account_name\nA1,"<img src=http://tracker.example/p.png>Acme"\n'},
-         0, ["accounts.csv line 2", "HTML markup"])
-    case("17_huge_field", {"accounts.csv": "account_id,account_name\nA1," + "x" * 200_000 + "\nA2,Beta\n"},
-         0, ["accounts.csv line 2", "longer than 1,000"])
-    case("18_binary_file", {"accounts.csv": bytes(range(256)) * 8}, 1, ["accounts.csv", "binary file"])
-    case("19_excel_named_csv", {"accounts.csv": xlsx_bytes()}, 1, ["accounts.csv", "Excel workbook"])
-    case("20_ragged_row", {"accounts.csv": "account_id,account_name,industry\nA1,Alpha,software\nA2,Beta, Inc,retail\n"},
-         1, ["accounts.csv line 3", "4 fields where the header has 3"])
-    case("21_unbalanced_quote", {"accounts.csv": 'account_id,account_name\nA1,Alpha\nA2,"Beta\nA3,Gamma\n'},
-         1, ["accounts.csv line 3", "quote"])
+    case(
+        "11_header_only",
+        {"accounts.csv": "account_id,account_name\n"},
+        1,
+        ["accounts.csv", "header", "no rows"],
+    )
+    case(
+        "12_mixed_currencies",
+        {
+            "accounts.csv": ACCOUNTS,
+            "opportunities.csv": OPP_HEAD
+            + ",currency\n"
+            + won
+            + ",USD\nO2,A2,Closed Won,900,2025-01-10,2025-03-01,won,EUR\n",
+        },
+        1,
+        ["opportunities.csv", "several currencies", "EUR", "USD"],
+    )
+    case(
+        "13_negative_amounts",
+        {
+            "accounts.csv": ACCOUNTS,
+            "opportunities.csv": opp(won, "O2,A2,Closed Won,-500,2025-01-10,2025-03-01,won"),
+        },
+        0,
+        ["opportunities.csv line 3", "amount", "negative value"],
+    )
+    case(
+        "14_orphan_foreign_key",
+        {
+            "accounts.csv": ACCOUNTS,
+            "contacts.csv": "contact_id,account_id,full_name\nC1,A1,Ann\nC2,A9,Bob\n",
+        },
+        0,
+        ["contacts.csv line 3", "account_id", "not in accounts", "A9"],
+    )
+    case(
+        "15_formula_injection",
+        {
+            "accounts.csv": 'account_id,account_name\nA1,"=HYPERLINK(""http://evil.example"",""x"")"\n'
+        },
+        0,
+        ["accounts.csv line 2", "account_name", "formula"],
+    )
+    case(
+        "16_html_in_names",
+        {
+            "accounts.csv": 'account_id,account_name\nA1,"<img src=http://tracker.example/p.png>Acme"\n'
+        },
+        0,
+        ["accounts.csv line 2", "HTML markup"],
+    )
+    case(
+        "17_huge_field",
+        {"accounts.csv": "account_id,account_name\nA1," + "x" * 200_000 + "\nA2,Beta\n"},
+        0,
+        ["accounts.csv line 2", "longer than 1,000"],
+    )
+    case(
+        "18_binary_file",
+        {"accounts.csv": bytes(range(256)) * 8},
+        1,
+        ["accounts.csv", "binary file"],
+    )
+    case(
+        "19_excel_named_csv", {"accounts.csv": xlsx_bytes()}, 1, ["accounts.csv", "Excel workbook"]
+    )
+    case(
+        "20_ragged_row",
+        {
+            "accounts.csv": "account_id,account_name,industry\nA1,Alpha,software\nA2,Beta, Inc,retail\n"
+        },
+        1,
+        ["accounts.csv line 3", "4 fields where the header has 3"],
+    )
+    case(
+        "21_unbalanced_quote",
+        {"accounts.csv": 'account_id,account_name\nA1,Alpha\nA2,"Beta\nA3,Gamma\n'},
+        1,
+        ["accounts.csv line 3", "quote"],
+    )
     case("22_no_tables", {"notes.txt": "meeting notes\n"}, 1, ["no canonical table files"])
-    case("23_two_files_one_table", {"accounts.csv": ACCOUNTS, "accounts.xlsx": xlsx_bytes()}, 1,
-         ["two files hold the 'accounts' table"])
-    case("24_bad_dataset_yml", {"accounts.csv": ACCOUNTS, "dataset.yml": "currency: dollars\n"}, 1,
-         ["dataset.yml", "currency must be a 3-letter ISO code"])
-    case("25_orders_bad_date", {"accounts.csv": ACCOUNTS, "orders.csv": ords(
-         "L1,A1,2025-01-02,10.5", "L2,A2,2025-02-30,20", "L3,A3,2025-03-01,30")}, 1,
-         ["orders.csv line 3", "order_date", "not a date"])
-    case("26_orders_bad_amount", {"accounts.csv": ACCOUNTS, "orders.csv": ords(
-         "L1,A1,2025-01-02,10.5", "L2,A2,2025-01-03,12 EUR")}, 1,
-         ["orders.csv line 3", "amount", "not a number"])
-    case("27_orders_duplicate_ids", {"accounts.csv": ACCOUNTS, "orders.csv": ords(
-         "L1,A1,2025-01-02,10.5", "L1,A2,2025-01-03,12", "L2,A2,2025-01-03,12")}, 1,
-         ["orders.csv", "order_id", "more than once", "L1"])
-    case("28_orders_missing_column", {"accounts.csv": ACCOUNTS,
-         "orders.csv": "order_id,account_id,order_date\nL1,A1,2025-01-02\n"}, 1,
-         ["orders.csv", "required column 'amount' is missing"])
-    case("29_orders_mixed_currency", {"accounts.csv": ACCOUNTS, "orders.csv":
-         ORD_HEAD + ",currency\nL1,A1,2025-01-02,10,USD\nL2,A2,2025-01-02,10,GBP\n"}, 1,
-         ["orders.csv", "GBP", "USD"])
-    case("30_orders_orphans_and_gaps", {"accounts.csv": ACCOUNTS, "orders.csv": ords(
-         "L1,A1,2025-01-02,10.5", "L2,A7,2025-01-03,12", "L3,,2025-01-03,-4")}, 0,
-         ["orders.csv", "not in accounts", "A7", "no value"])
-    case("31_missing_key_value", {"accounts.csv": "account_id,account_name\nA1,Alpha\n,Nameless\n"}, 1,
-         ["accounts.csv line 3", "account_id", "the key has no value"])
-    case("32_outcome_typo", {"accounts.csv": ACCOUNTS, "opportunities.csv": opp(
-         won, "O2,A2,Closed Won,700,2025-01-10,2025-03-01,wonn")}, 0,
-         ["opportunities.csv line 3", "outcome", "outside the allowed list", "wonn"])
-    case("33_probability_as_percent", {"accounts.csv": ACCOUNTS, "opportunities.csv":
-         OPP_HEAD + ",probability\n" + won + ",100\n"}, 0,
-         ["opportunities.csv line 2", "probability", "between 0 and 1"])
-    case("34_truncated_xlsx", {"accounts.xlsx": xlsx_bytes()[:700]}, 1,
-         ["accounts.xlsx", "truncated or damaged"])
-    case("35_bad_quota_period", {"quotas.csv": "owner,period,quota\nAnn,2026Q3,1000\nBob,Q3-2026,900\n"}, 1,
-         ["quotas.csv line 3", "period", "'Q3-2026' is not a quarter", "YYYYQn"])
-    case("36_duplicate_column_names", {"accounts.csv": "account_id,account_name,Account_Name\nA1,a,b\n"}, 1,
-         ["accounts.csv", "'account_name' appears more than once"])
-    case("37_orders_unbalanced_quote", {"accounts.csv": ACCOUNTS, "orders.csv": ords(
-         "L1,A1,2025-01-02,10.5", 'L2,"A2,2025-01-03,12', "L3,A3,2025-01-03,12")}, 1,
-         ["orders.csv"])
-    case("38_orders_utf16_nobom", {"accounts.csv": ACCOUNTS, "orders.csv": ords(
-         "L1,A1,2025-01-02,10.5").encode("utf-16-le")}, 1, ["orders.csv", "UTF-16"])
-    case("39_orders_header_only", {"accounts.csv": ACCOUNTS, "orders.csv": ORD_HEAD + "\n"}, 1,
-         ["orders.csv", "no rows"])
-    case("40_bad_bool", {"accounts.csv": "account_id,account_name,is_global\nA1,Alpha,yes\nA2,Beta,maybe\n"}, 1,
-         ["accounts.csv line 3", "is_global", "'maybe' is not yes/no"])
+    case(
+        "23_two_files_one_table",
+        {"accounts.csv": ACCOUNTS, "accounts.xlsx": xlsx_bytes()},
+        1,
+        ["two files hold the 'accounts' table"],
+    )
+    case(
+        "24_bad_dataset_yml",
+        {"accounts.csv": ACCOUNTS, "dataset.yml": "currency: dollars\n"},
+        1,
+        ["dataset.yml", "currency must be a 3-letter ISO code"],
+    )
+    case(
+        "25_orders_bad_date",
+        {
+            "accounts.csv": ACCOUNTS,
+            "orders.csv": ords(
+                "L1,A1,2025-01-02,10.5", "L2,A2,2025-02-30,20", "L3,A3,2025-03-01,30"
+            ),
+        },
+        1,
+        ["orders.csv line 3", "order_date", "not a date"],
+    )
+    case(
+        "26_orders_bad_amount",
+        {
+            "accounts.csv": ACCOUNTS,
+            "orders.csv": ords("L1,A1,2025-01-02,10.5", "L2,A2,2025-01-03,12 EUR"),
+        },
+        1,
+        ["orders.csv line 3", "amount", "not a number"],
+    )
+    case(
+        "27_orders_duplicate_ids",
+        {
+            "accounts.csv": ACCOUNTS,
+            "orders.csv": ords(
+                "L1,A1,2025-01-02,10.5", "L1,A2,2025-01-03,12", "L2,A2,2025-01-03,12"
+            ),
+        },
+        1,
+        ["orders.csv", "order_id", "more than once", "L1"],
+    )
+    case(
+        "28_orders_missing_column",
+        {
+            "accounts.csv": ACCOUNTS,
+            "orders.csv": "order_id,account_id,order_date\nL1,A1,2025-01-02\n",
+        },
+        1,
+        ["orders.csv", "required column 'amount' is missing"],
+    )
+    case(
+        "29_orders_mixed_currency",
+        {
+            "accounts.csv": ACCOUNTS,
+            "orders.csv": ORD_HEAD
+            + ",currency\nL1,A1,2025-01-02,10,USD\nL2,A2,2025-01-02,10,GBP\n",
+        },
+        1,
+        ["orders.csv", "GBP", "USD"],
+    )
+    case(
+        "30_orders_orphans_and_gaps",
+        {
+            "accounts.csv": ACCOUNTS,
+            "orders.csv": ords("L1,A1,2025-01-02,10.5", "L2,A7,2025-01-03,12", "L3,,2025-01-03,-4"),
+        },
+        0,
+        ["orders.csv", "not in accounts", "A7", "no value"],
+    )
+    case(
+        "31_missing_key_value",
+        {"accounts.csv": "account_id,account_name\nA1,Alpha\n,Nameless\n"},
+        1,
+        ["accounts.csv line 3", "account_id", "the key has no value"],
+    )
+    case(
+        "32_outcome_typo",
+        {
+            "accounts.csv": ACCOUNTS,
+            "opportunities.csv": opp(won, "O2,A2,Closed Won,700,2025-01-10,2025-03-01,wonn"),
+        },
+        0,
+        ["opportunities.csv line 3", "outcome", "outside the allowed list", "wonn"],
+    )
+    case(
+        "33_probability_as_percent",
+        {
+            "accounts.csv": ACCOUNTS,
+            "opportunities.csv": OPP_HEAD + ",probability\n" + won + ",100\n",
+        },
+        0,
+        ["opportunities.csv line 2", "probability", "between 0 and 1"],
+    )
+    case(
+        "34_truncated_xlsx",
+        {"accounts.xlsx": xlsx_bytes()[:700]},
+        1,
+        ["accounts.xlsx", "truncated or damaged"],
+    )
+    case(
+        "35_bad_quota_period",
+        {"quotas.csv": "owner,period,quota\nAnn,2026Q3,1000\nBob,Q3-2026,900\n"},
+        1,
+        ["quotas.csv line 3", "period", "'Q3-2026' is not a quarter", "YYYYQn"],
+    )
+    case(
+        "36_duplicate_column_names",
+        {"accounts.csv": "account_id,account_name,Account_Name\nA1,a,b\n"},
+        1,
+        ["accounts.csv", "'account_name' appears more than once"],
+    )
+    case(
+        "37_orders_unbalanced_quote",
+        {
+            "accounts.csv": ACCOUNTS,
+            "orders.csv": ords(
+                "L1,A1,2025-01-02,10.5", 'L2,"A2,2025-01-03,12', "L3,A3,2025-01-03,12"
+            ),
+        },
+        1,
+        ["orders.csv"],
+    )
+    case(
+        "38_orders_utf16_nobom",
+        {"accounts.csv": ACCOUNTS, "orders.csv": ords("L1,A1,2025-01-02,10.5").encode("utf-16-le")},
+        1,
+        ["orders.csv", "UTF-16"],
+    )
+    case(
+        "39_orders_header_only",
+        {"accounts.csv": ACCOUNTS, "orders.csv": ORD_HEAD + "\n"},
+        1,
+        ["orders.csv", "no rows"],
+    )
+    case(
+        "40_bad_bool",
+        {"accounts.csv": "account_id,account_name,is_global\nA1,Alpha,yes\nA2,Beta,maybe\n"},
+        1,
+        ["accounts.csv line 3", "is_global", "'maybe' is not yes/no"],
+    )
 
 
 if __name__ == "__main__":
