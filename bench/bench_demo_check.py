@@ -42,7 +42,16 @@ print(json.dumps(out))
 
 
 def run_phase(phase: str, folder: Path, args: argparse.Namespace) -> dict:
-    cmd = [sys.executable, "-c", PHASE, phase, str(folder), str(args.accounts), str(args.order_lines), args.format]
+    cmd = [
+        sys.executable,
+        "-c",
+        PHASE,
+        phase,
+        str(folder),
+        str(args.accounts),
+        str(args.order_lines),
+        args.format,
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
