@@ -19,7 +19,7 @@ setup: $(STAMP)
 # Main job. Until the review engine lands: regenerate the demo data set and check it,
 # then check the bundled copy under data/demo.
 review: $(STAMP)
-	$(BIN)/salesnb demo --out build/demo
+	$(BIN)/salesnb demo --out build/demo --force
 	$(BIN)/salesnb check build/demo
 	$(BIN)/salesnb check data/demo
 
