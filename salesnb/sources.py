@@ -339,11 +339,11 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         _fail(path.name, f"not a readable Parquet file ({exc})", "write the file again")
     out = pd.DataFrame(
         {
-            c: df[c].map(_excel_cell, na_action="ignore").astype("str").where(df[c].notna())
+            str(c): df[c].map(_excel_cell, na_action="ignore").astype("str").where(df[c].notna())
             for c in df.columns
-        },
-        index=pd.RangeIndex(1, len(df) + 1),
+        }
     )
+    out.index = pd.RangeIndex(1, len(df) + 1)  # row numbers, set after building: no alignment
     return out
 
 

@@ -123,3 +123,9 @@ def test_commission_rates_differ_and_quotas_cover_every_rep_quarter(demo_tables)
     quotas = demo_tables["quotas"]
     assert len(quotas) == quotas["owner"].nunique() * 8 and (quotas["quota"] > 0).all()
     assert demo_tables["experts"]["unavailable_dates"].str.contains(";").all()
+
+
+def test_load_demo_reads_the_bundled_data_set():
+    ds = datasets.load_demo()
+    assert ds.path == datasets.demo_path() and ds.errors == []
+    assert len(ds.table("accounts")) == 500 and ds.raw["orders"].rows == 25_000

@@ -183,3 +183,17 @@ def test_demo_reads_clean(demo_dir):
     assert str(opps["amount"].dtype) == "float64"
     assert pd.api.types.is_datetime64_any_dtype(opps["close_date"])
     assert ds.sql("SELECT count(*) AS n FROM orders")["n"].iloc[0] == 25_000
+
+
+def test_parquet_data_set_reads_like_csv(tmp_path):
+    from salesnb.datasets import DemoSpec, write_demo
+
+    spec = DemoSpec(accounts=30, order_lines=200, activity_lines=50)
+    write_demo(tmp_path / "csv", spec)
+    write_demo(tmp_path / "pq", spec, fmt="parquet")
+    a, b = sources.load_dataset(tmp_path / "csv"), sources.load_dataset(tmp_path / "pq")
+    assert a.rows == b.rows
+    for name in a.tables:
+        pd.testing.assert_frame_equal(a.tables[name], b.tables[name], check_dtype=False, obj=name)
+    total = "SELECT round(sum(amount), 2) AS s FROM orders"
+    assert a.sql(total)["s"].iloc[0] == b.sql(total)["s"].iloc[0]
