@@ -154,6 +154,38 @@ def check(
         raise typer.Exit(1)
 
 
+@app.command("import")
+def import_(
+    exports: Annotated[list[Path], typer.Argument(help="CRM export files (or folders of them).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the canonical data set.")],
+    source: Annotated[
+        str, typer.Option(help="auto, salesforce, hubspot or pipedrive (ignored with --mapping).")
+    ] = "auto",
+    mapping: Annotated[
+        Path | None, typer.Option(help="Mapping file for any other CSV / Excel layout.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Overwrite the tables in a non-empty --out folder.")
+    ] = False,
+) -> None:
+    """Convert CRM exports (Salesforce, HubSpot, Pipedrive, or any file with a mapping) to a data set."""
+    from .crm import import_exports
+
+    report = import_exports(exports, out, source=source, mapping=mapping, force=force)
+    typer.echo(f"Imported into {out} (details in {out / 'import_report.json'}):")
+    for line in report.lines():
+        typer.echo(line)
+    ds = read_dataset(out)
+    for label, items in (("ERROR", ds.errors), ("FINDING", ds.findings)):
+        for p in items:
+            typer.echo(f"{label:<8} {p.describe()}")
+    typer.echo(
+        f"Check of the imported data set: {len(ds.errors)} error(s), {len(ds.findings)} finding(s)."
+    )
+    if ds.errors:
+        raise typer.Exit(1)
+
+
 @app.command()
 def notebooks(
     folder: Annotated[
