@@ -27,7 +27,7 @@ import yaml
 
 from ._files import atomic_path
 from .schema import MISSING_TOKENS, TABLES, DataError, UsageError
-from .sources import _delimiter, _excel_cell, _fail, _sniff_bytes
+from .sources import _delimiter, _excel_cell, _fail, _sniff_bytes, check_runaway_quote
 
 __all__ = [
     "ImportReport",
@@ -281,6 +281,7 @@ def read_export(path: Path, reader: MappingABC[str, Any]) -> tuple[pd.DataFrame,
                 line=int(m.group(1)) + skip if m else None,
             )
         df.index = pd.RangeIndex(2 + skip, len(df) + 2 + skip)
+        check_runaway_quote(df, sep, path.name)
     df.columns = [str(c).strip() for c in df.columns]
     df = df.apply(lambda c: c.astype("str").str.strip().where(c.notna()))
     df = df.mask(df.apply(lambda c: c.str.lower().isin(MISSING_TOKENS) | c.isna()))
@@ -540,9 +541,8 @@ def _build_table(
             out.insert(0, target, src.astype("str") + "-" + seq.astype("str"))
         else:
             out.insert(0, target, [f"{tm.generate_id.get('prefix', 'L')}{i}" for i in out.index])
-        entry["flagged"][
-            f"{target} generated from {'the ' + group + ' and line order' if group else 'line numbers'}"
-        ] = len(out)
+        how = f"the {group} and line order" if group else "line numbers"
+        entry["flagged"][f"{target} generated from {how}"] = len(out)
     if tm.unique_by:
         before = len(out)
         out = out[out[tm.unique_by].notna()].drop_duplicates(subset=[tm.unique_by], keep="first")

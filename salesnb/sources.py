@@ -42,6 +42,7 @@ __all__ = [
     "RawTable",
     "Settings",
     "SUFFIXES",
+    "check_runaway_quote",
     "connect",
     "load_dataset",
     "read_dataset",
@@ -303,7 +304,33 @@ def _read_csv_text(path: Path, text: str) -> pd.DataFrame:
             )
         _fail(path.name, f"cannot be parsed as CSV ({msg.strip()})", "export the file again")
     df.index = pd.RangeIndex(2, len(df) + 2)
+    check_runaway_quote(df, sep, path.name)
     return df
+
+
+def check_runaway_quote(df: pd.DataFrame, sep: str, file: str) -> None:
+    """Fail when a stray quote made the parser swallow following lines into one value.
+
+    A value holding a line break *and* a quote-delimiter-quote sequence is not a
+    legitimate multi-line text: it is several records run together. A value holding the
+    delimiter next to a stray quote is two fields glued together.
+    """
+    marker = f'"{sep}"'
+    for col in df.columns:
+        s = df[col].astype("str")
+        runaway = s.str.contains("\n", regex=False) & s.str.contains(marker, regex=False)
+        # '"Globex new,"Prospecting"' parses as one value with the delimiter and a stray quote
+        glued = s.str.contains(sep, regex=False) & s.str.endswith('"') & (s.str.count('"') % 2 == 1)
+        hit = runaway | glued
+        if hit.fillna(False).any():
+            line = int(hit[hit.fillna(False)].index[0])
+            _fail(
+                file,
+                f"a quote in column '{col}' is not closed where it should be, so the following "
+                "lines ran into one value",
+                "close the quote or remove the stray quote character",
+                line=line,
+            )
 
 
 def _excel_cell(v: Any) -> Any:
