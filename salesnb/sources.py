@@ -320,7 +320,14 @@ def check_runaway_quote(df: pd.DataFrame, sep: str, file: str) -> None:
         s = df[col].astype("str")
         runaway = s.str.contains("\n", regex=False) & s.str.contains(marker, regex=False)
         # '"Globex new,"Prospecting"' parses as one value with the delimiter and a stray quote
-        glued = s.str.contains(sep, regex=False) & s.str.endswith('"') & (s.str.count('"') % 2 == 1)
+        # ... and the row comes up a field short at the end (inch marks like 8.5" do not)
+        short = df[df.columns[-1]].isna() | (df[df.columns[-1]].astype("str").str.strip() == "")
+        glued = (
+            s.str.contains(sep, regex=False)
+            & s.str.endswith('"')
+            & (s.str.count('"') % 2 == 1)
+            & short
+        )
         hit = runaway | glued
         if hit.fillna(False).any():
             line = int(hit[hit.fillna(False)].index[0])

@@ -197,3 +197,9 @@ def test_parquet_data_set_reads_like_csv(tmp_path):
         pd.testing.assert_frame_equal(a.tables[name], b.tables[name], check_dtype=False, obj=name)
     total = "SELECT round(sum(amount), 2) AS s FROM orders"
     assert a.sql(total)["s"].iloc[0] == b.sql(total)["s"].iloc[0]
+
+
+def test_inch_marks_and_commas_in_quoted_values_are_not_stray_quotes(tmp_path):
+    text = 'product_id,product_name,family\nP1,"Frame, 3.5"" x 5""",office\nP2,"Cart 8.5""",office\n'
+    ds = sources.load_dataset(write(tmp_path / "d", {"products.csv": text}))
+    assert ds.table("products")["product_name"].tolist() == ['Frame, 3.5" x 5"', 'Cart 8.5"']
