@@ -652,7 +652,7 @@ def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | No
     kinds = {c.name: c.kind for c in table.columns}
     types = {n: _DUCK_TYPES.get(kinds.get(n, "text"), "VARCHAR") for n in norm}
     if is_csv:
-        if encoding == "latin-1" and not ds.settings.encoding and not encoding_retry:
+        if encoding == "latin-1" and not ds.settings.encoding:
             ds.problems.append(
                 Problem(
                     "finding",
@@ -694,16 +694,7 @@ def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | No
             if bad_encoding and encoding == "utf-8" and not ds.settings.encoding:
                 # UTF-8 at the start, something else further down: read it all as Latin-1
                 del ds.problems[first_problem:]
-                _read_raw(ds, table, path, encoding_retry="latin-1")
-                ds.problems.append(
-                    Problem(
-                        "finding",
-                        name,
-                        "not UTF-8: read as latin-1 text",
-                        "save the file as 'CSV UTF-8'",
-                        table.name,
-                    )
-                )
+                _read_raw(ds, table, path, encoding_retry="latin-1")  # reports the encoding finding
                 return
         else:
             _parquet_casts(con, ds, table, name, path, header, norm, types)
