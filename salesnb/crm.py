@@ -496,24 +496,12 @@ def _build_table(
         miss = out[col].isna() & (rejected == "")
         rejected[miss] = f"no {col}"
     for col, rule in tm.drop_if_match.items():
-        src = out[col] if col in out else _source_column(df, [col])
-        if src is None:
-            _fail(
-                file,
-                f"drop_if_match names '{col}', which is neither produced nor in the file",
-                "fix the mapping",
-            )
+        src = _rule_column(out, df, col, "drop_if_match", file)
         hit = src.astype("str").str.fullmatch(rule["pattern"]).fillna(False) & (rejected == "")
         rejected[hit] = str(rule.get("reason", f"{col} matches {rule['pattern']}"))
     if tm.negate_if_match:
         col, pattern = tm.negate_if_match["column"], tm.negate_if_match["pattern"]
-        src = out[col] if col in out else _source_column(df, [col])
-        if src is None:
-            _fail(
-                file,
-                f"negate_if_match names '{col}', which is neither produced nor in the file",
-                "fix the mapping",
-            )
+        src = _rule_column(out, df, col, "negate_if_match", file)
         hit = src.astype("str").str.match(pattern).fillna(False)
         for target in _as_list(tm.negate_if_match.get("negate", ["amount", "quantity"])):
             if target in out:
@@ -554,6 +542,18 @@ def _build_table(
     entry["kept"] = len(out)
     entry["_currencies"] = sorted(set(currencies.dropna().astype(str)))
     return out
+
+
+def _rule_column(out: pd.DataFrame, df: pd.DataFrame, col: str, rule: str, file: str) -> pd.Series:
+    """The column a row rule tests: a produced canonical column, else a source column."""
+    src = out[col] if col in out else _source_column(df, [col])
+    if src is None:
+        _fail(
+            file,
+            f"{rule} names '{col}', which is neither produced nor in the file",
+            "fix the mapping",
+        )
+    return src
 
 
 def _format_for_csv(df: pd.DataFrame, table: str) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 import pandas as pd
@@ -63,19 +63,7 @@ ColumnKind = Literal[
     "bool",
     "period",
 ]
-COLUMN_KINDS: tuple[str, ...] = (
-    "id",
-    "text",
-    "category",
-    "date",
-    "dates",
-    "money",
-    "number",
-    "fraction",
-    "int",
-    "bool",
-    "period",
-)
+COLUMN_KINDS: tuple[str, ...] = get_args(ColumnKind)
 
 # Cell values that mean "no value" in exports from spreadsheets and CRMs.
 MISSING_TOKENS: frozenset[str] = frozenset(
