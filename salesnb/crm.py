@@ -425,13 +425,8 @@ def _build_table(
     decimal = str(reader.get("decimal", "."))
     thousands = reader.get("thousands")
     currencies = pd.Series(pd.NA, index=df.index, dtype="object")
+    source = _numeric_view(df, decimal=decimal, thousands=thousands) if tm.compute else df
     for target, expr in tm.compute.items():
-        source = df.copy()
-        for c in source.columns:
-            v, code = parse_money(source[c], decimal=decimal, thousands=thousands)
-            if v.notna().sum() >= max(1, source[c].notna().sum() * 0.5):
-                source[c] = v
-        source.columns = [re.sub(r"\W", "_", c) for c in source.columns]
         try:
             out[target] = source.eval(
                 re.sub(r"`([^`]+)`", lambda m: re.sub(r"\W", "_", m.group(1)), expr)
@@ -542,6 +537,17 @@ def _build_table(
     entry["kept"] = len(out)
     entry["_currencies"] = sorted(set(currencies.dropna().astype(str)))
     return out
+
+
+def _numeric_view(df: pd.DataFrame, *, decimal: str, thousands: str | None) -> pd.DataFrame:
+    """The source with mostly-numeric columns parsed and names made eval-safe, for ``compute``."""
+    source = df.copy()
+    for c in source.columns:
+        values, _ = parse_money(source[c], decimal=decimal, thousands=thousands)
+        if values.notna().sum() >= max(1, source[c].notna().sum() * 0.5):
+            source[c] = values
+    source.columns = [re.sub(r"\W", "_", c) for c in source.columns]
+    return source
 
 
 def _rule_column(out: pd.DataFrame, df: pd.DataFrame, col: str, rule: str, file: str) -> pd.Series:
