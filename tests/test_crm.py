@@ -225,3 +225,121 @@ def test_parse_money_locales():
 def test_example_mappings_are_valid(name):
     mapping = crm.load_mapping(Path(crm.__file__).parent / "mappings" / "examples" / f"{name}.yml")
     assert mapping.tables
+
+
+SF_EXPORT = {
+    "Account.csv": "Id,Name,Industry,NumberOfEmployees,AnnualRevenue,BillingCountry,OwnerId,CurrencyIsoCode,IsDeleted\n"
+    "001A,Société Générale d'Essai,Banking,1200,5000000,France,005X,EUR,false\n"
+    "001B,Acme Corp,Manufacturing,80,1000000,United States,005Y,USD,false\n"
+    "001C,Gone Ltd,Retail,5,,UK,005Y,USD,true\n",
+    "Opportunity.csv": "Id,AccountId,Name,StageName,Amount,CloseDate,CreatedDate,OwnerId,IsClosed,IsWon,"
+    "Probability,CurrencyIsoCode,IsDeleted\n"
+    "006A,001A,Big,Closed Won,1100,2026-03-31,2026-01-10 09:15:00,005X,true,true,100,EUR,false\n"
+    "006B,001B,Mid,Closed Lost,500,2026-04-15,2026-02-01 00:00:00,005Y,true,false,0,USD,false\n"
+    "006C,001B,Stuck,Closed - No Decision,700,2026-05-01,2026-02-01 00:00:00,005Y,true,false,0,USD,false\n"
+    "006D,001A,Open,Negotiation,2200,2026-12-01,2026-06-01 00:00:00,005X,false,false,70,EUR,false\n"
+    "006E,001A,Old,Prospecting,1,2026-12-01,2026-06-01 00:00:00,005X,false,false,10,EUR,true\n",
+    "User.csv": "Id,Name\n005X,Élise Martin\n005Y,Bob Ray\n",
+    "Contact.csv": "Id,AccountId,FirstName,LastName,Title,Department,IsDeleted\n"
+    "003A,001A,Élise,Durand,CFO,Finance,false\n003B,001B,,Smith,Buyer,Procurement,false\n",
+    "CurrencyType.csv": "Id,IsoCode,ConversionRate,IsCorporate,IsActive\n"
+    "01L1,USD,1,true,true\n01L2,EUR,1.1,false,true\n",
+    "OpportunityHistory.csv": "Id,OpportunityId,StageName\n008A,006A,Closed Won\n",
+}
+
+
+def write_export(folder: Path, files: dict[str, str], encoding: str = "latin-1") -> Path:
+    for name, text in files.items():
+        write(folder / name, text.encode(encoding))
+    return folder
+
+
+def test_salesforce_data_export_with_rates_lookups_and_deletions(tmp_path):
+    folder = write_export(tmp_path / "export", SF_EXPORT)
+    report = crm.import_exports([folder], tmp_path / "out", source="salesforce")
+    ds = sources.load_dataset(tmp_path / "out")
+    assert ds.settings.currency == "USD"  # the corporate currency
+    opp = ds.table("opportunities").set_index("opportunity_id")
+    assert list(opp.index) == ["006A", "006B", "006C", "006D"]  # 006E was deleted
+    assert opp["outcome"].tolist() == ["won", "lost", "no_decision", "open"]
+    # EUR 1,100 at 1.1 EUR per USD is USD 1,000; EUR 2,200 is USD 2,000
+    assert opp["amount"].tolist() == pytest.approx([1000.0, 500.0, 700.0, 2000.0])
+    assert opp["owner"].tolist() == ["Élise Martin", "Bob Ray", "Bob Ray", "Élise Martin"]
+    assert opp["created_date"].iloc[0] == pd.Timestamp("2026-01-10")
+    assert opp["probability"].tolist() == [1.0, 0.0, 0.0, 0.7]
+    accounts = ds.table("accounts")
+    assert accounts["account_name"].tolist() == ["Société Générale d'Essai", "Acme Corp"]
+    assert accounts["annual_revenue"].tolist() == [4545454.55, 1_000_000]
+    assert ds.table("contacts")["full_name"].tolist() == ["Élise Durand", "Smith"]
+    entry = report.tables["opportunities"]
+    assert entry["rejected"] == {"deleted record": 1}
+    assert entry["flagged"]["amounts converted to USD with the export's rates"] == 2
+    saved = json.loads((tmp_path / "out" / "import_report.json").read_text())
+    assert saved["ignored"] == ["OpportunityHistory.csv"]
+    assert {"CurrencyType.csv", "User.csv"} <= set(saved["exports"])
+
+
+def test_salesforce_data_export_mixed_currencies_need_the_rate_table(tmp_path):
+    files = {k: v for k, v in SF_EXPORT.items() if k != "CurrencyType.csv"}
+    folder = write_export(tmp_path / "export", files)
+    with pytest.raises(DataError, match="add CurrencyType.csv"):
+        crm.import_exports([folder], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_hubspot_files_are_told_apart_by_their_columns(tmp_path):
+    companies = write(
+        tmp_path / "in" / "export-1.csv",
+        "Record ID,Company name,Company Domain Name,Industry,Number of Employees\n"
+        "9001,Alpha,alpha.example,COMPUTER_SOFTWARE,120\n9002,Beta,beta.example,RETAIL,15\n",
+    )
+    contacts = write(
+        tmp_path / "in" / "export-2.csv",
+        "Record ID,First Name,Last Name,Email,Job Title,Associated Company IDs\n"
+        "1,Ann,Lee,ann@alpha.example,CTO,9001;9002\n2,Bo,,bo@beta.example,Buyer,9002\n",
+    )
+    deals = write(tmp_path / "in" / "export-3.csv", HUBSPOT)
+    crm.import_exports([companies, contacts, deals], tmp_path / "out", source="hubspot")
+    ds = sources.load_dataset(tmp_path / "out")
+    assert ds.table("accounts")["account_name"].tolist() == ["Alpha", "Beta"]
+    contacts_t = ds.table("contacts")
+    assert contacts_t["account_id"].tolist() == ["9001", "9002"]  # first associated company
+    assert contacts_t["full_name"].tolist() == ["Ann Lee", "Bo"]
+    assert len(ds.table("opportunities")) == 3
+    assert not [p for p in ds.findings if "not in accounts" in p.problem]
+
+
+def test_cases_lookup_concat_split_one_by_one(tmp_path):
+    write(
+        tmp_path / "in" / "deals.csv",
+        "id,acct,stage,won,closed,amt,created,closed_on,rep,first,last\n"
+        "1,A|B,Done,yes,yes,10,2026-01-01,2026-02-01,u1,Ann,Lee\n"
+        "2,B,Done,no,yes,20,2026-01-01,2026-02-01,u2,,Ray\n"
+        "3,C,Talk,no,no,30,2026-01-01,,u9,Cy,\n",
+    )
+    write(tmp_path / "in" / "reps.csv", "uid,uname\nu1,Ann Lee\nu2,Bob Ray\n")
+    mapping = write(
+        tmp_path / "m.yml",
+        """
+tables:
+  opportunities:
+    file: deals.csv
+    columns: {opportunity_id: id, account_id: acct, stage: stage, amount: amt, created_date: created,
+              close_date: closed_on, owner: rep}
+    split: {account_id: "|"}
+    cases:
+      outcome:
+        - {when: {won: "yes"}, value: won}
+        - {when: {closed: "yes"}, value: lost}
+        - {value: open}
+    lookup: {owner: {file: reps.csv, key: uid, value: uname}}
+    concat: {contact_name: {columns: [first, last], sep: " "}}
+""",
+    )
+    report = crm.import_exports([tmp_path / "in"], tmp_path / "out", mapping=mapping)
+    opp = pd.read_csv(tmp_path / "out" / "opportunities.csv", dtype=str)
+    assert opp["account_id"].tolist() == ["A", "B", "C"]
+    assert opp["outcome"].tolist() == ["won", "lost", "open"]
+    assert opp["owner"].tolist() == ["Ann Lee", "Bob Ray", "u9"]  # unknown ids stay
+    assert opp["contact_name"].fillna("").tolist() == ["Ann Lee", "Ray", "Cy"]
+    assert report.tables["opportunities"]["flagged"]["owner looked up in reps.csv"] == 2

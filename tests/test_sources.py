@@ -200,6 +200,8 @@ def test_parquet_data_set_reads_like_csv(tmp_path):
 
 
 def test_inch_marks_and_commas_in_quoted_values_are_not_stray_quotes(tmp_path):
-    text = 'product_id,product_name,family\nP1,"Frame, 3.5"" x 5""",office\nP2,"Cart 8.5""",office\n'
+    text = (
+        'product_id,product_name,family\nP1,"Frame, 3.5"" x 5""",office\nP2,"Cart 8.5""",office\n'
+    )
     ds = sources.load_dataset(write(tmp_path / "d", {"products.csv": text}))
     assert ds.table("products")["product_name"].tolist() == ['Frame, 3.5" x 5"', 'Cart 8.5"']
