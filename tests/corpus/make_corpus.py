@@ -356,6 +356,100 @@ def main() -> None:
         ["accounts.csv line 3", "is_global", "'maybe' is not yes/no"],
     )
 
+    imports()
+
+
+SF = (
+    '"Opportunity Owner","Account Name","Opportunity Name","Stage","Amount","Close Date","Created Date"\n'
+    '"Ann Lee","Acme","Renewal","Closed Won","USD 12,345.00","11/23/2026","9/1/2026"\n'
+    '"Bob Ray","Globex","New","Prospecting","USD 1,200.50","1/15/2027","10/2/2026"\n'
+    '""\n"Grand Totals (2 records)"\n"Confidential Information - Do Not Distribute"\n'
+)
+HUBSPOT = (
+    "Record ID,Deal Name,Deal Stage,Amount,Close Date,Create Date,Deal owner,Pipeline\n"
+    "101,Big deal,closedwon,5000,2026-08-01 10:00,2026-06-01 09:30,Ann,Sales Pipeline\n"
+)
+
+
+def imports() -> None:
+    """Bad exports for 'salesnb import' ({out} is replaced by a fresh folder in the test)."""
+    imp = lambda *a: ["import", *a, "--out", "{out}"]  # noqa: E731
+    case(
+        "41_import_unbalanced_quote",
+        {"report.csv": SF.replace('"Renewal"', '"Renewal')},
+        1,
+        ["report.csv line 2", "quote"],
+        args=imp("report.csv", "--source", "salesforce"),
+    )
+    case(
+        "42_import_truncated_xlsx",
+        {"deals.xlsx": xlsx_bytes()[:900]},
+        1,
+        ["deals.xlsx", "damaged"],
+        args=imp("deals.xlsx", "--source", "hubspot"),
+    )
+    case(
+        "43_import_mixed_currencies",
+        {"report.csv": SF.replace("USD 1,200.50", "EUR 1,200.50")},
+        1,
+        ["mix currencies (EUR, USD)"],
+        args=imp("report.csv"),
+    )
+    case(
+        "44_import_wrong_source",
+        {"deals.csv": HUBSPOT},
+        1,
+        ["deals.csv", "no such column"],
+        args=imp("deals.csv", "--source", "pipedrive"),
+    )
+    case(
+        "45_import_unknown_layout",
+        {"misc.csv": "a,b\n1,2\n"},
+        2,
+        ["cannot tell which CRM", "--mapping"],
+        args=imp("misc.csv"),
+    )
+    case(
+        "46_import_sf_export_without_rates",
+        {
+            "Opportunity.csv": "Id,AccountId,Name,StageName,Amount,CloseDate,CreatedDate,IsClosed,IsWon,"
+            "CurrencyIsoCode\n"
+            "006A,001A,Big,Closed Won,1100,2026-03-31,2026-01-10 09:15:00,true,true,EUR\n"
+            "006B,001B,Mid,Closed Lost,500,2026-04-15,2026-02-01 00:00:00,true,false,USD\n"
+        },
+        1,
+        ["add CurrencyType.csv"],
+        args=imp("Opportunity.csv", "--source", "salesforce"),
+    )
+    case(
+        "47_import_bad_mapping",
+        {"x.csv": "a\n1\n", "map.yml": "tables: {orders: {file: x.csv, colums: {}}}\n"},
+        1,
+        ["map.yml", "unknown key(s) colums"],
+        args=imp("x.csv", "--mapping", "map.yml"),
+    )
+    case(
+        "48_import_empty_export",
+        {"report.csv": b""},
+        1,
+        ["report.csv", "empty"],
+        args=imp("report.csv", "--source", "salesforce"),
+    )
+    case(
+        "49_import_utf16_without_bom",
+        {"report.csv": SF.encode("utf-16-le")},
+        1,
+        ["report.csv", "UTF-16"],
+        args=imp("report.csv", "--source", "salesforce"),
+    )
+    case(
+        "50_import_bad_date_rejected",
+        {"report.csv": SF.replace("9/1/2026", "someday")},
+        0,
+        ["rejected 1", "created_date: not a date", "'someday' on line 2"],
+        args=imp("report.csv", "--source", "salesforce"),
+    )
+
 
 if __name__ == "__main__":
     main()
