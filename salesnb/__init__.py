@@ -5,11 +5,22 @@ Notebooks do ``import salesnb as sn`` and call ``sn.<methodology>.<function>``.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import datasets, schema, sources
-
 try:
     __version__ = version("salesnb")
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0"
 
-__all__ = ["__version__", "datasets", "schema", "sources"]
+from . import crm, datasets, pareto, periods, report, schema, sources, theme, training  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "crm",
+    "datasets",
+    "pareto",
+    "periods",
+    "report",
+    "schema",
+    "sources",
+    "theme",
+    "training",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -184,6 +185,121 @@ def import_(
     )
     if ds.errors:
         raise typer.Exit(1)
+
+
+def _print_results(summary: dict, out: Path) -> int:
+    failed = 0
+    for name, r in summary["notebooks"].items():
+        line = f"  {r['status']:<8} {name}"
+        if r["status"] == "ok":
+            pdf = next((o for o in r["outputs"] if o.endswith(".pdf")), None)
+            line += f"  {r['seconds']:.1f} s  {out / pdf if pdf else ''}"
+        elif r["status"] == "failed":
+            failed += 1
+            line += f"  {r['error']}  (executed notebook: {out / name / (name + '.ipynb')})"
+        else:
+            line += f"  {r['reason']}"
+        typer.echo(line)
+    typer.echo(f"Summary: {out / 'summary.json'}")
+    return failed
+
+
+def _review_progress(bar: Progress, task: object) -> Callable[[object], None]:
+    def step(res: object) -> None:
+        bar.update(task, advance=1, description=f"{res.notebook}: {res.status}")  # type: ignore[attr-defined]
+
+    return step
+
+
+@app.command()
+def run(
+    notebook: Annotated[
+        str, typer.Argument(help="Notebook stem (01_pareto) or methodology (pareto).")
+    ],
+    data: Annotated[Path, typer.Option("--data", help="Data-set folder.")],
+    quarter: Annotated[str, typer.Option(help="Review quarter, YYYYQn.")] = "",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default reports/<quarter>/).")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-p", "--param", help="NAME=VALUE, typed by the notebook's parameters cell; repeatable."
+        ),
+    ] = None,
+    redact: Annotated[
+        bool, typer.Option(help="Replace account and person names with pseudonyms.")
+    ] = False,
+) -> None:
+    """Run one notebook: executed .ipynb, .html and .pdf (and its exports) in OUT/<notebook>/."""
+    from . import report
+
+    path = report.find_notebook(notebook)
+    overrides = _params(param)
+    quarter = quarter or str(
+        overrides.pop("quarter", "") or report.notebook_parameters(path)["quarter"]["default"]
+    ).strip("'\"")
+    target = out or report.default_out(quarter)
+    with _progress() as bar:
+        task = bar.add_task(f"running {path.stem}", total=1)
+        summary = report.review(
+            data,
+            quarter,
+            target,
+            jobs=1,
+            notebooks=[path],
+            redact=redact,
+            overrides=overrides,
+            progress=_review_progress(bar, task),
+        )
+    if _print_results(summary, target):
+        raise typer.Exit(1)
+
+
+@app.command()
+def review(
+    data: Annotated[Path, typer.Option("--data", help="Data-set folder.")],
+    quarter: Annotated[str, typer.Option(help="Review quarter, YYYYQn.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default reports/<quarter>/).")
+    ] = None,
+    jobs: Annotated[int, typer.Option(min=1, help="Notebooks run in parallel.")] = 2,
+    config: Annotated[
+        Path | None, typer.Option(help="YAML: currency, fiscal year, per-notebook parameters.")
+    ] = None,
+    redact: Annotated[
+        bool, typer.Option(help="Replace account and person names with pseudonyms.")
+    ] = False,
+) -> None:
+    """Run every methodology notebook: PDFs per notebook plus summary.json."""
+    from . import report
+
+    settings = report.read_config(config)
+    target = out or report.default_out(quarter)
+    books = report.list_notebooks()
+    with _progress() as bar:
+        task = bar.add_task("running notebooks", total=len(books))
+        summary = report.review(
+            data,
+            quarter,
+            target,
+            jobs=jobs,
+            config=settings,
+            redact=redact,
+            progress=_review_progress(bar, task),
+        )
+    if _print_results(summary, target):
+        raise typer.Exit(1)
+
+
+def _params(items: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"-p takes NAME=VALUE, got {item!r}")
+        out[name.strip()] = value
+    return out
 
 
 @app.command()

@@ -47,6 +47,7 @@ __all__ = [
     "load_dataset",
     "read_dataset",
     "read_cells",
+    "revenue_by",
 ]
 
 SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xlsm")
@@ -948,3 +949,53 @@ def _parquet_casts(
                     "rows " + ", ".join(str(e[0]) for e in ex[1:]),
                 )
             )
+
+
+# --------------------------------------------------------------------------- aggregates
+def revenue_by(
+    ds: DataSet, start: pd.Timestamp, end: pd.Timestamp, *, by: tuple[str, ...] = ("account_id",)
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Net revenue per ``by`` in ``[start, end]``, aggregated where the data lives.
+
+    Revenue comes from order lines when the data set has them (net: credits and
+    cancellations count negative), else from won opportunities at their close date.
+    Lines without an account are left out and counted in the returned info.
+
+    Returns
+    -------
+    (table, info)
+        ``table`` has the ``by`` columns and ``revenue``, one row per group with a
+        non-zero sum; ``info`` says the source and what was left out.
+    """
+    if ds.has("orders"):
+        source, date, value, where = "orders", "order_date", "amount", ""
+    elif ds.has("opportunities"):
+        source, date, value, where = "opportunities", "close_date", "amount", "AND outcome = 'won'"
+        if "outcome" not in ds.table("opportunities").columns:
+            raise DataError(
+                "opportunities have no 'outcome' column: cannot tell won deals; add outcome"
+            )
+    else:
+        raise DataError(f"{ds.path}: revenue needs an orders table or an opportunities table")
+    cols = ", ".join(_q(c) for c in by)
+    table = ds.sql(
+        f"SELECT {cols}, sum({_q(value)}) AS revenue, count(*) AS lines FROM {source} "
+        f"WHERE {_q(date)} BETWEEN ? AND ? {where} GROUP BY ALL",
+        [start.date(), end.date()],
+    )
+    orphan = (
+        table["account_id"].isna() if "account_id" in by else pd.Series(False, index=table.index)
+    )
+    info = {
+        "source": source,
+        "lines": int(table["lines"].sum()),
+        "unassigned_lines": int(table.loc[orphan, "lines"].sum()),
+        "unassigned_revenue": float(table.loc[orphan, "revenue"].sum()),
+    }
+    out = table.loc[~orphan].drop(columns="lines")
+    out = (
+        out[out["revenue"].fillna(0) != 0]
+        .sort_values(list(by), kind="stable")
+        .reset_index(drop=True)
+    )
+    return out, info

@@ -1,0 +1,640 @@
+"""The report engine: run notebooks with papermill, turn them into HTML and PDF, collect metrics.
+
+For each notebook, ``<out>/<notebook>/`` gets the executed ``.ipynb``, an ``.html``
+without code and a ``.pdf`` (WeasyPrint, A4, print stylesheet, cover block), plus the
+exports the notebook wrote. ``review`` runs every methodology notebook in parallel and
+writes ``<out>/summary.json``. Every file is written under a temporary name and
+renamed; a failing notebook keeps its executed ``.ipynb`` (with the error) and never
+touches the other notebooks' outputs.
+
+Inside a notebook, :func:`setup` loads the data set and the analysis windows, and
+:func:`publish` records the headline metrics that ``summary.json`` collects.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import html
+import json
+import math
+import os
+import re
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from . import __version__
+from ._files import atomic_path
+from .periods import Window, previous_quarter, quarter_window, window
+from .schema import UsageError
+from .sources import DataSet, load_dataset
+
+__all__ = [
+    "METRICS_MIME",
+    "Context",
+    "NotebookResult",
+    "convert_parameters",
+    "default_out",
+    "fingerprint",
+    "plan",
+    "read_config",
+    "skip_reason",
+    "export_table",
+    "find_notebook",
+    "list_notebooks",
+    "notebook_html",
+    "notebook_parameters",
+    "note",
+    "project_root",
+    "publish",
+    "pseudonym",
+    "render_pdf",
+    "resolve",
+    "review",
+    "run_notebook",
+    "setup",
+]
+
+METRICS_MIME = "application/vnd.salesnb.metrics+json"
+# parameters every methodology notebook declares; the engine fills them
+STANDARD = ("data_dir", "quarter", "output_dir", "redact")
+_HIDDEN_TAGS = {"exercise", "remove-cell", "parameters", "injected-parameters"}
+
+
+# --------------------------------------------------------------------------- paths
+def project_root() -> Path:
+    """The project folder (the one holding ``notebooks/`` and ``data/``)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def resolve(path: str | Path) -> Path:
+    """An absolute path; a relative one is taken from the working folder, else the project."""
+    p = Path(path).expanduser()
+    if p.is_absolute():
+        return p
+    here = Path.cwd() / p
+    return here.resolve() if here.exists() else (project_root() / p).resolve()
+
+
+def list_notebooks(folder: Path | None = None) -> list[Path]:
+    """The methodology notebooks (``NN_name.ipynb``), in number order."""
+    folder = folder or project_root() / "notebooks"
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb")) if folder.is_dir() else []
+
+
+def find_notebook(name: str, folder: Path | None = None) -> Path:
+    """A notebook by file stem (``01_pareto``), methodology (``pareto``) or path."""
+    as_path = Path(name)
+    if as_path.suffix == ".ipynb" and as_path.exists():
+        return as_path.resolve()
+    books = list_notebooks(folder)
+    for nb in books:
+        if name in (nb.stem, nb.stem.split("_", 1)[1]):
+            return nb
+    known = ", ".join(nb.stem for nb in books) or "none"
+    raise UsageError(f"no notebook {name!r}; known notebooks: {known}")
+
+
+# --------------------------------------------------------------------------- parameters
+def notebook_parameters(path: Path) -> dict[str, dict[str, Any]]:
+    """The parameters cell as {name: {type, default, help}} (papermill's inspection)."""
+    from papermill.inspection import inspect_notebook
+
+    return {
+        name: {
+            "type": p.get("inferred_type_name", "None"),
+            "default": p.get("default"),
+            "help": p.get("help", ""),
+        }
+        for name, p in inspect_notebook(str(path)).items()
+    }
+
+
+def _convert(value: Any, type_name: str, name: str) -> Any:
+    if not isinstance(value, str):
+        return value
+    kind = type_name.split("[")[0].strip().lower()
+    try:
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind == "bool":
+            low = value.strip().lower()
+            if low in ("1", "true", "yes", "y", "on"):
+                return True
+            if low in ("0", "false", "no", "n", "off"):
+                return False
+            raise ValueError(value)
+    except ValueError:
+        raise UsageError(f"parameter {name} expects {kind}, got {value!r}") from None
+    return value  # str and anything else stay text: '007' stays '007'
+
+
+def convert_parameters(path: Path, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters typed by the parameters cell's hints; an unknown name is a UsageError."""
+    declared = notebook_parameters(path)
+    unknown = sorted(set(raw) - set(declared))
+    if unknown:
+        raise UsageError(
+            f"{path.stem} has no parameter {', '.join(unknown)}; its parameters are {', '.join(declared)}"
+        )
+    return {k: _convert(v, declared[k]["type"], k) for k, v in raw.items()}
+
+
+# --------------------------------------------------------------------------- inside a notebook
+def pseudonym(value: Any, kind: str = "Account") -> Any:
+    """A stable stand-in for a name: the same input always gives the same pseudonym."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return value
+    return f"{kind} {hashlib.sha256(str(value).encode()).hexdigest()[:6].upper()}"
+
+
+_REDACT = {
+    "accounts": {"account_name": "Account", "owner": "Rep"},
+    "contacts": {"full_name": "Person"},
+    "opportunities": {"owner": "Rep"},
+    "quotas": {"owner": "Rep"},
+    "experts": {"full_name": "Person"},
+}
+
+
+@dataclass
+class Context:
+    """What a notebook's setup cell resolves: data, windows, currency, output folder."""
+
+    data: DataSet
+    quarter: str
+    window: Window
+    previous: Window
+    fiscal_start: int
+    currency: str
+    output_dir: Path
+    redact: bool = False
+    exports: list[str] = field(default_factory=list)
+
+    def export(self, table: pd.DataFrame, name: str) -> list[Path]:
+        """Write ``table`` as ``name.xlsx`` and ``name.csv`` into the output folder."""
+        paths = export_table(table, self.output_dir / name)
+        self.exports += [p.name for p in paths]
+        return paths
+
+
+def setup(
+    data_dir: str,
+    *,
+    quarter: str,
+    output_dir: str = "",
+    window_kind: str = "quarter",
+    redact: bool = False,
+    fiscal_year_start_month: int = 0,
+    currency: str = "",
+) -> Context:
+    """Load and check the data set, resolve windows and the output folder (a notebook's setup cell).
+
+    ``fiscal_year_start_month`` and ``currency`` default (0, "") to the data set's settings.
+    """
+    ds = load_dataset(resolve(data_dir))
+    if redact:
+        for table, columns in _REDACT.items():
+            if table in ds.tables:
+                df = ds.tables[table].copy()
+                for col, kind in columns.items():
+                    if col in df:
+                        df[col] = df[col].map(lambda v, k=kind: pseudonym(v, k))
+                ds.tables[table] = df
+    fiscal = fiscal_year_start_month or ds.settings.fiscal_year_start_month
+    out = resolve(output_dir) if output_dir else Path.cwd()
+    out.mkdir(parents=True, exist_ok=True)
+    prev = previous_quarter(quarter)
+    return Context(
+        data=ds,
+        quarter=quarter,
+        window=window(quarter, window_kind, fiscal_start=fiscal),
+        previous=window(prev, window_kind, fiscal_start=fiscal),
+        fiscal_start=fiscal,
+        currency=currency or ds.settings.currency,
+        output_dir=out,
+        redact=redact,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NA:
+        return None
+    return value
+
+
+def publish(metrics: Mapping[str, Any]) -> None:
+    """Record headline metrics in the notebook (collected into summary.json; NaN becomes null)."""
+    from IPython.display import display
+
+    display({METRICS_MIME: _jsonable(metrics), "text/plain": "salesnb metrics recorded"}, raw=True)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_table(table: pd.DataFrame, stem: Path) -> list[Path]:
+    """Excel (formatted, frozen header, text never run as a formula) and CSV, written atomically."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    xlsx, csv = stem.with_suffix(".xlsx"), stem.with_suffix(".csv")
+    with (
+        atomic_path(xlsx) as tmp,
+        pd.ExcelWriter(
+            tmp,
+            engine="xlsxwriter",
+            engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
+        ) as writer,
+    ):
+        table.to_excel(writer, index=False, sheet_name="data")
+        sheet = writer.sheets["data"]
+        bold = writer.book.add_format({"bold": True, "bg_color": "#dde4ee", "border": 1})
+        for i, col in enumerate(table.columns):
+            sheet.write(0, i, str(col), bold)
+            width = (
+                max(len(str(col)), *(len(str(v)) for v in table[col].head(200)))
+                if len(table)
+                else len(str(col))
+            )
+            sheet.set_column(i, i, min(max(width + 2, 8), 50))
+        sheet.freeze_panes(1, 0)
+        if len(table.columns):
+            sheet.autofilter(0, 0, max(len(table), 1), len(table.columns) - 1)
+    safe = table.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object or str(safe[col].dtype) == "str":
+            text = safe[col].astype("str")
+            risky = text.str.startswith(_FORMULA_START).fillna(False) & safe[col].notna()
+            safe[col] = text.where(~risky, "'" + text).where(safe[col].notna())
+    with atomic_path(csv) as tmp:
+        safe.to_csv(tmp, index=False, lineterminator="\n")
+    return [xlsx, csv]
+
+
+# --------------------------------------------------------------------------- HTML and PDF
+_CSS = """
+@page { size: A4; margin: 18mm 16mm 20mm 16mm;
+  @bottom-center { content: "page " counter(page) " of " counter(pages); font-size: 8pt; color: #666; }
+  @bottom-left { content: string(reporttitle); font-size: 8pt; color: #666; } }
+body { font-family: "DejaVu Sans", "Liberation Sans", sans-serif; font-size: 9.5pt; line-height: 1.4; color: #222; }
+.cover { border-bottom: 2px solid #1f4e79; margin-bottom: 8mm; padding-bottom: 4mm; }
+.cover h1 { string-set: reporttitle content(); font-size: 20pt; color: #1f4e79; margin: 0 0 2mm 0; }
+.cover p { margin: 0.5mm 0; color: #444; }
+h1 { font-size: 15pt; color: #1f4e79; } h2 { font-size: 12.5pt; color: #1f4e79; margin-top: 7mm; }
+h3 { font-size: 11pt; }
+h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
+img { max-width: 100%; break-inside: avoid; page-break-inside: avoid; }
+.jp-OutputArea-output, .output_area { break-inside: avoid; }
+table { border-collapse: collapse; font-size: 8pt; margin: 2mm 0; break-inside: auto; }
+th, td { border-bottom: 1px solid #ccc; padding: 1mm 2mm; text-align: right; }
+th { background: #eef2f7; } tr { break-inside: avoid; }
+pre { white-space: pre-wrap; font-size: 8.5pt; background: #f7f7f7; padding: 2mm; }
+.jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt, .prompt, a.anchor-link { display: none; }
+"""
+
+
+def notebook_html(nb: Any, *, title: str, subtitle: list[str]) -> str:
+    """A standalone HTML page of an executed notebook: cover block, no code, hidden tags removed."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    remover = TagRemovePreprocessor(
+        remove_cell_tags=_HIDDEN_TAGS,
+        remove_all_outputs_tags={"remove-output"},
+        remove_input_tags={"hide-input"},
+        enabled=True,
+    )
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(remover, enabled=True)
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:  # the cover shows the title: drop the notebook's own H1 once
+        if cell.cell_type == "markdown" and re.search(r"^#\s+", cell.source, re.M):
+            cell.source = re.sub(r"^#\s+.+\n?", "", cell.source, count=1, flags=re.M)
+            break
+    body, _ = exporter.from_notebook_node(nb)
+    cover = "".join(f"<p>{html.escape(line)}</p>" for line in subtitle)
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
+        f"<section class='cover'><h1>{html.escape(title)}</h1>{cover}</section>{body}</body></html>"
+    )
+
+
+def render_pdf(page: str, target: Path, *, root: Path) -> None:
+    """HTML -> PDF with WeasyPrint, in process; only data: URLs and files under ``root`` load."""
+    import weasyprint
+    from weasyprint.urls import URLFetcher
+
+    allowed = root.resolve()
+
+    class _LocalOnly(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:  # noqa: ANN401 - WeasyPrint's type
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+                if path.is_relative_to(allowed):
+                    return super().fetch(url, headers)
+            raise ValueError(f"salesnb renders offline: not fetching {url[:80]}")
+
+    with atomic_path(target) as tmp:
+        weasyprint.HTML(string=page, base_url=str(allowed), url_fetcher=_LocalOnly()).write_pdf(tmp)
+
+
+def _title(nb: Any, fallback: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.search(r"^#\s+(.+)$", cell.source, re.M)
+            if m:
+                return m.group(1).strip()
+    return fallback
+
+
+def _metrics(nb: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if METRICS_MIME in data:
+                found.update(data[METRICS_MIME])
+    return found
+
+
+def _error_line(nb: Any) -> str:
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip()
+    return "the notebook failed"
+
+
+# --------------------------------------------------------------------------- running
+@dataclass
+class NotebookResult:
+    """One notebook's outcome, as summary.json records it."""
+
+    notebook: str
+    status: str  # ok, failed, skipped
+    seconds: float = 0.0
+    outputs: list[str] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    reason: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _requirements(path: Path) -> list[list[str]]:
+    meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("salesnb", {})
+    return [list(r) if isinstance(r, list) else [r] for r in meta.get("requires", [])]
+
+
+def skip_reason(path: Path, ds: DataSet) -> str | None:
+    """Why a notebook cannot run on this data set (a core table is missing), or None."""
+    for options in _requirements(path):
+        if not any(ds.has(t) for t in options):
+            return f"the data set has no {' or '.join(options)} table"
+    return None
+
+
+def run_notebook(
+    path: Path,
+    *,
+    data: Path,
+    quarter: str,
+    out: Path,
+    parameters: Mapping[str, Any] | None = None,
+    dataset_name: str = "",
+    redact: bool = False,
+) -> NotebookResult:
+    """Execute one notebook and write its .ipynb, .html and .pdf into ``out/<stem>/``.
+
+    Never raises for a notebook's own failure: the result says ``failed`` and why.
+    """
+    import nbformat
+    import papermill
+
+    t0 = time.perf_counter()
+    folder = out / path.stem
+    folder.mkdir(parents=True, exist_ok=True)
+    params = {
+        "data_dir": str(data),
+        "quarter": quarter,
+        "output_dir": str(folder),
+        "redact": redact,
+        **dict(parameters or {}),
+    }
+    result = NotebookResult(path.stem, "ok")
+    target = folder / f"{path.stem}.ipynb"
+    with atomic_path(target) as tmp:
+        try:
+            papermill.execute_notebook(
+                str(path),
+                str(tmp),
+                parameters=params,
+                kernel_name="python3",
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                cwd=str(path.parent),
+                shutdown_kernel="immediate",
+            )
+        except papermill.PapermillExecutionError:
+            result.status = "failed"
+        except Exception as exc:  # kernel died, timeout, dead papermill: still isolate it
+            result.status = "failed"
+            result.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            if not tmp.exists() or tmp.stat().st_size == 0:
+                nbformat.write(nbformat.read(str(path), as_version=4), str(tmp))
+    t1 = time.perf_counter()
+    nb = nbformat.read(str(target), as_version=4)
+    result.timings["execute"] = round(t1 - t0, 2)
+    if result.status == "failed":
+        result.error = result.error or _error_line(nb)
+    else:
+        result.metrics = _metrics(nb)
+        title = _title(nb, path.stem)
+        subtitle = [
+            f"Quarter {quarter} · data set {dataset_name or data.name}",
+            f"Run {dt.date.today().isoformat()} · salesnb {__version__}",
+        ]
+        page = notebook_html(nb, title=title, subtitle=subtitle)
+        with atomic_path(folder / f"{path.stem}.html") as tmp:
+            tmp.write_text(page, encoding="utf-8")
+        t2 = time.perf_counter()
+        render_pdf(page, folder / f"{path.stem}.pdf", root=folder)
+        result.timings.update(
+            {"html": round(t2 - t1, 2), "pdf": round(time.perf_counter() - t2, 2)}
+        )
+    result.outputs = sorted(
+        str(p.relative_to(out))
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".")
+    )
+    result.seconds = round(time.perf_counter() - t0, 2)
+    return result
+
+
+def fingerprint(folder: Path) -> str:
+    """sha256 over the data set's file names and bytes."""
+    h = hashlib.sha256()
+    files = sorted(p for p in (folder.iterdir() if folder.is_dir() else [folder]) if p.is_file())
+    for p in files:
+        h.update(p.name.encode() + b"\0")
+        with p.open("rb") as fh:
+            for block in iter(lambda f=fh: f.read(1 << 20), b""):
+                h.update(block)
+    return "sha256:" + h.hexdigest()
+
+
+def read_config(path: Path | None) -> dict[str, Any]:
+    """The review config (YAML): currency, fiscal_year_start_month, dataset_name, notebooks: {name: {param: value}}."""
+    if path is None:
+        return {}
+    if not path.is_file():
+        raise UsageError(f"no such config file: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{path.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    known = {"currency", "fiscal_year_start_month", "dataset_name", "notebooks"}
+    if not isinstance(raw, dict) or set(raw) - known:
+        raise UsageError(
+            f"{path.name}: unknown key(s) {', '.join(sorted(set(raw) - known))}; known: {', '.join(sorted(known))}"
+        )
+    return raw
+
+
+def plan(
+    data: Path,
+    quarter: str,
+    *,
+    notebooks: list[Path] | None = None,
+    config: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> list[tuple[Path, dict[str, Any]]]:
+    """Each notebook with its typed parameters; every usage error surfaces here, before any kernel."""
+    if not data.exists():
+        raise UsageError(f"no such data folder: {data}")
+    quarter_window(quarter)  # validates the form
+    config = config or {}
+    books = notebooks if notebooks is not None else list_notebooks()
+    if not books:
+        raise UsageError("no methodology notebooks found")
+    per_book = config.get("notebooks") or {}
+    planned = []
+    for nb in books:
+        raw: dict[str, Any] = {}
+        declared = notebook_parameters(nb)
+        for key in ("currency", "fiscal_year_start_month"):
+            if key in config and key in declared:
+                raw[key] = config[key]
+        short = nb.stem.split("_", 1)[1]
+        raw.update(per_book.get(nb.stem, {}) or per_book.get(short, {}) or {})
+        raw.update(overrides or {})
+        missing = [p for p in STANDARD if p not in declared]
+        if missing:
+            raise UsageError(f"{nb.name} lacks the standard parameter(s) {', '.join(missing)}")
+        planned.append((nb, convert_parameters(nb, raw)))
+    return planned
+
+
+def _run_one(args: tuple[Any, ...]) -> NotebookResult:
+    path, params, data, quarter, out, name, redact = args
+    return run_notebook(
+        path,
+        data=data,
+        quarter=quarter,
+        out=out,
+        parameters=params,
+        dataset_name=name,
+        redact=redact,
+    )
+
+
+def review(
+    data: Path,
+    quarter: str,
+    out: Path,
+    *,
+    jobs: int = 2,
+    config: Mapping[str, Any] | None = None,
+    notebooks: list[Path] | None = None,
+    redact: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+    progress: Callable[[NotebookResult], None] | None = None,
+) -> dict[str, Any]:
+    """Run every notebook on ``data`` for ``quarter``; write and return the summary."""
+    data = resolve(data)
+    planned = plan(data, quarter, notebooks=notebooks, config=config, overrides=overrides)
+    ds = load_dataset(data)  # data errors stop here, before any kernel, with every problem listed
+    name = (config or {}).get("dataset_name") or ds.settings.name
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, NotebookResult] = {}
+    todo = []
+    for nb, params in planned:
+        reason = skip_reason(nb, ds)
+        if reason:
+            results[nb.stem] = NotebookResult(nb.stem, "skipped", reason=reason)
+            if progress:
+                progress(results[nb.stem])
+        else:
+            todo.append((nb, params, data, quarter, out, name, redact))
+    if jobs <= 1 or len(todo) <= 1:
+        for item in todo:
+            res = _run_one(item)
+            results[res.notebook] = res
+            if progress:
+                progress(res)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_run_one, item) for item in todo]
+            for fut in as_completed(futures):
+                res = fut.result()
+                results[res.notebook] = res
+                if progress:
+                    progress(res)
+    summary = {
+        "kit_version": __version__,
+        "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "quarter": quarter,
+        "data": {"path": str(data), "name": name, "fingerprint": fingerprint(data)},
+        "currency": (config or {}).get("currency") or ds.settings.currency,
+        "notebooks": {k: asdict(results[k]) for k in sorted(results)},
+    }
+    with atomic_path(out / "summary.json") as tmp:
+        tmp.write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
+    return summary
+
+
+def default_out(quarter: str) -> Path:
+    """``reports/<quarter>/`` under the working folder."""
+    return Path(os.getcwd()) / "reports" / quarter
+
+
+def note(text: str) -> Any:
+    """Show a sentence computed from the data as a paragraph (markup in it is escaped)."""
+    from IPython.display import Markdown
+
+    return Markdown(html.escape(text))

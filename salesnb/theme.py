@@ -1,0 +1,80 @@
+"""One visual theme for the kit: seaborn style, palette, money and percent axes.
+
+Plot functions call :func:`get_ax` (a new figure only when no Axes is given) and the
+formatters; notebooks call :func:`apply` once in their setup cell.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+__all__ = [
+    "PALETTE",
+    "HIGHLIGHT",
+    "MUTED",
+    "apply",
+    "format_money",
+    "get_ax",
+    "money_axis",
+    "percent_axis",
+]
+
+PALETTE = ["#1f4e79", "#c0504d", "#4f9d69", "#e69f00", "#7f6a93", "#56b4e9", "#8c8c8c"]
+HIGHLIGHT = PALETTE[1]  # the finding a chart is about
+MUTED = "#b8c4d0"  # everything else
+
+
+def apply() -> None:
+    """Set the kit's theme (call once per notebook)."""
+    sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (8, 4.2),
+            "figure.dpi": 110,
+            "savefig.dpi": 150,
+            "axes.titleweight": "bold",
+            "axes.titlesize": 12,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "figure.autolayout": True,
+        }
+    )
+
+
+def get_ax(ax: Axes | None = None, *, figsize: tuple[float, float] | None = None) -> Axes:
+    """The Axes to draw on: the given one, or a new figure's."""
+    if ax is not None:
+        return ax
+    _, new = plt.subplots(figsize=figsize)
+    return new
+
+
+def format_money(value: float, currency: str = "") -> str:
+    """Compact money for axes and labels: 1.2M, 350k, 900 (with the currency code if given)."""
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    if v >= 1e9:
+        text = f"{v / 1e9:.1f}B"
+    elif v >= 1e6:
+        text = f"{v / 1e6:.1f}M"
+    elif v >= 1e3:
+        text = f"{v / 1e3:.0f}k"
+    else:
+        text = f"{v:.0f}"
+    return f"{sign}{text}" + (f" {currency}" if currency else "")
+
+
+def money_axis(ax: Axes, which: str = "y", currency: str = "") -> None:
+    """Format an axis as money."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    axis.set_major_formatter(FuncFormatter(lambda v, _: format_money(v, currency)))
+
+
+def percent_axis(ax: Axes, which: str = "y") -> None:
+    """Format an axis holding fractions (0-1) as percentages."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    axis.set_major_formatter(PercentFormatter(1.0, decimals=0))
