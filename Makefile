@@ -16,12 +16,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Main job. Until the review engine lands: regenerate the demo data set and check it,
-# then check the bundled copy under data/demo.
+# Main job: the quarterly review of the bundled demo data; PDFs and summary.json in reports/2026Q3/.
+QUARTER ?= 2026Q3
 review: $(STAMP)
-	$(BIN)/salesnb demo --out build/demo --force
-	$(BIN)/salesnb check build/demo
 	$(BIN)/salesnb check data/demo
+	$(BIN)/salesnb review --data data/demo --quarter $(QUARTER) --out reports/$(QUARTER)
 
 test: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest

@@ -59,6 +59,11 @@ def _require(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
         )
 
 
+def _before(table: pd.DataFrame) -> pd.Series:
+    """Cumulative share held by the entities ranked above each one."""
+    return (table["cum_share"] - table["share"]).round(12)
+
+
 def top_k(n: int, share: float) -> int:
     """How many of ``n`` entities make the top ``share``: ceil(share * n), at least 1 when n > 0."""
     if not 0 < share <= 1:
@@ -105,9 +110,9 @@ def concentration(
         rank=np.arange(1, n + 1),
         share=order[value] / total if n else 0.0,
     )
-    out["cum_share"] = out["share"].cumsum()
+    out["cum_share"] = out["share"].cumsum().round(12)  # 0.5 + 0.2 + 0.1 must reach 0.8
     out["entity_share"] = out["rank"] / n if n else 0.0
-    previous = out["cum_share"] - out["share"]  # an entity is A if the A limit was not yet reached
+    previous = _before(out)  # an entity is A if the A limit was not yet reached
     out["abc"] = np.select([previous < abc[0], previous < abc[1]], ["A", "B"], default="C")
     return out.reset_index(drop=True)
 
@@ -143,7 +148,7 @@ def share_for(table: pd.DataFrame, target: float = 0.8) -> float:
     _require(table, ["cum_share"], "share_for")
     if table.empty:
         return float("nan")
-    k = int(np.searchsorted(table["cum_share"].to_numpy() - 1e-12, target) + 1)
+    k = int(np.searchsorted(table["cum_share"].to_numpy(), target - 1e-12) + 1)
     return min(k, len(table)) / len(table)
 
 
@@ -239,11 +244,11 @@ def chained(
     """
     _require(lines, ["account_id", "product_id", "revenue"], "chained")
     prod = commission_table(lines, products)
-    prod["vital"] = (prod["cum_share"] - prod["share"]) < cutoff
+    prod["vital"] = _before(prod) < cutoff
     vital_ids = set(prod.loc[prod["vital"], "product_id"])
     on_vital = lines[lines["product_id"].isin(vital_ids)]
     cust = concentration(on_vital, by="account_id", value="revenue")
-    cust["vital"] = (cust["cum_share"] - cust["share"]) < cutoff
+    cust["vital"] = _before(cust) < cutoff
     return {"products": prod, "customers": cust}
 
 
@@ -323,7 +328,7 @@ def plot_pareto(
     ax = get_ax(ax)
     shown = table.iloc[:max_bars]
     x = np.arange(1, len(shown) + 1)
-    colors = [HIGHLIGHT if c < cutoff else MUTED for c in (shown["cum_share"] - shown["share"])]
+    colors = [HIGHLIGHT if c < cutoff else MUTED for c in _before(shown)]
     ax.bar(x, shown[value], color=colors, width=0.85)
     money_axis(ax, "y", currency)
     ax.set_xlabel(f"accounts ranked by {value} (top {len(shown)} of {len(table)})")
@@ -334,7 +339,7 @@ def plot_pareto(
     twin.set_ylim(0, 1.02)
     percent_axis(twin)
     twin.grid(False)
-    k = int((table["cum_share"] - table["share"] < cutoff).sum())
+    k = int((_before(table) < cutoff).sum())
     ax.set_title(
         f"{k} of {len(table)} accounts ({k / len(table):.0%}) make {cutoff:.0%} of {value}"
         if len(table)

@@ -459,6 +459,7 @@ def run_notebook(
                 request_save_on_cell_execute=False,
                 cwd=str(path.parent),
                 shutdown_kernel="immediate",
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
         except papermill.PapermillExecutionError:
             result.status = "failed"

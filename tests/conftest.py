@@ -55,3 +55,52 @@ def tree_digest(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+@pytest.fixture(scope="session")
+def review_dir(tmp_path_factory) -> Path:
+    """One quarterly review of the bundled demo through the real command line, shared by the report tests."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("review") / "2026Q3"
+    salesnb = Path(sys.executable).with_name("salesnb")
+    done = subprocess.run(
+        [
+            str(salesnb),
+            "review",
+            "--data",
+            str(ROOT / "data" / "demo"),
+            "--quarter",
+            "2026Q3",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
+def make_notebook(path: Path, body: str, *, requires: list | None = None) -> Path:
+    """A minimal methodology notebook with the standard parameters and ``body`` as its code."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    params = new_code_cell(
+        'data_dir: str = "data/demo"  # data\nquarter: str = "2026Q3"  # quarter\n'
+        'output_dir: str = ""  # out\nredact: bool = False  # redact'
+    )
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(cells=[new_markdown_cell(f"# {path.stem}"), params, new_code_cell(body)])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["salesnb"] = {"requires": requires or []}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path

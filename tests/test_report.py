@@ -1,0 +1,251 @@
+"""The report engine: review output, PDFs, summary.json, parameters, failure isolation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import ROOT, make_notebook
+from pypdf import PdfReader
+
+import salesnb as sn
+from salesnb import report
+from salesnb.schema import UsageError
+
+PARETO = ROOT / "notebooks" / "01_pareto.ipynb"
+METRIC_NAMES = {
+    "n_accounts",
+    "revenue_total",
+    "share_top_20pct",
+    "share_top_4pct",
+    "share_top_0_8pct",
+    "accounts_share_for_80pct",
+    "gini",
+    "complaints_share_top_20pct",
+}
+
+
+@pytest.fixture(scope="module")
+def summary(review_dir):
+    return json.loads((review_dir / "summary.json").read_text())
+
+
+def pdf_text(path: Path) -> tuple[int, str]:
+    reader = PdfReader(str(path))
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_summary_records_status_metrics_version_and_fingerprint(summary):
+    assert summary["kit_version"] == sn.__version__
+    assert summary["quarter"] == "2026Q3" and summary["currency"] == "USD"
+    assert summary["data"]["fingerprint"] == report.fingerprint(ROOT / "data" / "demo")
+    entry = summary["notebooks"]["01_pareto"]
+    assert entry["status"] == "ok" and entry["error"] is None and entry["seconds"] > 0
+    assert set(entry["metrics"]) >= METRIC_NAMES
+
+
+def test_metrics_match_a_direct_computation(summary):
+    ds = sn.sources.load_dataset(ROOT / "data" / "demo")
+    w = sn.periods.window("2026Q3")
+    revenue, _ = sn.sources.revenue_by(ds, w.start, w.end)
+    table = sn.pareto.concentration(revenue)
+    m = summary["notebooks"]["01_pareto"]["metrics"]
+    assert m["n_accounts"] == len(table)
+    assert m["revenue_total"] == pytest.approx(table["revenue"].sum())
+    assert m["share_top_20pct"] == pytest.approx(
+        table["share"].iloc[: sn.pareto.top_k(len(table), 0.2)].sum()
+    )
+    assert m["gini"] == pytest.approx(sn.pareto.gini(table["revenue"]))
+    assert 0 <= m["complaints_share_top_20pct"] <= 1
+
+
+def test_outputs_are_listed_relative_and_exist(summary, review_dir):
+    outputs = summary["notebooks"]["01_pareto"]["outputs"]
+    names = {Path(o).name for o in outputs}
+    assert {
+        "01_pareto.ipynb",
+        "01_pareto.html",
+        "01_pareto.pdf",
+        "vital_few.xlsx",
+        "vital_few.csv",
+        "time_plan.xlsx",
+        "time_plan.csv",
+    } <= names
+    for o in outputs:
+        assert not Path(o).is_absolute() and (review_dir / o).is_file()
+    assert not list(review_dir.rglob(".*.tmp*"))  # no temporary files left behind
+
+
+def test_pdf_has_pages_and_the_headline_figure(summary, review_dir):
+    pages, text = pdf_text(review_dir / "01_pareto" / "01_pareto.pdf")
+    share = summary["notebooks"]["01_pareto"]["metrics"]["share_top_20pct"]
+    assert pages > 1
+    assert f"{share:.1%}" in text  # e.g. "80.2%" as printed in the headline block
+    assert "Quarter 2026Q3" in text and "page 1 of" in text
+
+
+def test_report_hides_code_and_exercises(review_dir):
+    page = (review_dir / "01_pareto" / "01_pareto.html").read_text()
+    _, text = pdf_text(review_dir / "01_pareto" / "01_pareto.pdf")
+    for hidden in ("import salesnb", "sn.pareto.", "answer_1", "Exercise 1"):
+        assert hidden not in page and hidden not in text
+    assert "Takeaways" in text
+
+
+def test_exports_are_formatted_and_safe(review_dir):
+    book = openpyxl.load_workbook(review_dir / "01_pareto" / "vital_few.xlsx")
+    sheet = book.active
+    assert (
+        sheet.freeze_panes == "A2" and sheet["A1"].value == "account_id" and sheet["A1"].font.bold
+    )
+    csv = pd.read_csv(review_dir / "01_pareto" / "vital_few.csv")
+    assert len(csv) == sheet.max_row - 1 and csv["hours_per_week"].gt(0).all()
+
+
+def test_export_neutralises_formulas(tmp_path):
+    table = pd.DataFrame(
+        {"account_name": ['=HYPERLINK("http://x","y")', "@cmd", "Plain"], "n": [1, -2, 3]}
+    )
+    report.export_table(table, tmp_path / "t")
+    assert pd.read_csv(tmp_path / "t.csv")["account_name"].tolist() == [
+        '\'=HYPERLINK("http://x","y")',
+        "'@cmd",
+        "Plain",
+    ]
+    cell = openpyxl.load_workbook(tmp_path / "t.xlsx").active["A2"]
+    assert cell.data_type == "s" and cell.value.startswith(
+        "=HYPERLINK"
+    )  # stored as text, not a formula
+
+
+def test_parameters_are_typed_by_the_parameters_cell():
+    typed = report.convert_parameters(
+        PARETO, {"quarter": "2026Q2", "cutoff": "0.7", "redact": "yes", "data_dir": "007"}
+    )
+    assert typed == {"quarter": "2026Q2", "cutoff": 0.7, "redact": True, "data_dir": "007"}
+    with pytest.raises(UsageError, match="has no parameter nope"):
+        report.convert_parameters(PARETO, {"nope": "1"})
+    with pytest.raises(UsageError, match="expects float"):
+        report.convert_parameters(PARETO, {"cutoff": "high"})
+
+
+def test_non_default_parameters_and_redaction(tmp_path):
+    params = report.convert_parameters(
+        PARETO, {"window_kind": "ttm", "cutoff": "0.7", "weekly_selling_hours": "20"}
+    )
+    res = report.run_notebook(
+        PARETO,
+        data=ROOT / "data" / "demo",
+        quarter="2026Q2",
+        out=tmp_path,
+        parameters=params,
+        redact=True,
+    )
+    assert res.status == "ok", res.error
+    vital = pd.read_csv(tmp_path / "01_pareto" / "vital_few.csv")
+    assert vital["account_name"].str.match(r"^Account [0-9A-F]{6}$").all()
+    assert pd.read_csv(tmp_path / "01_pareto" / "time_plan.csv")[
+        "hours_per_week"
+    ].sum() == pytest.approx(20)
+    real_names = set(
+        sn.sources.load_dataset(ROOT / "data" / "demo").table("accounts")["account_name"]
+    )
+    _, text = pdf_text(tmp_path / "01_pareto" / "01_pareto.pdf")
+    assert not any(name in text for name in real_names)
+    assert "TTM to 2026Q2" in text
+
+
+def test_failure_is_isolated(tmp_path, run_cli):
+    books = tmp_path / "books"
+    ok = make_notebook(
+        books / "01_ok.ipynb", "import salesnb as sn\nsn.report.publish({'answer': 42})"
+    )
+    bad = make_notebook(books / "02_broken.ipynb", "raise ValueError('deliberately broken')")
+    out = tmp_path / "out"
+    summary = report.review(ROOT / "data" / "demo", "2026Q3", out, jobs=2, notebooks=[ok, bad])
+    assert summary["notebooks"]["01_ok"]["status"] == "ok"
+    assert summary["notebooks"]["01_ok"]["metrics"] == {"answer": 42}
+    assert (out / "01_ok" / "01_ok.pdf").stat().st_size > 1000
+    broken = summary["notebooks"]["02_broken"]
+    assert broken["status"] == "failed" and broken["error"] == "ValueError: deliberately broken"
+    executed = json.loads((out / "02_broken" / "02_broken.ipynb").read_text())
+    assert any(
+        o.get("output_type") == "error" for c in executed["cells"] for o in c.get("outputs", [])
+    )
+    assert not (out / "02_broken" / "02_broken.pdf").exists()
+    result = run_cli(
+        "run",
+        str(bad),
+        "--data",
+        ROOT / "data" / "demo",
+        "--quarter",
+        "2026Q3",
+        "--out",
+        tmp_path / "o2",
+    )
+    assert result.code == 1 and "deliberately broken" in result.out
+
+
+def test_core_table_missing_means_skipped(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "accounts.csv").write_text("account_id,account_name\nA1,Alpha\n")
+    summary = report.review(tmp_path / "d", "2026Q3", tmp_path / "out", notebooks=[PARETO])
+    entry = summary["notebooks"]["01_pareto"]
+    assert entry["status"] == "skipped" and "no orders or opportunities table" in entry["reason"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["review", "--data", "nowhere", "--quarter", "2026Q3"], "no such data folder"),
+        (["review", "--data", "data/demo", "--quarter", "2026-Q3"], "YYYYQn"),
+        (["run", "pareto", "--data", "data/demo", "-p", "nope=1"], "has no parameter nope"),
+        (["run", "pareto", "--data", "data/demo", "-p", "cutoff=high"], "expects float"),
+        (["run", "nosuch", "--data", "data/demo"], "no notebook 'nosuch'"),
+        (["run", "pareto", "--data", "data/demo", "-p", "cutoff"], "NAME=VALUE"),
+    ],
+)
+def test_usage_errors_exit_2_before_any_kernel(run_cli, args, message, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(report, "run_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
+    result = run_cli(*args)
+    assert result.code == 2 and message in result.err and "Traceback" not in result.err
+
+
+def test_data_errors_exit_1_before_any_kernel(run_cli, tmp_path, monkeypatch):
+    (tmp_path / "accounts.csv").write_text("account_id,account_name\nA1,x\nA1,y\n")
+    monkeypatch.setattr(report, "run_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
+    result = run_cli("review", "--data", tmp_path, "--quarter", "2026Q3", "--out", tmp_path / "out")
+    assert result.code == 1 and "accounts.csv line 2" in result.err
+
+
+def test_config_file(tmp_path):
+    cfg = tmp_path / "review.yml"
+    cfg.write_text("currency: EUR\nnotebooks:\n  pareto: {cutoff: 0.7, window_kind: ttm}\n")
+    planned = dict(
+        report.plan(
+            ROOT / "data" / "demo", "2026Q3", notebooks=[PARETO], config=report.read_config(cfg)
+        )
+    )
+    assert planned[PARETO] == {"currency": "EUR", "cutoff": 0.7, "window_kind": "ttm"}
+    cfg.write_text("colour: blue\n")
+    with pytest.raises(UsageError, match="unknown key"):
+        report.read_config(cfg)
+
+
+def test_pdf_rendering_never_fetches_remote_resources(tmp_path, caplog):
+    page = (
+        "<html><body><h1>x</h1><img src='http://127.0.0.1:9/track.png'>"
+        f"<img src='file:///etc/hostname'><p>{'text ' * 50}</p></body></html>"
+    )
+    report.render_pdf(page, tmp_path / "x.pdf", root=tmp_path)
+    assert (tmp_path / "x.pdf").stat().st_size > 500
+    assert "not fetching http://127.0.0.1:9/track.png" in caplog.text
+    assert "not fetching file:///etc/hostname" in caplog.text
+
+
+def test_find_notebook_by_stem_or_methodology():
+    assert report.find_notebook("01_pareto") == report.find_notebook("pareto") == PARETO
