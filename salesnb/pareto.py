@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,8 @@ __all__ = [
     "complaints_for",
     "complaints_summary",
     "complaints_view",
+    "chain_note",
+    "coverage_note",
     "gini",
     "herfindahl",
     "movement",
@@ -107,11 +110,10 @@ def concentration(
     total = order[value].sum()
     n = len(order)
     out = order.assign(
-        rank=np.arange(1, n + 1),
-        share=order[value] / total if n else 0.0,
+        rank=np.arange(1, n + 1), share=(order[value] / total) if n else pd.Series(dtype=float)
     )
     out["cum_share"] = out["share"].cumsum().round(12)  # 0.5 + 0.2 + 0.1 must reach 0.8
-    out["entity_share"] = out["rank"] / n if n else 0.0
+    out["entity_share"] = out["rank"] / max(n, 1)
     previous = _before(out)  # an entity is A if the A limit was not yet reached
     out["abc"] = np.select([previous < abc[0], previous < abc[1]], ["A", "B"], default="C")
     return out.reset_index(drop=True)
@@ -240,16 +242,23 @@ def chained(
     -------
     dict
         ``products`` (commission ranking, with ``vital``), ``customers`` (revenue of
-        the vital products per account, ranked, with ``vital``).
+        the vital products per account, ranked, with ``vital``), ``basis``
+        ("commission", or "revenue" when no product has a commission rate).
     """
     _require(lines, ["account_id", "product_id", "revenue"], "chained")
     prod = commission_table(lines, products)
+    basis = "commission"
+    if prod.empty:  # no commission rates in the data: rank products by revenue instead
+        basis = "revenue"
+        prod = commission_table(lines, products.assign(commission_rate=1.0)).assign(
+            commission_rate=np.nan
+        )
     prod["vital"] = _before(prod) < cutoff
     vital_ids = set(prod.loc[prod["vital"], "product_id"])
     on_vital = lines[lines["product_id"].isin(vital_ids)]
     cust = concentration(on_vital, by="account_id", value="revenue")
     cust["vital"] = _before(cust) < cutoff
-    return {"products": prod, "customers": cust}
+    return {"products": prod, "customers": cust, "basis": basis}
 
 
 def time_plan(
@@ -533,3 +542,32 @@ def complaints_view(complaints: pd.DataFrame | None) -> pd.DataFrame:
     if complaints is None:
         return pd.DataFrame(columns=cols)
     return complaints[cols].round({"case_share": 3, "case_cum_share": 3, "revenue": 0})
+
+
+def chain_note(chain: dict[str, Any], cutoff: float = 0.8) -> str:
+    """What the chained analysis found, in two sentences."""
+    prod, cust = chain["products"], chain["customers"]
+    if prod.empty:
+        return "No product revenue in this window, so there is no chain to follow."
+    basis = chain["basis"]
+    first = (
+        f"{int(prod['vital'].sum())} of {len(prod)} products earn {cutoff:.0%} of the {basis}"
+        if basis == "commission"
+        else f"No product carries a commission rate, so products are ranked by revenue: "
+        f"{int(prod['vital'].sum())} of {len(prod)} make {cutoff:.0%} of it"
+    )
+    return (
+        f"{first}; {int(cust['vital'].sum())} of the {len(cust)} customers who buy them account for "
+        f"{cutoff:.0%} of those products' revenue. They get the time plan's focus hours."
+    )
+
+
+def coverage_note(info: dict[str, Any], currency: str = "") -> str:
+    """Which records the revenue came from, and what was left out for lack of an account."""
+    from .theme import format_money
+
+    what = "order lines" if info["source"] == "orders" else "won opportunities"
+    return (
+        f"Revenue from {info['lines']:,} {what} in the window; without an account (left out): "
+        f"{info['unassigned_lines']:,} worth {format_money(info['unassigned_revenue'], currency)}."
+    )

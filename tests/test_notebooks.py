@@ -25,7 +25,9 @@ def test_notebook_hygiene(path):
     assert len(params) == 1, "exactly one cell tagged parameters"
     tree = ast.parse(params[0].source)
     for node in tree.body:  # literals only, each with a type hint and a trailing comment
-        assert isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Constant), ast.dump(node)
+        assert isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Constant), ast.dump(
+            node
+        )
     for line in params[0].source.splitlines():
         assert "#" in line, f"parameter without a comment: {line}"
     assert set(report.STANDARD) <= set(report.notebook_parameters(path))
@@ -33,7 +35,11 @@ def test_notebook_hygiene(path):
     assert "requires" in nb.metadata.get("salesnb", {})
     for cell in code:
         tree = ast.parse(cell.source)
-        assert not [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)]
+        assert not [
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)
+        ]
     text = path.read_text()
-    assert not re.search(r"(/work/|/root/|/home/\w|/tmp/|[A-Z]:\\\\)", text), "machine path stored in the notebook"
+    assert not re.search(r"(/work/|/root/|/home/\w|/tmp/|[A-Z]:\\\\)", text), (
+        "machine path stored in the notebook"
+    )
     assert '"output_type": "error"' not in text

@@ -220,3 +220,23 @@ def test_time_plan_sums_to_the_week(xs, hours, focus):
     t["vital"] = (t["cum_share"] - t["share"]) < 0.8
     plan = pareto.time_plan(t, weekly_hours=hours, focus_share=focus)
     assert plan["hours_per_week"].sum() == pytest.approx(hours)
+
+
+def test_without_commission_rates_products_rank_by_revenue():
+    chain = pareto.chained(LINES, PRODUCTS.drop(columns="commission_rate"), cutoff=0.7)
+    assert chain["basis"] == "revenue"
+    assert chain["products"]["product_id"].tolist() == ["P2", "P3", "P1"]  # 1000, 220, 150
+    assert chain["products"]["commission_rate"].isna().all()
+    assert "ranked by revenue" in pareto.chain_note(chain, 0.7)
+
+
+def test_coverage_note_names_the_source():
+    info = {
+        "source": "opportunities",
+        "lines": 1196,
+        "unassigned_lines": 3,
+        "unassigned_revenue": 1500.0,
+    }
+    assert pareto.coverage_note(info, "USD") == (
+        "Revenue from 1,196 won opportunities in the window; without an account (left out): 3 worth 2k USD."
+    )
