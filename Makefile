@@ -32,6 +32,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_demo_check.py
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_review.py
+	$(BIN)/python bench/bench_pareto.py
 
 # Rewrite the committed demo data set (seeded: the bytes only change when the generator does).
 demo-data: $(STAMP)
