@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 PHASE = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 phase, folder, accounts, lines, fmt = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 out = {"tables": {}}
@@ -36,7 +36,7 @@ else:
     out["rows"] = ds.rows
     out["errors"] = len(ds.errors)
 out["seconds"] = time.perf_counter() - t0
-out["max_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+out["max_rss_mib"] = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(json.dumps(out))
 """
 

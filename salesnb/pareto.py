@@ -104,9 +104,11 @@ def concentration(
     [0.75, 1.0]
     """
     _require(df, [by, value], "concentration")
-    totals = df.groupby(by, sort=True)[value].sum()
-    totals = totals[totals > 0]
-    order = totals.reset_index().sort_values([value, by], ascending=[False, True], kind="stable")
+    # an aggregate (one row per entity) needs no second grouping
+    unique = df[by].is_unique
+    totals = df[[by, value]] if unique else df.groupby(by, sort=False)[value].sum().reset_index()
+    totals = totals[totals[value] > 0]
+    order = totals.sort_values([value, by], ascending=[False, True], kind="stable")
     total = order[value].sum()
     n = len(order)
     out = order.assign(

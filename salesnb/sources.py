@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -199,9 +201,20 @@ def _fail(file: str, problem: str, fix: str = "", *, line: int | None = None) ->
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection that never downloads extensions."""
+    """An in-memory DuckDB connection that never downloads extensions.
+
+    Memory is capped (``SALESNB_DUCKDB_MEMORY``, default 512MB); larger work spills
+    to a temporary folder, so checking a 100-million-line file stays within bounds.
+    """
+    spill = Path(tempfile.gettempdir()) / "salesnb-duckdb"
+    spill.mkdir(exist_ok=True)
     return duckdb.connect(
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "memory_limit": os.environ.get("SALESNB_DUCKDB_MEMORY", "512MB"),
+            "temp_directory": str(spill),
+        }
     )
 
 
@@ -752,7 +765,7 @@ def _raw_stats(
     parts = [
         "count(*) AS n",
         f"count(*) - count(t.{_q(key)}) AS null_key",
-        f"count(t.{_q(key)}) - count(DISTINCT t.{_q(key)}) AS dup_key",
+        f"count(t.{_q(key)}) - count(DISTINCT hash(t.{_q(key)})) AS dup_key",  # 8-byte hashes: far less memory
     ]
     # count every column so that DuckDB casts (and rejects) every cell
     parts += [f"count(t.{_q(c)}) AS {_q('n_' + c)}" for c in cols]
@@ -793,6 +806,10 @@ def _raw_stats(
                 stats["null_key"],
             )
         )
+    if stats["dup_key"]:  # hashes may collide: count exactly before reporting
+        stats["dup_key"] = con.execute(
+            f"SELECT count(*) - count(DISTINCT {_q(key)}) FROM ({typed}) WHERE {_q(key)} IS NOT NULL"
+        ).fetchall()[0][0]
     if stats["dup_key"]:
         dup = con.execute(
             f"SELECT {_q(key)} FROM ({typed}) GROUP BY 1 HAVING count(*) > 1 LIMIT {_EXAMPLES}"
@@ -979,7 +996,8 @@ def revenue_by(
         raise DataError(f"{ds.path}: revenue needs an orders table or an opportunities table")
     cols = ", ".join(_q(c) for c in by)
     table = ds.sql(
-        f"SELECT {cols}, sum({_q(value)}) AS revenue, count(*) AS lines FROM {source} "
+        # rounded to the cent: parallel sums differ in the last bits, and ties must rank the same every run
+        f"SELECT {cols}, round(sum({_q(value)}), 2) AS revenue, count(*) AS lines FROM {source} "
         f"WHERE {_q(date)} BETWEEN ? AND ? {where} GROUP BY ALL",
         [start.date(), end.date()],
     )
