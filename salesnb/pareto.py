@@ -164,7 +164,9 @@ def gini(values: Sequence[float] | pd.Series) -> float:
     if n == 0:
         return float("nan")
     ranks = np.arange(1, n + 1)
-    return float(2 * (ranks * x).sum() / (n * x.sum()) - (n + 1) / n)
+    return max(
+        0.0, float(2 * (ranks * x).sum() / (n * x.sum()) - (n + 1) / n)
+    )  # no -2e-16 for equal values
 
 
 def herfindahl(values: Sequence[float] | pd.Series) -> float:

@@ -11,6 +11,13 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# CI replays the same generated examples every run (no flaky reds); locally they vary
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
