@@ -211,8 +211,9 @@ def _review_progress(bar: Progress, task: object) -> Callable[[object], None]:
     return step
 
 
-@app.command()
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def run(
+    ctx: typer.Context,
     notebook: Annotated[
         str, typer.Argument(help="Notebook stem (01_pareto) or methodology (pareto).")
     ],
@@ -221,21 +222,19 @@ def run(
     out: Annotated[
         Path | None, typer.Option("--out", help="Output folder (default reports/<quarter>/).")
     ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "-p", "--param", help="NAME=VALUE, typed by the notebook's parameters cell; repeatable."
-        ),
-    ] = None,
     redact: Annotated[
         bool, typer.Option(help="Replace account and person names with pseudonyms.")
     ] = False,
 ) -> None:
-    """Run one notebook: executed .ipynb, .html and .pdf (and its exports) in OUT/<notebook>/."""
+    """Run one notebook: executed .ipynb, .html and .pdf (and its exports) in OUT/<notebook>/.
+
+    Parameters: -p NAME VALUE (repeatable), typed by the notebook's parameters cell;
+    `salesnb notebooks` lists them.
+    """
     from . import report
 
     path = report.find_notebook(notebook)
-    overrides = _params(param)
+    overrides = _params(ctx.args)
     quarter = quarter or str(
         overrides.pop("quarter", "") or report.notebook_parameters(path)["quarter"]["default"]
     ).strip("'\"")
@@ -292,13 +291,17 @@ def review(
         raise typer.Exit(1)
 
 
-def _params(items: list[str] | None) -> dict[str, str]:
+def _params(args: list[str]) -> dict[str, str]:
+    """``-p NAME VALUE`` pairs (Typer has no repeatable two-value option)."""
     out: dict[str, str] = {}
-    for item in items or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise UsageError(f"-p takes NAME=VALUE, got {item!r}")
-        out[name.strip()] = value
+    rest = list(args)
+    while rest:
+        flag = rest.pop(0)
+        if flag not in ("-p", "--param") or len(rest) < 2 or rest[0].startswith("-"):
+            shown = " ".join([flag, *rest[:2]])
+            raise UsageError(f"unexpected {shown!r}: parameters are given as -p NAME VALUE")
+        name = rest.pop(0)
+        out[name] = rest.pop(0)
     return out
 
 

@@ -202,10 +202,11 @@ def test_core_table_missing_means_skipped(tmp_path):
     [
         (["review", "--data", "nowhere", "--quarter", "2026Q3"], "no such data folder"),
         (["review", "--data", "data/demo", "--quarter", "2026-Q3"], "YYYYQn"),
-        (["run", "pareto", "--data", "data/demo", "-p", "nope=1"], "has no parameter nope"),
-        (["run", "pareto", "--data", "data/demo", "-p", "cutoff=high"], "expects float"),
+        (["run", "pareto", "--data", "data/demo", "-p", "nope", "1"], "has no parameter nope"),
+        (["run", "pareto", "--data", "data/demo", "-p", "cutoff", "high"], "expects float"),
         (["run", "nosuch", "--data", "data/demo"], "no notebook 'nosuch'"),
-        (["run", "pareto", "--data", "data/demo", "-p", "cutoff"], "NAME=VALUE"),
+        (["run", "pareto", "--data", "data/demo", "-p", "cutoff"], "-p NAME VALUE"),
+        (["run", "pareto", "--data", "data/demo", "--colour", "red"], "-p NAME VALUE"),
     ],
 )
 def test_usage_errors_exit_2_before_any_kernel(run_cli, args, message, monkeypatch):
