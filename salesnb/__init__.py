@@ -10,7 +10,7 @@ try:
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0"
 
-from . import crm, datasets, pareto, periods, report, schema, sources, theme, training  # noqa: E402
+from . import crm, datasets, pareto, periods, report, schema, sources, theme, tiering, training  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -22,5 +22,6 @@ __all__ = [
     "schema",
     "sources",
     "theme",
+    "tiering",
     "training",
 ]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .schema import UsageError
 
-__all__ = ["Window", "quarter_of", "quarter_window", "previous_quarter", "window"]
+__all__ = ["Window", "last_quarters", "quarter_of", "quarter_window", "previous_quarter", "window"]
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -27,6 +27,11 @@ class Window:
     label: str
     start: pd.Timestamp
     end: pd.Timestamp
+
+    @property
+    def weeks(self) -> float:
+        """Length in weeks (both ends included)."""
+        return ((self.end - self.start).days + 1) / 7
 
     def contains(self, dates: pd.Series) -> pd.Series:
         """Boolean mask of ``dates`` inside the window."""
@@ -87,3 +92,13 @@ def quarter_of(dates: pd.Series, *, fiscal_start: int = 1) -> pd.Series:
     return (year.astype("Int64").astype("str") + "Q" + q.astype("Int64").astype("str")).where(
         dates.notna()
     )
+
+
+def last_quarters(
+    quarter: str, n: int = 4, *, fiscal_start: int = 1
+) -> list[tuple[str, pd.Timestamp]]:
+    """The ``n`` quarters ending with ``quarter``, oldest first, as (label, end date)."""
+    labels = [quarter]
+    for _ in range(n - 1):
+        labels.insert(0, previous_quarter(labels[0]))
+    return [(q, quarter_window(q, fiscal_start=fiscal_start).end) for q in labels]

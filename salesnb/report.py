@@ -303,7 +303,8 @@ h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
 img { max-width: 100%; break-inside: avoid; page-break-inside: avoid; }
 .jp-OutputArea-output, .output_area { break-inside: avoid; }
 table { border-collapse: collapse; font-size: 8pt; margin: 2mm 0; break-inside: auto; }
-th, td { border-bottom: 1px solid #ccc; padding: 1mm 2mm; text-align: right; }
+th, td { border-bottom: 1px solid #ccc; padding: 1mm 2mm; text-align: left; vertical-align: top; }
+table.dataframe td { text-align: right; }
 th { background: #eef2f7; } tr { break-inside: avoid; }
 pre { white-space: pre-wrap; font-size: 8.5pt; background: #f7f7f7; padding: 2mm; }
 .jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt, .prompt, a.anchor-link { display: none; }

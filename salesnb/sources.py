@@ -50,6 +50,8 @@ __all__ = [
     "read_dataset",
     "read_cells",
     "revenue_by",
+    "activity_by_account",
+    "spend_to_date",
 ]
 
 SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xlsm")
@@ -1017,3 +1019,44 @@ def revenue_by(
         .reset_index(drop=True)
     )
     return out, info
+
+
+def activity_by_account(ds: DataSet, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Logged activity per account in ``[start, end]``: count and minutes (DuckDB aggregate).
+
+    Activities without ``duration_minutes`` count 30 minutes each (a typical call or
+    meeting); lines without an account are left out. No activities table: an empty frame.
+    """
+    if not ds.has("activities"):
+        return pd.DataFrame(
+            {
+                "account_id": pd.Series(dtype="str"),
+                "activities": pd.Series(dtype="int64"),
+                "minutes": pd.Series(dtype="float64"),
+            }
+        )
+    has_minutes = "duration_minutes" in ds.sql("SELECT * FROM activities LIMIT 0").columns
+    minutes = "coalesce(duration_minutes, 30)" if has_minutes else "30"
+    return ds.sql(
+        f"SELECT account_id, count(*) AS activities, sum({minutes}) AS minutes FROM activities "
+        "WHERE activity_date BETWEEN ? AND ? AND account_id IS NOT NULL GROUP BY 1 ORDER BY 1",
+        [start.date(), end.date()],
+    )
+
+
+def spend_to_date(ds: DataSet, dates: list[pd.Timestamp]) -> pd.DataFrame:
+    """Revenue per account up to each date (orders, else won opportunities): as_of, account_id, spend."""
+    if ds.has("orders"):
+        source, date, where = "orders", "order_date", ""
+    elif ds.has("opportunities") and "outcome" in ds.table("opportunities"):
+        source, date, where = "opportunities", "close_date", "AND outcome = 'won'"
+    else:
+        return pd.DataFrame(columns=["as_of", "account_id", "spend"])
+    parts = [
+        f"SELECT DATE '{d.date()}' AS as_of, account_id, round(sum(amount), 2) AS spend FROM {source} "
+        f"WHERE {date} <= DATE '{d.date()}' AND account_id IS NOT NULL {where} GROUP BY account_id"
+        for d in dates
+    ]
+    out = ds.sql(" UNION ALL ".join(parts) + " ORDER BY as_of, account_id")
+    out["as_of"] = pd.to_datetime(out["as_of"])
+    return out

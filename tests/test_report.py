@@ -250,3 +250,80 @@ def test_pdf_rendering_never_fetches_remote_resources(tmp_path, caplog):
 
 def test_find_notebook_by_stem_or_methodology():
     assert report.find_notebook("01_pareto") == report.find_notebook("pareto") == PARETO
+
+
+TIERING = ROOT / "notebooks" / "02_account_tiering.ipynb"
+
+
+def test_tiering_summary_pdf_and_exports(summary, review_dir):
+    entry = summary["notebooks"]["02_account_tiering"]
+    assert entry["status"] == "ok", entry["error"]
+    m = entry["metrics"]
+    assert {
+        "T1",
+        "T2",
+        "T3",
+        "T4",
+        "Global",
+        "unscored",
+        "tier_counts",
+        "share_time_on_tier1_actual",
+        "accounts_below_5_contacts",
+        "nurture_accounts",
+    } <= set(m)
+    ds = sn.sources.load_dataset(ROOT / "data" / "demo")
+    rules = sn.tiering.Rules().with_deal_size(ds.table("opportunities"))
+    cards = sn.tiering.scorecard(ds.table("accounts"), rules, as_of_year=2026)
+    assert (
+        m["tier_counts"]
+        == cards["tier"].value_counts().reindex(list(sn.tiering.TIERS), fill_value=0).to_dict()
+    )
+    assert sum(m["tier_counts"].values()) == 500 and m["nurture_accounts"] == m["T4"]
+    assert 0 <= m["share_time_on_tier1_actual"] <= 1
+    names = {Path(o).name for o in entry["outputs"]}
+    assert {
+        "account_priorities.xlsx",
+        "account_priorities.csv",
+        "nurture_list.xlsx",
+        "nurture_list.csv",
+    } <= names
+    pages, text = pdf_text(review_dir / "02_account_tiering" / "02_account_tiering.pdf")
+    assert pages > 1 and f"{m['T1']} are Tier 1" in text
+
+
+def test_tiering_with_non_default_thresholds_and_rules_file(tmp_path):
+    rules = tmp_path / "rules.yml"
+    rules.write_text("website_min: 75\n")
+    params = report.convert_parameters(
+        TIERING, {"t2": "0.8", "employees_max": "1000", "rules_file": str(rules)}
+    )
+    res = report.run_notebook(
+        TIERING, data=ROOT / "data" / "demo", quarter="2026Q3", out=tmp_path, parameters=params
+    )
+    assert res.status == "ok", res.error
+    ds = sn.sources.load_dataset(ROOT / "data" / "demo")
+    expected = (
+        sn.tiering.scorecard(
+            ds.table("accounts"),
+            sn.tiering.Rules(t2=0.8, employees_max=1000, website_min=75).with_deal_size(
+                ds.table("opportunities")
+            ),
+            as_of_year=2026,
+        )["tier"]
+        .value_counts()
+        .to_dict()
+    )
+    assert {k: v for k, v in res.metrics["tier_counts"].items() if v} == expected
+
+
+def test_tiering_bad_rules_file_fails_clearly(tmp_path):
+    bad = tmp_path / "rules.yml"
+    bad.write_text("website_mni: 70\n")
+    res = report.run_notebook(
+        TIERING,
+        data=ROOT / "data" / "demo",
+        quarter="2026Q3",
+        out=tmp_path,
+        parameters={"rules_file": str(bad)},
+    )
+    assert res.status == "failed" and "unknown rule(s) website_mni" in res.error
