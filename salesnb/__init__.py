@@ -10,10 +10,23 @@ try:
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0"
 
-from . import crm, datasets, pareto, periods, report, schema, sources, theme, tiering, training  # noqa: E402
+from . import (
+    comp,
+    crm,
+    datasets,
+    pareto,
+    periods,
+    report,
+    schema,
+    sources,
+    theme,
+    tiering,
+    training,
+)  # noqa: E402
 
 __all__ = [
     "__version__",
+    "comp",
     "crm",
     "datasets",
     "pareto",

@@ -15,7 +15,15 @@ import pandas as pd
 
 from .schema import UsageError
 
-__all__ = ["Window", "last_quarters", "quarter_of", "quarter_window", "previous_quarter", "window"]
+__all__ = [
+    "Window",
+    "last_quarters",
+    "quarter_of",
+    "quarter_window",
+    "previous_quarter",
+    "span",
+    "window",
+]
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -102,3 +110,11 @@ def last_quarters(
     for _ in range(n - 1):
         labels.insert(0, previous_quarter(labels[0]))
     return [(q, quarter_window(q, fiscal_start=fiscal_start).end) for q in labels]
+
+
+def span(quarter: str, n: int, *, fiscal_start: int = 1) -> Window:
+    """The ``n`` quarters ending with ``quarter`` as one window."""
+    first = last_quarters(quarter, n, fiscal_start=fiscal_start)[0][0]
+    start = quarter_window(first, fiscal_start=fiscal_start).start
+    end = quarter_window(quarter, fiscal_start=fiscal_start).end
+    return Window(f"{first} to {quarter}", start, end)

@@ -972,13 +972,20 @@ def _parquet_casts(
 
 # --------------------------------------------------------------------------- aggregates
 def revenue_by(
-    ds: DataSet, start: pd.Timestamp, end: pd.Timestamp, *, by: tuple[str, ...] = ("account_id",)
+    ds: DataSet,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    by: tuple[str, ...] = ("account_id",),
+    fiscal_start: int = 1,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Net revenue per ``by`` in ``[start, end]``, aggregated where the data lives.
 
     Revenue comes from order lines when the data set has them (net: credits and
     cancellations count negative), else from won opportunities at their close date.
     Lines without an account are left out and counted in the returned info.
+
+    ``by`` may include ``quarter`` (the fiscal quarter label of each line's date).
 
     Returns
     -------
@@ -996,7 +1003,12 @@ def revenue_by(
             )
     else:
         raise DataError(f"{ds.path}: revenue needs an orders table or an opportunities table")
-    cols = ", ".join(_q(c) for c in by)
+    shift = (12 - fiscal_start + 1) % 12  # fiscal year named by the calendar year it ends in
+    moved = f"({_q(date)} + INTERVAL {shift} MONTH)"
+    period = (
+        f"CAST(year({moved}) AS VARCHAR) || 'Q' || CAST(quarter({moved}) AS VARCHAR) AS quarter"
+    )
+    cols = ", ".join(period if c == "quarter" else _q(c) for c in by)
     table = ds.sql(
         # rounded to the cent: parallel sums differ in the last bits, and ties must rank the same every run
         f"SELECT {cols}, round(sum({_q(value)}), 2) AS revenue, count(*) AS lines FROM {source} "

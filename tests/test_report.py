@@ -327,3 +327,47 @@ def test_tiering_bad_rules_file_fails_clearly(tmp_path):
         parameters={"rules_file": str(bad)},
     )
     assert res.status == "failed" and "unknown rule(s) website_mni" in res.error
+
+
+COMP = ROOT / "notebooks" / "04_compensation.ipynb"
+
+
+def test_compensation_summary_and_pdf(summary, review_dir):
+    entry = summary["notebooks"]["04_compensation"]
+    assert entry["status"] == "ok", entry["error"]
+    m = entry["metrics"]
+    plans = {p.name for p in sn.comp.DEFAULT_PLANS}
+    for key in ("cost", "share_zero_payout", "share_near_miss"):
+        assert set(m[key]) == plans
+    assert m["cost"]["all_or_nothing"] < m["cost"]["proportional"]
+    assert {"plan_comparison.xlsx", "plan_comparison.csv"} <= {
+        Path(o).name for o in entry["outputs"]
+    }
+    pages, text = pdf_text(review_dir / "04_compensation" / "04_compensation.pdf")
+    assert pages > 1 and "Actual attainment of 10 reps over 8 quarters" in text
+
+
+def test_compensation_parametric_and_plans_file(tmp_path):
+    plans = tmp_path / "plans.yml"
+    plans.write_text(
+        "plans:\n  - {name: gate_90, points: [[0, 1], [1, 1]], step: 0.9}\n  - {name: linear}\n"
+    )
+    params = report.convert_parameters(
+        COMP,
+        {
+            "attainment_source": "normal",
+            "simulated_reps": "500",
+            "seed": "3",
+            "plans_file": str(plans),
+            "target_incentive": "1000",
+        },
+    )
+    res = report.run_notebook(
+        COMP, data=ROOT / "data" / "demo", quarter="2026Q3", out=tmp_path, parameters=params
+    )
+    assert res.status == "ok", res.error
+    att = sn.comp.parametric_attainment(500, seed=3)
+    expected = sn.comp.simulate(sn.comp.load_plans(plans), att, target_incentive=1000).set_index(
+        "plan"
+    )["cost"]
+    assert res.metrics["cost"] == pytest.approx(expected.to_dict())
