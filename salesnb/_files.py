@@ -7,8 +7,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-__all__ = ["atomic_path"]
+import yaml
+
+__all__ = ["atomic_path", "read_yaml"]
 
 
 @contextmanager
@@ -33,3 +36,16 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def read_yaml(path: str | Path, what: str) -> Any:
+    """A YAML file's content (None when empty); a missing or broken file is a DataError naming it."""
+    from .schema import DataError
+
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise DataError(
+            f"{path.name}: cannot read the {what} ({str(exc).splitlines()[0]})"
+        ) from None

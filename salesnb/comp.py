@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.axes import Axes
 
+from ._files import read_yaml
 from .schema import DataError
 from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax, percent_axis
 
@@ -110,12 +110,7 @@ DEFAULT_PLANS: tuple[Plan, ...] = (
 def load_plans(path: str | Path) -> tuple[Plan, ...]:
     """Plans from YAML: ``plans: [{name, points: [[a, p], ...], step, cap, note}]``; errors name the plan."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise DataError(
-            f"{path.name}: cannot read the plans file ({str(exc).splitlines()[0]})"
-        ) from None
+    raw = read_yaml(path, "plans file") or {}
     items = raw.get("plans") if isinstance(raw, dict) else None
     if not isinstance(items, list) or not items:
         raise DataError(f"{path.name}: expected 'plans:' with a list of plan designs")

@@ -289,19 +289,7 @@ def read_export(path: Path, reader: MappingABC[str, Any]) -> tuple[pd.DataFrame,
     notes: list[str] = []
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        try:
-            df = pd.read_excel(
-                path,
-                sheet_name=reader.get("sheet", 0),
-                dtype=object,
-                skiprows=reader.get("skip_rows", 0),
-            )
-        except Exception as exc:  # openpyxl raises many types for damaged files
-            _fail(
-                path.name,
-                f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
-                "the file may be truncated or damaged: save it again, or export CSV",
-            )
+        df = _read_workbook(path, reader, dtype=object)
         df = df.map(_excel_cell).astype("str").where(df.notna())
         df.index = pd.RangeIndex(
             2 + reader.get("skip_rows", 0), len(df) + 2 + reader.get("skip_rows", 0)
@@ -342,6 +330,20 @@ def read_export(path: Path, reader: MappingABC[str, Any]) -> tuple[pd.DataFrame,
     if df.empty:
         _fail(path.name, "the export has a header but no data rows", "export the report again")
     return df, notes
+
+
+def _read_workbook(path: Path, reader: MappingABC[str, Any], **kwargs: Any) -> pd.DataFrame:
+    """The first (or configured) sheet of a workbook; a damaged file is a located DataError."""
+    try:
+        return pd.read_excel(
+            path, sheet_name=reader.get("sheet", 0), skiprows=reader.get("skip_rows", 0), **kwargs
+        )
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        _fail(
+            path.name,
+            f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
+            "the file may be truncated or damaged: save it again, or export CSV",
+        )
 
 
 def _strip_footer(df: pd.DataFrame, pattern: str, notes: list[str]) -> pd.DataFrame:
@@ -845,19 +847,7 @@ def peek_headers(path: Path, reader: MappingABC[str, Any] | None = None) -> list
     """
     reader = reader or {}
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            head = pd.read_excel(
-                path,
-                sheet_name=reader.get("sheet", 0),
-                nrows=0,
-                skiprows=reader.get("skip_rows", 0),
-            )
-        except Exception as exc:  # openpyxl raises many types for damaged files
-            _fail(
-                path.name,
-                f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
-                "the file may be truncated or damaged: save it again, or export CSV",
-            )
+        head = _read_workbook(path, reader, nrows=0)
         return [str(c).strip().lower() for c in head.columns]
     with path.open("rb") as fh:
         data = fh.read(65536)

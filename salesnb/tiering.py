@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 from matplotlib.axes import Axes
 
+from ._files import read_yaml
 from .schema import DataError
 from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax, percent_axis
 
@@ -101,12 +102,7 @@ class Rules:
 def load_rules(path: str | Path) -> Rules:
     """Rules from a YAML file of ``name: value`` lines; unknown names and bad values name the key."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise DataError(
-            f"{path.name}: cannot read the rules file ({str(exc).splitlines()[0]})"
-        ) from None
+    raw = read_yaml(path, "rules file") or {}
     if not isinstance(raw, dict):
         raise DataError(f"{path.name}: expected 'name: value' lines")
     known = {f.name: f for f in fields(Rules)}
