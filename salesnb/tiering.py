@@ -35,6 +35,7 @@ __all__ = [
     "coverage_matrix",
     "disqualification_list",
     "load_checklist",
+    "load_history",
     "load_rules",
     "make_rules",
     "names_note",
@@ -719,3 +720,34 @@ def load_checklist(path: str | Path) -> pd.DataFrame:
             )
         out[item] = parsed.to_numpy()
     return out
+
+
+def load_history(path: str | Path) -> pd.DataFrame:
+    """Tier history from a file (CSV / Excel: account_id, quarter, tier), e.g. last year's tier lists."""
+    from .periods import quarter_window
+    from .report import resolve
+    from .sources import read_cells
+
+    file = resolve(path)
+    if not file.is_file():
+        raise DataError(f"no such tier history file: {file}")
+    cells, _ = read_cells(file)
+    cells.columns = [str(c).strip().lower() for c in cells.columns]
+    missing = [c for c in ("account_id", "quarter", "tier") if c not in cells]
+    if missing:
+        raise DataError(f"{file.name}: the tier history needs column(s) {', '.join(missing)}")
+    out = cells[["account_id", "quarter", "tier"]].apply(lambda s: s.astype("str").str.strip())
+    bad_tier = ~out["tier"].isin(TIERS)
+    if bad_tier.any():
+        line = int(bad_tier.idxmax())
+        raise DataError(
+            f"{file.name} line {line}, column 'tier': {out['tier'][line]!r} is not one of {', '.join(TIERS)}"
+        )
+    for line, q in out["quarter"].items():
+        try:
+            quarter_window(q)
+        except Exception:
+            raise DataError(
+                f"{file.name} line {line}, column 'quarter': {q!r} is not a quarter like 2026Q3"
+            ) from None
+    return out.reset_index(drop=True)

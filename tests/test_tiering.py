@@ -301,3 +301,18 @@ def test_tiers_partition_accounts_and_hours_sum_to_capacity(rows, hours):
         assert plan["hours_per_week"].sum() == pytest.approx(hours)
     else:
         assert plan["hours_per_week"].sum() == 0
+
+
+def test_tier_history_file(tmp_path):
+    (tmp_path / "h.csv").write_text(
+        "account_id,quarter,tier\na,2026Q1,T1\na,2026Q2,T3\nb,2026Q1,T3\nb,2026Q2,T3\n"
+    )
+    history = tiering.load_history(tmp_path / "h.csv")
+    flagged, _ = tiering.churn(history)
+    assert flagged["account_id"].tolist() == ["a"]
+    (tmp_path / "bad.csv").write_text("account_id,quarter,tier\na,2026Q1,Tier one\n")
+    with pytest.raises(DataError, match="bad.csv line 2, column 'tier'"):
+        tiering.load_history(tmp_path / "bad.csv")
+    (tmp_path / "badq.csv").write_text("account_id,quarter,tier\na,Q1-2026,T1\n")
+    with pytest.raises(DataError, match="'Q1-2026' is not a quarter"):
+        tiering.load_history(tmp_path / "badq.csv")
