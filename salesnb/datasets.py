@@ -19,6 +19,7 @@ What a trainer can find in it (by construction, not by hand-typed numbers):
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -766,6 +767,13 @@ def _arrow(df: pd.DataFrame) -> pa.Table:
 
 
 def _write(chunks: Iterator[pd.DataFrame] | list[pd.DataFrame], path: Path, fmt: str) -> int:
+    """Write chunks to ``path`` atomically; no chunks at all means no file (a 0-line table is left out)."""
+    chunks = iter(chunks)
+    first = next(chunks, None)
+    if first is None:
+        path.unlink(missing_ok=True)
+        return 0
+    chunks = itertools.chain([first], chunks)
     rows = 0
     with atomic_path(path) as tmp:
         writer: pacsv.CSVWriter | pq.ParquetWriter | None = None
