@@ -41,6 +41,7 @@ def kernel_start_seconds() -> float:
             kernel_name="python3",
             progress_bar=False,
             shutdown_kernel="immediate",
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
         return time.perf_counter() - t
 
