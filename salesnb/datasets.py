@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 from ._files import atomic_path
 from .schema import TABLES, UsageError
 
-__all__ = ["DemoSpec", "demo_path", "load_demo", "make_demo", "write_demo"]
+__all__ = ["DemoSpec", "demo_path", "load_demo", "make_demo", "previous_snapshot", "write_demo"]
 
 CHUNK_LINES = 1_000_000  # fixed: the bytes must not depend on memory settings
 _INDUSTRIES = [
@@ -842,6 +842,21 @@ def write_demo(
     )
     if progress:
         progress("activities", rows["activities"])
+    # last quarter's snapshot of the pipeline, for slip analysis and stage conversion
+    prev_end = pd.Timestamp(spec.end) - pd.offsets.QuarterEnd(1)
+    label = f"{prev_end.year}Q{prev_end.quarter}"
+    snap_dir = out / "snapshots" / label
+    snap_dir.mkdir(parents=True, exist_ok=True)
+    snapshot = previous_snapshot(tables["opportunities"], prev_end, seed=spec.seed)
+    rows[f"snapshots/{label}/opportunities"] = _write(
+        [snapshot], snap_dir / f"opportunities.{fmt}", fmt
+    )
+    with atomic_path(snap_dir / "dataset.yml") as tmp:
+        tmp.write_text(
+            f"# The demo pipeline as it stood on {prev_end.date()} (seed {spec.seed}).\n"
+            f"name: Demo company pipeline snapshot {label}\ncurrency: {spec.currency}\nfiscal_year_start_month: 1\n",
+            encoding="utf-8",
+        )
     with atomic_path(out / "dataset.yml") as tmp:
         tmp.write_text(
             f"# Seeded demo company written by 'salesnb demo' (seed {spec.seed}).\n"
@@ -850,6 +865,42 @@ def write_demo(
             encoding="utf-8",
         )
     return rows
+
+
+def previous_snapshot(
+    opportunities: pd.DataFrame, as_of: pd.Timestamp, *, seed: int = 42
+) -> pd.DataFrame:
+    """The opportunities as they stood on ``as_of``: what a CRM export made that day would hold.
+
+    Deals created later are absent; deals closed by then are as now; deals still open then
+    sit in an earlier (or the same) stage, with amounts that later moved and close dates
+    that later slipped (or were pulled in).
+    """
+    rng = np.random.default_rng([seed, 9])
+    opp = opportunities[opportunities["created_date"] <= as_of].copy().reset_index(drop=True)
+    closed_then = (opp["outcome"] != "open") & (opp["close_date"] <= as_of)
+    open_then = ~closed_then
+    n = int(open_then.sum())
+    now_index = (
+        opp["stage"].map({s: i for i, s in enumerate(_STAGES)}).fillna(3).astype(int).to_numpy()
+    )
+    earlier = np.minimum(now_index, rng.integers(0, 4, len(opp)))
+    opp.loc[open_then, "stage"] = np.array(_STAGES)[earlier[open_then.to_numpy()]]
+    opp.loc[open_then, "outcome"] = "open"
+    opp.loc[open_then, "probability"] = np.array(_STAGE_PROB)[earlier[open_then.to_numpy()]]
+    opp.loc[open_then, "forecast_category"] = np.array(
+        ["pipeline", "pipeline", "best_case", "commit"]
+    )[earlier[open_then.to_numpy()]]
+    opp.loc[open_then, "loss_reason"] = None
+    change = rng.choice([1.0, 0.8, 1.25], n, p=[0.7, 0.15, 0.15])
+    opp.loc[open_then, "amount"] = (opp.loc[open_then, "amount"] / change).round(-2)
+    # most slipped deals were promised earlier than they closed (or are now expected)
+    shift = rng.choice([0, 30, 60, -30], n, p=[0.55, 0.25, 0.12, 0.08])
+    promised = opp.loc[open_then, "close_date"] - pd.to_timedelta(shift, unit="D")
+    opp.loc[open_then, "close_date"] = promised.where(
+        promised > as_of, as_of + pd.Timedelta(days=20)
+    )
+    return opp
 
 
 def demo_path() -> Path:

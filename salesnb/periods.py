@@ -41,6 +41,11 @@ class Window:
         """Length in weeks (both ends included)."""
         return ((self.end - self.start).days + 1) / 7
 
+    @property
+    def bounds(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """(start, end)."""
+        return self.start, self.end
+
     def contains(self, dates: pd.Series) -> pd.Series:
         """Boolean mask of ``dates`` inside the window."""
         return (dates >= self.start) & (dates <= self.end)
@@ -118,3 +123,9 @@ def span(quarter: str, n: int, *, fiscal_start: int = 1) -> Window:
     start = quarter_window(first, fiscal_start=fiscal_start).start
     end = quarter_window(quarter, fiscal_start=fiscal_start).end
     return Window(f"{first} to {quarter}", start, end)
+
+
+def next_quarter(quarter: str) -> str:
+    """The quarter after: 2026Q4 -> 2027Q1."""
+    year, q = _parse(quarter)
+    return f"{year + 1}Q1" if q == 4 else f"{year}Q{q + 1}"

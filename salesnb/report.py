@@ -99,6 +99,9 @@ def find_notebook(name: str, folder: Path | None = None) -> Path:
     for nb in books:
         if name in (nb.stem, nb.stem.split("_", 1)[1]):
             return nb
+    by_word = [nb for nb in books if name in nb.stem.split("_")[1:]]  # "tiering", "pipeline"
+    if len(by_word) == 1:
+        return by_word[0]
     known = ", ".join(nb.stem for nb in books) or "none"
     raise UsageError(f"no notebook {name!r}; known notebooks: {known}")
 

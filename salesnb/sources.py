@@ -51,6 +51,7 @@ __all__ = [
     "read_cells",
     "revenue_by",
     "activity_by_account",
+    "last_activity",
     "spend_to_date",
 ]
 
@@ -1072,3 +1073,13 @@ def spend_to_date(ds: DataSet, dates: list[pd.Timestamp]) -> pd.DataFrame:
     out = ds.sql(" UNION ALL ".join(parts) + " ORDER BY as_of, account_id")
     out["as_of"] = pd.to_datetime(out["as_of"])
     return out
+
+
+def last_activity(ds: DataSet) -> pd.Series | None:
+    """Date of the last logged activity per account (None without an activities table)."""
+    if not ds.has("activities"):
+        return None
+    t = ds.sql(
+        "SELECT account_id, max(activity_date) AS last FROM activities WHERE account_id IS NOT NULL GROUP BY 1"
+    )
+    return pd.to_datetime(t.set_index("account_id")["last"])

@@ -371,3 +371,37 @@ def test_compensation_parametric_and_plans_file(tmp_path):
         "plan"
     )["cost"]
     assert res.metrics["cost"] == pytest.approx(expected.to_dict())
+
+
+PIPELINE = ROOT / "notebooks" / "03_pipeline_health.ipynb"
+
+
+def test_pipeline_summary_and_pdf(summary, review_dir):
+    entry = summary["notebooks"]["03_pipeline_health"]
+    assert entry["status"] == "ok", entry["error"]
+    m = entry["metrics"]
+    ds = sn.sources.load_dataset(ROOT / "data" / "demo")
+    stats = sn.pipeline.win_loss(
+        sn.pipeline.closed_in(ds.table("opportunities"), *sn.periods.window("2026Q3").bounds)
+    )
+    assert m["win_rate"] == pytest.approx(stats["win_rate"]) and m[
+        "no_decision_share"
+    ] == pytest.approx(stats["no_decision_share"])
+    assert set(m["pvf_by_stage"]) == {"qualify", "discover", "propose", "negotiate"}
+    assert all(v >= 1 for v in m["pvf_by_stage"].values()) and m["coverage_next_quarter"] > 0
+    assert {"integrity_flags.csv", "pvf_gaps_by_owner.xlsx"} <= {
+        Path(o).name for o in entry["outputs"]
+    }
+    pages, text = pdf_text(review_dir / "03_pipeline_health" / "03_pipeline_health.pdf")
+    assert pages > 1 and f"Win rate {stats['win_rate']:.0%}" in text
+
+
+def test_pipeline_without_snapshot_says_why(tmp_path):
+    params = report.convert_parameters(PIPELINE, {"previous_data_dir": "", "target": "1000000"})
+    res = report.run_notebook(
+        PIPELINE, data=ROOT / "data" / "demo", quarter="2026Q3", out=tmp_path, parameters=params
+    )
+    assert res.status == "ok", res.error
+    assert res.metrics["pvf_by_stage"] is None
+    _, text = pdf_text(tmp_path / "03_pipeline_health" / "03_pipeline_health.pdf")
+    assert "No previous snapshot was given" in text

@@ -1,0 +1,208 @@
+"""salesnb.pipeline: win / loss, velocity, PVF, balance, integrity and slips on hand-made deals."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from salesnb import pipeline
+
+D = pd.Timestamp
+
+
+def deals(rows: list[tuple]) -> pd.DataFrame:
+    cols = [
+        "opportunity_id",
+        "owner",
+        "stage",
+        "outcome",
+        "amount",
+        "created_date",
+        "close_date",
+        "probability",
+    ]
+    df = pd.DataFrame(rows, columns=cols)
+    df["created_date"] = pd.to_datetime(df["created_date"])
+    df["close_date"] = pd.to_datetime(df["close_date"])
+    return df.assign(account_id=df["opportunity_id"].str.replace("O", "A"))
+
+
+NOW = deals(
+    [
+        ("O1", "Ann", "closed won", "won", 100.0, "2026-05-01", "2026-07-31", 1.0),  # 91 days
+        ("O2", "Ann", "closed won", "won", 300.0, "2026-06-01", "2026-08-10", 1.0),  # 70 days
+        ("O3", "Bob", "closed lost", "lost", 50.0, "2026-06-01", "2026-08-15", 0.0),
+        ("O4", "Bob", "closed lost", "no_decision", 80.0, "2026-04-01", "2026-09-01", 0.0),
+        ("O5", "Bob", "propose", "open", 1000.0, "2026-08-01", "2026-12-15", 0.4),
+        ("O6", "Ann", "qualify", "open", 200.0, "2026-09-01", "2026-10-20", 0.1),
+        (
+            "O7",
+            "Ann",
+            "qualify",
+            "open",
+            None,
+            "2026-09-10",
+            "2026-09-01",
+            0.9,
+        ),  # past due, no amount, odd probability
+        (
+            "O8",
+            "Bob",
+            "closed won",
+            "won",
+            999.0,
+            "2026-01-01",
+            "2026-03-01",
+            1.0,
+        ),  # closed before the window
+    ]
+)
+Q3 = (D("2026-07-01"), D("2026-09-30"))
+
+
+def test_win_loss_hand_worked():
+    closed = pipeline.closed_in(NOW, *Q3)
+    stats = pipeline.win_loss(closed)
+    assert (stats["won"], stats["lost"], stats["no_decision"]) == (2, 1, 1)
+    assert stats["win_rate"] == 0.5 and stats["no_decision_share"] == 0.25
+    assert stats["avg_deal_size_won"] == 200.0 and stats["avg_cycle_days_won"] == pytest.approx(
+        (91 + 70) / 2
+    )
+
+
+def test_velocity_hand_worked():
+    closed = pipeline.closed_in(NOW, *Q3)
+    stats = pipeline.win_loss(closed)
+    open_now = pipeline.open_at(NOW, Q3[1])
+    assert sorted(open_now["opportunity_id"]) == ["O5", "O6", "O7"]
+    v = pipeline.velocity(open_now, stats, by="owner", closed=closed).set_index("group")
+    # 3 open x 0.5 x 200 / 80.5 days
+    assert v.loc["team", "velocity_per_day"] == pytest.approx(3 * 0.5 * 200 / 80.5)
+    # Ann: 2 open, won 2 of 2, average 200, 80.5 days; Bob: won none -> velocity 0... but no won deal -> NaN
+    assert v.loc["Ann", "velocity_per_day"] == pytest.approx(2 * 1.0 * 200 / 80.5)
+    assert pd.isna(v.loc["Bob", "velocity_per_day"])
+
+
+def test_loss_reasons_split_and_grouped():
+    closed = pd.DataFrame(
+        {
+            "outcome": ["lost", "lost", "no_decision"],
+            "loss_reason": ["Price; Competitor", "bad fit", None],
+        }
+    )
+    t = pipeline.loss_reasons(closed)
+    assert dict(zip(t["reason"], t["group"], strict=True)) == {
+        "not recorded": "no decision",
+        "competitor": "outsold",
+        "price": "outsold",
+        "bad fit": "should not have been there",
+    }
+
+
+PREVIOUS = deals(
+    [
+        ("O1", "Ann", "negotiate", "open", 100.0, "2026-05-01", "2026-07-15", 0.7),  # -> won
+        ("O2", "Ann", "qualify", "open", 250.0, "2026-06-01", "2026-07-20", 0.1),  # -> won
+        ("O3", "Bob", "qualify", "open", 50.0, "2026-06-01", "2026-08-15", 0.1),  # -> lost
+        (
+            "O5",
+            "Bob",
+            "qualify",
+            "open",
+            1000.0,
+            "2026-06-20",
+            "2026-09-30",
+            0.1,
+        ),  # -> still open, pushed, moved
+        ("O9", "Cy", "qualify", "open", 70.0, "2026-06-02", "2026-09-01", 0.1),  # vanished: lost
+    ]
+)
+
+
+def test_stage_conversion_and_pvf_hand_worked():
+    conv = pipeline.stage_conversion(PREVIOUS, NOW).set_index("stage")
+    assert conv.loc[
+        "qualify", ["deals_then", "won", "lost", "still_open", "moved_on"]
+    ].tolist() == [4, 1, 1, 1, 1]
+    assert conv.loc["qualify", "won_share"] == 0.25 and conv.loc["negotiate", "won_share"] == 1.0
+    open_now = pipeline.open_at(NOW, Q3[1])
+    table = pipeline.pvf(conv.reset_index(), open_now, target=100.0).set_index("stage")
+    # qualify converts a quarter of its deals: it must hold 4 x the target; it holds 200 (O7 has no amount)
+    assert table.loc["qualify", ["pvf", "needed", "in_stage", "gap"]].tolist() == [
+        4.0,
+        400.0,
+        200.0,
+        200.0,
+    ]
+    assert table.loc["negotiate", "pvf"] == 1.0 and table.loc["negotiate", "gap"] == 100.0
+
+
+def test_slip_and_waterfall_hand_worked():
+    # O4 closed in the quarter but was created before the last snapshot without being in it: not new
+    moves = pipeline.slip(PREVIOUS, NOW, period_end=Q3[1]).set_index("opportunity_id")
+    assert moves["status"].to_dict() == {
+        "O1": "won",
+        "O2": "won",
+        "O3": "lost",
+        "O5": "pushed",
+        "O6": "new",
+        "O7": "new",
+        "O9": "lost",
+    }
+    steps = pipeline.waterfall(moves.reset_index()).set_index("step")["amount"]
+    # 1470 open before; won 100 + 250, lost 50 + 70; new open: 200 (O6; O7 has no amount); O5 unchanged
+    assert steps.to_dict() == {
+        "last snapshot": 1470.0,
+        "won": -350.0,
+        "lost": -120.0,
+        "new": 200.0,
+        "amount changes": 0.0,
+        "today": 1200.0,
+    }
+    assert steps["today"] == pipeline.open_at(NOW, Q3[1])["amount"].sum()
+    assert pipeline.push_counts(moves.reset_index()).sum() == 1
+
+
+def test_balance_and_decisive_deal():
+    open_now = pipeline.open_at(NOW, Q3[1])
+    bands, note = pipeline.balance(
+        open_now, rocks=500, stones=100, target=2000, decisive_share=0.25
+    )
+    b = bands.set_index("band")
+    assert b["count"].tolist() == [1, 1, 0] and b.loc["rocks", "value_share"] == pytest.approx(
+        1000 / 1200
+    )
+    assert note.startswith("Warning") and "50% of the target" in note
+
+
+def test_integrity_flags_and_scores():
+    open_now = pipeline.open_at(NOW, Q3[1])
+    last = pd.Series(pd.to_datetime(["2026-09-20", "2026-01-01"]), index=["A5", "A6"])
+    deals_, owners = pipeline.integrity(
+        open_now, as_of=Q3[1], last_activity=last, stale_days=60, pushes=pd.Series({"O5": 1})
+    )
+    f = deals_.set_index("opportunity_id")
+    assert f.loc["O7", ["past_due", "no_amount", "stale"]].tolist() == [True, True, True]
+    assert f.loc["O6", "stale"] and f.loc["O5", "pushed"] and not f.loc["O5", "stale"]
+    assert owners.set_index("owner")["integrity_score"].to_dict() == {"Ann": 0.0, "Bob": 0.0}
+
+
+def test_forecasts_and_coverage():
+    open_now = pipeline.open_at(NOW, Q3[1]).assign(
+        forecast_category=["commit", "pipeline", "best_case"]
+    )
+    q4 = (D("2026-10-01"), D("2026-12-31"))
+    conv = pd.DataFrame({"stage": ["propose", "qualify"], "won_share": [0.5, 0.25]})
+    f = pipeline.forecasts(open_now, conv, start=q4[0], end=q4[1]).set_index("forecast")["amount"]
+    # due in Q4: O5 (1000 @ 0.4, propose) and O6 (200 @ 0.1, qualify)
+    assert f.to_dict() == pytest.approx(
+        {
+            "all open deals due": 1200,
+            "probability-weighted": 420,
+            "commit": 1000,
+            "best case": 1000,
+            "historical conversion": 550,
+        }
+    )
+    assert pipeline.coverage(open_now, start=q4[0], end=q4[1], target=600) == 2.0
+    assert pipeline.coverage(open_now, start=q4[0], end=q4[1], target=0) is None
