@@ -23,6 +23,7 @@ from . import (
     theme,
     tiering,
     training,
+    warroom,
 )  # noqa: E402
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "theme",
     "tiering",
     "training",
+    "warroom",
 ]

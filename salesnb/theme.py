@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
@@ -31,6 +32,7 @@ MUTED = "#b8c4d0"  # everything else
 def apply() -> None:
     """Set the kit's theme (call once per notebook)."""
     sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
+    pd.set_option("display.max_colwidth", 400)  # reasons and playbook text are read in full
     mpl.rcParams.update(
         {
             "figure.figsize": (8, 4.2),

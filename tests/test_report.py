@@ -405,3 +405,30 @@ def test_pipeline_without_snapshot_says_why(tmp_path):
     assert res.metrics["pvf_by_stage"] is None
     _, text = pdf_text(tmp_path / "03_pipeline_health" / "03_pipeline_health.pdf")
     assert "No previous snapshot was given" in text
+
+
+WAR_ROOM = ROOT / "notebooks" / "05_war_room.ipynb"
+
+
+def test_war_room_summary_and_pdf(summary, review_dir):
+    entry = summary["notebooks"]["05_war_room"]
+    assert entry["status"] == "ok", entry["error"]
+    m = entry["metrics"]
+    assert m["cases_selected"] == 3 and 0 <= m["cases_scheduled"] <= 3 and m["experts_needed"] >= 6
+    assert {"war_room_cases.xlsx", "war_room_cases.csv"} <= {Path(o).name for o in entry["outputs"]}
+    pages, text = pdf_text(review_dir / "05_war_room" / "05_war_room.pdf")
+    assert pages > 1 and "WITHOUT the rep" in text and "What to negotiate, and what not" in text
+
+
+def test_war_room_single_deal_mode(tmp_path):
+    params = report.convert_parameters(
+        WAR_ROOM, {"opportunity_id": "OP001862", "start_time": "08:00"}
+    )
+    res = report.run_notebook(
+        WAR_ROOM, data=ROOT / "data" / "demo", quarter="2026Q3", out=tmp_path, parameters=params
+    )
+    assert res.status == "ok", res.error
+    assert res.metrics["cases_selected"] == 1
+    assert (tmp_path / "05_war_room" / "playbook_OP001862.xlsx").exists()
+    _, text = pdf_text(tmp_path / "05_war_room" / "05_war_room.pdf")
+    assert "08:00" in text and "OP001862" in text
