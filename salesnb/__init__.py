@@ -11,6 +11,7 @@ except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0"
 
 from . import (
+    abm,
     comp,
     crm,
     datasets,
@@ -28,6 +29,7 @@ from . import (
 
 __all__ = [
     "__version__",
+    "abm",
     "comp",
     "crm",
     "datasets",

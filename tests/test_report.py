@@ -432,3 +432,42 @@ def test_war_room_single_deal_mode(tmp_path):
     assert (tmp_path / "05_war_room" / "playbook_OP001862.xlsx").exists()
     _, text = pdf_text(tmp_path / "05_war_room" / "05_war_room.pdf")
     assert "08:00" in text and "OP001862" in text
+
+
+ABM = ROOT / "notebooks" / "06_abm_readiness.ipynb"
+
+
+def test_abm_summary_and_pdf(summary, review_dir):
+    entry = summary["notebooks"]["06_abm_readiness"]
+    assert entry["status"] == "ok", entry["error"]
+    m = entry["metrics"]
+    assert 0 <= m["readiness_mean"] <= 1 and m["candidates"] == 10
+    assert set(m["risk_flags"]) == {
+        "no alignment to sales goals",
+        "overly broad deployment",
+        "lack of resources",
+    }
+    assert {"gap_work_list.xlsx", "abm_candidates.csv"} <= {Path(o).name for o in entry["outputs"]}
+    pages, text = pdf_text(review_dir / "06_abm_readiness" / "06_abm_readiness.pdf")
+    assert pages > 1 and "12 target accounts for a capacity of 10" in text
+
+
+def test_abm_without_plan_and_bad_questionnaire(tmp_path):
+    res = report.run_notebook(
+        ABM,
+        data=ROOT / "data" / "demo",
+        quarter="2026Q3",
+        out=tmp_path / "a",
+        parameters={"plan_file": "", "questionnaire_file": ""},
+    )
+    assert res.status == "ok", res.error and res.metrics["risk_flags"] == []
+    bad = tmp_path / "q.yml"
+    bad.write_text("joint_objectives: sometimes\n")
+    res = report.run_notebook(
+        ABM,
+        data=ROOT / "data" / "demo",
+        quarter="2026Q3",
+        out=tmp_path / "b",
+        parameters={"questionnaire_file": str(bad)},
+    )
+    assert res.status == "failed" and "answer yes, partly or no" in res.error
