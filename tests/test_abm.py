@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -97,7 +99,11 @@ def test_gap_list_says_who_finds_what(table):
     a_fin = gaps[(gaps["account_id"] == "A") & (gaps["buying_center"] == "finance")][
         "item"
     ].tolist()
-    assert a_fin == ["wallet_share", "relationship_status", "growth_trend"]  # engaged contacts cover engagement
+    assert a_fin == [
+        "wallet_share",
+        "relationship_status",
+        "growth_trend",
+    ]  # engaged contacts cover engagement
 
 
 def readiness_of(values: dict[str, float]) -> pd.DataFrame:
@@ -202,7 +208,7 @@ def test_plan_and_questionnaire_files(tmp_path):
 )
 def test_malformed_questionnaire(tmp_path, text, message):
     (tmp_path / "q.yml").write_text(text)
-    with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(DataError, match=re.escape(message)):
         abm.load_questionnaire(tmp_path / "q.yml")
 
 
@@ -220,7 +226,7 @@ def test_malformed_questionnaire(tmp_path, text, message):
 )
 def test_malformed_plan(tmp_path, text, message):
     (tmp_path / "p.yml").write_text(text)
-    with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(DataError, match=re.escape(message)):
         abm.load_plan(tmp_path / "p.yml")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -119,7 +121,7 @@ def test_plans_file(tmp_path):
 )
 def test_bad_plans_files(tmp_path, text, message):
     (tmp_path / "p.yml").write_text(text)
-    with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(DataError, match=re.escape(message)):
         comp.load_plans(tmp_path / "p.yml")
 
 

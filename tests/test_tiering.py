@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -233,7 +235,7 @@ def test_alignment_from_data_and_checklist(tmp_path):
 )
 def test_bad_rules_files(tmp_path, text, message):
     (tmp_path / "rules.yml").write_text(text)
-    with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(DataError, match=re.escape(message)):
         tiering.load_rules(tmp_path / "rules.yml")
 
 
