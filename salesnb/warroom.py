@@ -32,6 +32,7 @@ __all__ = [
     "needed_areas",
     "playbook",
     "product_name",
+    "rep_leaves_at",
     "schedule",
     "select",
 ]
@@ -478,3 +479,9 @@ def product_name(deal: pd.Series, products: pd.DataFrame | None) -> str | None:
         return None
     names = products.set_index("product_id")["product_name"]
     return str(names.get(deal["product_id"], deal["product_id"]))
+
+
+def rep_leaves_at(table: pd.DataFrame) -> int:
+    """The agenda step the rep does not attend (the experts confer alone)."""
+    rep_out = table[~table["who"].str.contains(table["who"].iloc[0].split(",")[0], regex=False)]
+    return int(rep_out["step"].iloc[0]) if len(rep_out) else 0

@@ -180,3 +180,7 @@ def test_brief_lens_and_playbook():
     ]
     assert "Decision makers: Dee" in book["content"].iloc[2] and "Rival" in book["content"].iloc[3]
     assert book["content"].str.contains("to settle in the room").all()
+
+
+def test_rep_leaves_at_step_three():
+    assert warroom.rep_leaves_at(warroom.agenda(rep="Ann", experts=["legal"])) == 3
