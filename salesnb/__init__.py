@@ -12,9 +12,11 @@ except PackageNotFoundError:  # running from a source tree without install
 
 from . import (
     abm,
+    analysis,
     comp,
     crm,
     datasets,
+    notebook,
     pareto,
     periods,
     pipeline,
@@ -30,9 +32,11 @@ from . import (
 __all__ = [
     "__version__",
     "abm",
+    "analysis",
     "comp",
     "crm",
     "datasets",
+    "notebook",
     "pareto",
     "periods",
     "pipeline",

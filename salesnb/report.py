@@ -7,8 +7,8 @@ writes ``<out>/summary.json``. Every file is written under a temporary name and
 renamed; a failing notebook keeps its executed ``.ipynb`` (with the error) and never
 touches the other notebooks' outputs.
 
-Inside a notebook, :func:`setup` loads the data set and the analysis windows, and
-:func:`publish` records the headline metrics that ``summary.json`` collects.
+What a notebook itself calls (setup, publish, show) lives in :mod:`salesnb.notebook`; this
+module collects what notebooks publish: metrics, findings, absent sections and coverage.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 import html
 import json
-import math
 import os
 import re
 import time
@@ -28,18 +27,29 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import yaml
 
 from . import __version__
 from ._files import atomic_path
-from .periods import Window, previous_quarter, quarter_window, window
+from .analysis import data_span
+from .notebook import (  # noqa: F401  (setup ... note: old names, until every notebook uses sn.notebook)
+    METRICS_MIME,
+    RESULT_MIME,
+    Context,
+    _jsonable,
+    export_table,
+    note,
+    project_root,
+    pseudonym,
+    publish,
+    resolve,
+    setup,
+)
+from .periods import quarter_window
 from .schema import UsageError
 from .sources import DataSet, load_dataset
 
 __all__ = [
-    "METRICS_MIME",
-    "Context",
     "NotebookResult",
     "convert_parameters",
     "default_out",
@@ -47,43 +57,21 @@ __all__ = [
     "plan",
     "read_config",
     "skip_reason",
-    "export_table",
     "find_notebook",
     "list_notebooks",
     "notebook_html",
     "notebook_parameters",
-    "note",
-    "project_root",
-    "publish",
-    "pseudonym",
     "render_pdf",
-    "resolve",
     "review",
     "run_notebook",
-    "setup",
 ]
 
-METRICS_MIME = "application/vnd.salesnb.metrics+json"
 # parameters every methodology notebook declares; the engine fills them
 STANDARD = ("data_dir", "quarter", "output_dir", "redact")
 _HIDDEN_TAGS = {"exercise", "remove-cell", "parameters", "injected-parameters"}
 
 
-# --------------------------------------------------------------------------- paths
-def project_root() -> Path:
-    """The project folder (the one holding ``notebooks/`` and ``data/``)."""
-    return Path(__file__).resolve().parent.parent
-
-
-def resolve(path: str | Path) -> Path:
-    """An absolute path; a relative one is taken from the working folder, else the project."""
-    p = Path(path).expanduser()
-    if p.is_absolute():
-        return p
-    here = Path.cwd() / p
-    return here.resolve() if here.exists() else (project_root() / p).resolve()
-
-
+# --------------------------------------------------------------------------- notebooks
 def list_notebooks(folder: Path | None = None) -> list[Path]:
     """The methodology notebooks (``NN_name.ipynb``), in number order."""
     folder = folder or project_root() / "notebooks"
@@ -151,144 +139,6 @@ def convert_parameters(path: Path, raw: Mapping[str, Any]) -> dict[str, Any]:
             f"{path.stem} has no parameter {', '.join(unknown)}; its parameters are {', '.join(declared)}"
         )
     return {k: _convert(v, declared[k]["type"], k) for k, v in raw.items()}
-
-
-# --------------------------------------------------------------------------- inside a notebook
-def pseudonym(value: Any, kind: str = "Account") -> Any:
-    """A stable stand-in for a name: the same input always gives the same pseudonym."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return value
-    return f"{kind} {hashlib.sha256(str(value).encode()).hexdigest()[:6].upper()}"
-
-
-_REDACT = {
-    "accounts": {"account_name": "Account", "owner": "Rep"},
-    "contacts": {"full_name": "Person"},
-    "opportunities": {"owner": "Rep"},
-    "quotas": {"owner": "Rep"},
-    "experts": {"full_name": "Person"},
-}
-
-
-@dataclass
-class Context:
-    """What a notebook's setup cell resolves: data, windows, currency, output folder."""
-
-    data: DataSet
-    quarter: str
-    window: Window
-    previous: Window
-    fiscal_start: int
-    currency: str
-    output_dir: Path
-    redact: bool = False
-    exports: list[str] = field(default_factory=list)
-
-    def export(self, table: pd.DataFrame, name: str) -> list[Path]:
-        """Write ``table`` as ``name.xlsx`` and ``name.csv`` into the output folder."""
-        paths = export_table(table, self.output_dir / name)
-        self.exports += [p.name for p in paths]
-        return paths
-
-
-def setup(
-    data_dir: str,
-    *,
-    quarter: str,
-    output_dir: str = "",
-    window_kind: str = "quarter",
-    redact: bool = False,
-    fiscal_year_start_month: int = 0,
-    currency: str = "",
-) -> Context:
-    """Load and check the data set, resolve windows and the output folder (a notebook's setup cell).
-
-    ``fiscal_year_start_month`` and ``currency`` default (0, "") to the data set's settings.
-    """
-    ds = load_dataset(resolve(data_dir))
-    if redact:
-        for table, columns in _REDACT.items():
-            if table in ds.tables:
-                df = ds.tables[table].copy()
-                for col, kind in columns.items():
-                    if col in df:
-                        df[col] = df[col].map(lambda v, k=kind: pseudonym(v, k))
-                ds.tables[table] = df
-    fiscal = fiscal_year_start_month or ds.settings.fiscal_year_start_month
-    out = resolve(output_dir) if output_dir else Path.cwd()
-    out.mkdir(parents=True, exist_ok=True)
-    prev = previous_quarter(quarter)
-    return Context(
-        data=ds,
-        quarter=quarter,
-        window=window(quarter, window_kind, fiscal_start=fiscal),
-        previous=window(prev, window_kind, fiscal_start=fiscal),
-        fiscal_start=fiscal,
-        currency=currency or ds.settings.currency,
-        output_dir=out,
-        redact=redact,
-    )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "item"):  # numpy scalars
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NA:
-        return None
-    return value
-
-
-def publish(metrics: Mapping[str, Any]) -> None:
-    """Record headline metrics in the notebook (collected into summary.json; NaN becomes null)."""
-    from IPython.display import display
-
-    display({METRICS_MIME: _jsonable(metrics), "text/plain": "salesnb metrics recorded"}, raw=True)
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def export_table(table: pd.DataFrame, stem: Path) -> list[Path]:
-    """Excel (formatted, frozen header, text never run as a formula) and CSV, written atomically."""
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    xlsx, csv = stem.with_suffix(".xlsx"), stem.with_suffix(".csv")
-    with (
-        atomic_path(xlsx) as tmp,
-        pd.ExcelWriter(
-            tmp,
-            engine="xlsxwriter",
-            engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
-        ) as writer,
-    ):
-        table.to_excel(writer, index=False, sheet_name="data")
-        sheet = writer.sheets["data"]
-        bold = writer.book.add_format({"bold": True, "bg_color": "#dde4ee", "border": 1})
-        for i, col in enumerate(table.columns):
-            sheet.write(0, i, str(col), bold)
-            width = (
-                max(len(str(col)), *(len(str(v)) for v in table[col].head(200)))
-                if len(table)
-                else len(str(col))
-            )
-            sheet.set_column(i, i, min(max(width + 2, 8), 50))
-        sheet.freeze_panes(1, 0)
-        if len(table.columns):
-            sheet.autofilter(0, 0, max(len(table), 1), len(table.columns) - 1)
-    safe = table.copy()
-    for col in safe.columns:
-        if safe[col].dtype == object or str(safe[col].dtype) == "str":
-            text = safe[col].astype("str")
-            risky = text.str.startswith(_FORMULA_START).fillna(False) & safe[col].notna()
-            safe[col] = text.where(~risky, "'" + text).where(safe[col].notna())
-    with atomic_path(csv) as tmp:
-        safe.to_csv(tmp, index=False, lineterminator="\n")
-    return [xlsx, csv]
 
 
 # --------------------------------------------------------------------------- HTML and PDF
@@ -377,13 +227,13 @@ def _title(nb: Any, fallback: str) -> str:
     return fallback
 
 
-def _metrics(nb: Any) -> dict[str, Any]:
+def _published(nb: Any, mime: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            if METRICS_MIME in data:
-                found.update(data[METRICS_MIME])
+            if mime in data:
+                found.update(data[mime])
     return found
 
 
@@ -408,6 +258,11 @@ class NotebookResult:
     error: str | None = None
     reason: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    findings: list[str] = field(default_factory=list)
+    absent: dict[str, str] = field(default_factory=dict)
+    data_through: str | None = None
+    window: dict[str, Any] | None = None
+    assumptions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _requirements(path: Path) -> list[list[str]]:
@@ -475,10 +330,17 @@ def run_notebook(
     t1 = time.perf_counter()
     nb = nbformat.read(str(target), as_version=4)
     result.timings["execute"] = round(t1 - t0, 2)
+    # what the notebook published before any failure is kept: metrics come first in every notebook
+    result.metrics = _published(nb, METRICS_MIME)
+    published = _published(nb, RESULT_MIME)
+    result.findings = list(published.get("findings", []))
+    result.absent = dict(published.get("absent", {}))
+    result.data_through = published.get("data_through")
+    result.window = published.get("window")
+    result.assumptions = list(published.get("assumptions", []))
     if result.status == "failed":
         result.error = result.error or _error_line(nb)
     else:
-        result.metrics = _metrics(nb)
         title = _title(nb, path.stem)
         subtitle = [
             f"Quarter {quarter} · data set {dataset_name or data.name}",
@@ -561,8 +423,24 @@ def plan(
         missing = [p for p in STANDARD if p not in declared]
         if missing:
             raise UsageError(f"{nb.name} lacks the standard parameter(s) {', '.join(missing)}")
-        planned.append((nb, convert_parameters(nb, raw)))
+        typed = convert_parameters(nb, raw)
+        planned.append((nb, {k: _absolute(k, v) for k, v in typed.items()}))
     return planned
+
+
+def _absolute(name: str, value: Any) -> Any:
+    """Path parameters (``*_file``, ``*_dir``) resolved against the caller's working folder.
+
+    Kernels run in the notebooks' folder, so a relative path must be made absolute before
+    one starts; a path that does not exist is a usage error here, not a failed notebook.
+    """
+    if not name.endswith(("_file", "_dir")) or not isinstance(value, str) or not value:
+        return value
+    path = Path(value).expanduser()
+    path = path if path.is_absolute() else (Path.cwd() / path)
+    if not path.exists():
+        raise UsageError(f"parameter {name}: no such file or folder {value!r}")
+    return str(path.resolve())
 
 
 def _run_one(args: tuple[Any, ...]) -> NotebookResult:
@@ -620,11 +498,22 @@ def review(
                 results[res.notebook] = res
                 if progress:
                     progress(res)
+    first, last = data_span(ds)
+    fiscal = (config or {}).get("fiscal_year_start_month") or ds.settings.fiscal_year_start_month
+    window_end = quarter_window(quarter, fiscal_start=fiscal).end
     summary = {
         "kit_version": __version__,
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "quarter": quarter,
-        "data": {"path": str(data), "name": name, "fingerprint": fingerprint(data)},
+        "data_through": None if last is None else f"{last:%Y-%m-%d}",
+        "quarter_complete": None if last is None else bool(last >= window_end),
+        "data": {
+            "path": str(data),
+            "name": name,
+            "fingerprint": fingerprint(data),
+            "from": None if first is None else f"{first:%Y-%m-%d}",
+            "through": None if last is None else f"{last:%Y-%m-%d}",
+        },
         "currency": (config or {}).get("currency") or ds.settings.currency,
         "notebooks": {k: asdict(results[k]) for k in sorted(results)},
     }
@@ -636,10 +525,3 @@ def review(
 def default_out(quarter: str) -> Path:
     """``reports/<quarter>/`` under the working folder."""
     return Path(os.getcwd()) / "reports" / quarter
-
-
-def note(text: str) -> Any:
-    """Show a sentence computed from the data as a paragraph (markup in it is escaped)."""
-    from IPython.display import Markdown
-
-    return Markdown(html.escape(text))

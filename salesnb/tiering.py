@@ -24,6 +24,7 @@ from .schema import DataError
 from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax, percent_axis
 
 __all__ = [
+    "default_scorecard",
     "ALIGNMENT_ITEMS",
     "BOXES",
     "TIERS",
@@ -139,6 +140,18 @@ def load_rules(path: str | Path) -> Rules:
     if not rules.t1 >= rules.t2 >= rules.t3 >= 0 or rules.employees_min > rules.employees_max:
         raise DataError(f"{path.name}: need t1 >= t2 >= t3 >= 0 and employees_min <= employees_max")
     return rules
+
+
+def default_scorecard(
+    accounts: pd.DataFrame | None, opportunities: pd.DataFrame | None, *, year: int
+) -> pd.DataFrame | None:
+    """Tiers by the default rules (deal size from the won deals), for methodologies that rank by tier.
+
+    The war room and ABM use this one definition; None without an accounts table.
+    """
+    if accounts is None:
+        return None
+    return scorecard(accounts, Rules().with_deal_size(opportunities), as_of_year=year)
 
 
 def _box(mask: pd.Series, known: pd.Series) -> pd.Series:

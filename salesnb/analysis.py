@@ -1,0 +1,390 @@
+"""What every methodology's ``analyze`` returns, and the pieces the analyses share.
+
+Each methodology module has one entry point, ``analyze(data, params) -> <Name>Analysis``:
+
+- ``params`` is a frozen dataclass (a subclass of :class:`Params`) whose fields are the
+  notebook's parameters, less the ones the engine owns (``data_dir``, ``output_dir``,
+  ``redact``); a test keeps the parameters cell and the dataclass in step;
+- the result (a subclass of :class:`Analysis`) holds the tables each section shows, a
+  sentence per section (``notes``), ``absent`` (section -> the plain reason it cannot be
+  shown and what to add), ``metrics`` (what summary.json gets; null where the data cannot
+  say), ``findings`` (key-finding sentences), ``assumptions`` (each default a figure rests
+  on) and ``coverage`` (rows used, left out and why, the dates the data covers).
+
+Metrics come from the result, so a chart that fails can never lose them, and tests can
+run every analysis over many data-set shapes without a kernel.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+import pandas as pd
+
+from .periods import Window, next_quarter, previous_quarter, quarter_window, window
+from .schema import DataError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from .sources import DataSet
+
+__all__ = [
+    "Analysis",
+    "Assumption",
+    "Chart",
+    "Coverage",
+    "NotAnalysable",
+    "Params",
+    "Periods",
+    "assume",
+    "coverage",
+    "data_span",
+    "finite_or_none",
+    "periods",
+    "require",
+    "share_or_none",
+]
+
+
+class NotAnalysable(DataError):
+    """The data set lacks the methodology's core table: the notebook is skipped, not failed."""
+
+
+# --------------------------------------------------------------------------- parameters
+@dataclass(frozen=True, kw_only=True)
+class Params:
+    """Parameters every analysis takes; methodology modules subclass it with their own.
+
+    ``fiscal_year_start_month`` 0 and ``currency`` "" mean "as in the data set's dataset.yml".
+    Fields whose name ends in ``_file`` or ``_dir`` are paths (empty = none).
+    """
+
+    quarter: str
+    fiscal_year_start_month: int = 0
+    currency: str = ""
+
+    @classmethod
+    def from_namespace(cls, namespace: Mapping[str, Any]) -> Self:
+        """The parameters found in ``namespace`` (a notebook's globals), defaults for the rest."""
+        return cls(**{f.name: namespace[f.name] for f in fields(cls) if f.name in namespace})
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """Field names, in declaration order."""
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def default(cls, name: str) -> Any:
+        """The declared default of field ``name`` (``MISSING`` when it has none)."""
+        f = next(f for f in fields(cls) if f.name == name)
+        if f.default is not MISSING:
+            return f.default
+        if f.default_factory is not MISSING:
+            return f.default_factory()
+        return MISSING
+
+    def is_default(self, name: str) -> bool:
+        """Whether field ``name`` still has its declared default."""
+        return getattr(self, name) == self.default(name)
+
+    def path(self, name: str) -> Path | None:
+        """A path parameter as a Path, or None when empty."""
+        value = getattr(self, name)
+        return Path(value).expanduser() if value else None
+
+
+# --------------------------------------------------------------------------- periods
+@dataclass(frozen=True)
+class Periods:
+    """The windows an analysis uses, all derived from the review quarter."""
+
+    quarter: str
+    fiscal_start: int
+    window: Window  # the review window: the quarter, or the TTM ending with it
+    quarter_window: Window  # the review quarter alone
+    previous: Window  # the review window one quarter earlier (same kind)
+    ttm: Window  # the four quarters ending with the review quarter
+    next: Window  # the quarter after the review quarter
+
+    @property
+    def kind(self) -> str:
+        return "ttm" if self.window != self.quarter_window else "quarter"
+
+
+def periods(data: DataSet, params: Params, *, kind: str = "quarter") -> Periods:
+    """The review windows for ``params.quarter`` (fiscal quarters as the data set says)."""
+    fiscal = params.fiscal_year_start_month or data.settings.fiscal_year_start_month
+    q = params.quarter
+    return Periods(
+        quarter=q,
+        fiscal_start=fiscal,
+        window=window(q, kind, fiscal_start=fiscal),
+        quarter_window=quarter_window(q, fiscal_start=fiscal),
+        previous=window(previous_quarter(q), kind, fiscal_start=fiscal),
+        ttm=window(q, "ttm", fiscal_start=fiscal),
+        next=quarter_window(next_quarter(q), fiscal_start=fiscal),
+    )
+
+
+# --------------------------------------------------------------------------- assumptions
+@dataclass(frozen=True)
+class Assumption:
+    """A value a figure rests on that the data did not give."""
+
+    name: str  # the parameter (or built-in) it comes from
+    label: str  # what it is, for people
+    value: str  # as shown
+    source: str  # "default", "set for this run", "from the data", "built in"
+    note: str = ""  # what it drives / how to change it
+
+
+def assume(
+    params: Params, name: str, label: str, *, shown: str | None = None, note: str = ""
+) -> Assumption:
+    """An :class:`Assumption` for parameter ``name``: default or set for this run."""
+    value = getattr(params, name)
+    text = (
+        shown
+        if shown is not None
+        else (f"{value:,}" if isinstance(value, int | float) else str(value))
+    )
+    source = "default" if params.is_default(name) else "set for this run"
+    return Assumption(name, label, text, source, note or f"parameter {name}")
+
+
+# --------------------------------------------------------------------------- coverage
+@dataclass(frozen=True)
+class Coverage:
+    """Which rows an analysis used, which it left out and why, and the dates the data covers."""
+
+    window: Window
+    data_from: pd.Timestamp | None
+    data_through: pd.Timestamp | None
+    rows: pd.DataFrame  # table, rows, used, left_out, why
+
+    @property
+    def complete(self) -> bool | None:
+        """Whether the data reaches the window's last day (None: the data has no dates)."""
+        if self.data_through is None:
+            return None
+        return bool(self.data_through >= self.window.end)
+
+    def note(self) -> str:
+        """The date range the data covers, and whether it covers the whole window."""
+        w = self.window
+        if self.data_through is None or self.data_from is None:
+            return f"The data set holds no dated events, so nothing can be said for {w.label}."
+        span = f"The data covers {self.data_from:%Y-%m-%d} to {self.data_through:%Y-%m-%d}."
+        if self.data_through < w.start:
+            return (
+                f"{span} It ends before {w.label} starts ({w.start:%Y-%m-%d}): "
+                "this window has no data, so its figures are empty."
+            )
+        if self.data_through < w.end:
+            days = (w.end - self.data_through).days
+            return (
+                f"{span} It ends {days} days before {w.label} does ({w.end:%Y-%m-%d}): "
+                "figures for this window are partial."
+            )
+        if self.data_from > w.start:
+            return (
+                f"{span} It starts after {w.label} does ({w.start:%Y-%m-%d}): "
+                "figures for this window are partial."
+            )
+        return f"{span} {w.label} ({w.start:%Y-%m-%d} to {w.end:%Y-%m-%d}) is fully covered."
+
+
+def coverage(
+    data: DataSet,
+    window: Window,
+    rows: Iterable[tuple[str, int, int, Mapping[str, int]]],
+) -> Coverage:
+    """A :class:`Coverage` from ``(table, rows in data, rows used, {reason: rows left out})``."""
+    first, last = data_span(data)
+    records = []
+    for table, total, used, left in rows:
+        reasons = {k: int(v) for k, v in left.items() if v}
+        records.append(
+            {
+                "table": table,
+                "rows": int(total),
+                "used": int(used),
+                "left_out": int(sum(reasons.values())),
+                "why": "; ".join(f"{k}: {v:,}" for k, v in reasons.items()),
+            }
+        )
+    frame = pd.DataFrame(records, columns=["table", "rows", "used", "left_out", "why"])
+    return Coverage(window, first, last, frame)
+
+
+# event dates: when something happened (an open deal's planned close date is not one)
+_EVENT_DATES: dict[str, tuple[str, ...]] = {
+    "orders": ("order_date",),
+    "activities": ("activity_date",),
+    "cases": ("opened_date",),
+    "opportunities": ("created_date", "close_date"),
+}
+
+
+def data_span(data: DataSet) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """First and last event date in the data set.
+
+    Events: order lines, activities, cases opened, deals created, and deals closed (won,
+    lost, no decision). The planned close date of an open deal is not an event.
+    """
+    lows: list[pd.Timestamp] = []
+    highs: list[pd.Timestamp] = []
+    for name, cols in _EVENT_DATES.items():
+        if name in data.raw:
+            col = cols[0]
+            got = data.sql(f"SELECT min({col}) AS lo, max({col}) AS hi FROM {name}")
+            lo, hi = got["lo"].iloc[0], got["hi"].iloc[0]
+            if pd.notna(lo):
+                lows.append(pd.Timestamp(lo))
+                highs.append(pd.Timestamp(hi))
+            continue
+        df = data.tables.get(name)
+        if df is None or df.empty:
+            continue
+        for col in cols:
+            if col not in df:
+                continue
+            s = df[col]
+            if name == "opportunities" and col == "close_date" and "outcome" in df:
+                s = s[df["outcome"].isin(["won", "lost", "no_decision"])]
+            s = s.dropna()
+            if len(s):
+                lows.append(pd.Timestamp(s.min()))
+                highs.append(pd.Timestamp(s.max()))
+    if not lows:
+        return None, None
+    return min(lows), max(highs)
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Chart:
+    """A chart of an analysis: the tables it draws and the function that draws them."""
+
+    needs: tuple[str, ...]
+    draw: Callable[[Any, Axes | None], Axes]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Analysis:
+    """One methodology's result over one data set: tables, notes, metrics, and what is absent.
+
+    Subclasses set ``methodology`` and ``charts`` (chart name -> :class:`Chart`).
+    """
+
+    methodology: ClassVar[str] = ""
+    charts: ClassVar[Mapping[str, Chart]] = {}
+
+    params: Params
+    periods: Periods
+    currency: str
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)
+    absent: Mapping[str, str] = field(default_factory=dict)
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    findings: tuple[str, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
+    coverage: Coverage
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def window(self) -> Window:
+        return self.periods.window
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """Table ``name``, or None when its section is absent."""
+        return self.tables.get(name)
+
+    def reason(self, name: str) -> str | None:
+        """Why table or chart ``name`` cannot be shown (None when it can)."""
+        if name in self.absent:
+            return self.absent[name]
+        chart = self.charts.get(name)
+        if chart is not None:
+            for need in chart.needs:
+                if need in self.absent:
+                    return self.absent[need]
+                if need not in self.tables:
+                    return f"There is nothing to draw for {name.replace('_', ' ')}."
+            return None
+        if name not in self.tables:
+            return f"There is no {name.replace('_', ' ')} table for this data set."
+        return None
+
+    def note(self, name: str) -> str | None:
+        """The computed sentence for section ``name``, if any."""
+        return self.notes.get(name)
+
+    def chart(self, name: str, *, ax: Axes | None = None) -> Axes | None:
+        """Draw chart ``name`` (None, nothing drawn, when its data is absent)."""
+        if name not in self.charts:
+            known = ", ".join(self.charts) or "none"
+            raise KeyError(f"{self.methodology} has no chart {name!r}; its charts: {known}")
+        if self.reason(name) is not None:
+            return None
+        return self.charts[name].draw(self, ax)
+
+    def assumptions_table(self) -> pd.DataFrame:
+        """The assumptions as a table (assumption, value, source, note)."""
+        return pd.DataFrame(
+            [(a.label, a.value, a.source, a.note) for a in self.assumptions],
+            columns=["assumption", "value", "source", "note"],
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """What the report engine stores beside the metrics: findings, absent sections, coverage."""
+        c = self.coverage
+        return {
+            "findings": list(self.findings),
+            "absent": dict(self.absent),
+            "data_from": None if c.data_from is None else f"{c.data_from:%Y-%m-%d}",
+            "data_through": None if c.data_through is None else f"{c.data_through:%Y-%m-%d}",
+            "window": {
+                "label": c.window.label,
+                "start": f"{c.window.start:%Y-%m-%d}",
+                "end": f"{c.window.end:%Y-%m-%d}",
+                "complete": c.complete,
+            },
+            "assumptions": [
+                {"name": a.name, "label": a.label, "value": a.value, "source": a.source}
+                for a in self.assumptions
+            ],
+        }
+
+
+# --------------------------------------------------------------------------- small helpers
+def require(data: DataSet, options: Sequence[str], methodology: str) -> None:
+    """Raise :class:`NotAnalysable` unless the data set has one of the ``options`` tables."""
+    if not any(data.has(t) for t in options):
+        raise NotAnalysable(
+            f"{methodology} needs a {' or '.join(options)} table; the data set has none "
+            f"(add {options[0]}.csv to the data-set folder)"
+        )
+
+
+def finite_or_none(value: Any) -> float | None:
+    """A float, or None for missing, NaN and infinite values (JSON null)."""
+    if value is None or value is pd.NA:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def share_or_none(part: float, whole: float) -> float | None:
+    """``part / whole``, or None when ``whole`` is zero or missing."""
+    if whole is None or pd.isna(whole) or whole == 0:
+        return None
+    return float(part) / float(whole)
