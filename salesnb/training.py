@@ -65,6 +65,11 @@ def check(answer: Any, expected: Any, *, tolerance: float = 0.0, hint: str = "")
     hint
         Shown when the answer is wrong: where to look, not the answer.
     """
+    if expected is None or (isinstance(expected, float) and math.isnan(expected)):
+        return Feedback(
+            False,
+            "This data set cannot answer this exercise: the section it is about says what is missing.",
+        )
     if answer is None:
         return Feedback(False, "Write your answer in the cell above and run it again. " + hint)
     if _same(answer, expected, tolerance):
