@@ -43,12 +43,17 @@ def apply() -> None:
             "axes.spines.top": False,
             "axes.spines.right": False,
             "figure.autolayout": True,
+            "text.parse_math": False,  # names from the data ("Quote $10k-$50k") are text, not TeX
         }
     )
 
 
 def get_ax(ax: Axes | None = None, *, figsize: tuple[float, float] | None = None) -> Axes:
-    """The Axes to draw on: the given one, or a new figure's."""
+    """The Axes to draw on: the given one, or a new figure's.
+
+    Text drawn by the kit comes from the data, so mathtext stays off even without :func:`apply`.
+    """
+    mpl.rcParams["text.parse_math"] = False
     if ax is not None:
         return ax
     _, new = plt.subplots(figsize=figsize)
