@@ -1,0 +1,144 @@
+"""The contract, over many data-set shapes: every analysis ends ok or skipped, never failed.
+
+For every shape of ``tests/shapes.py`` and every methodology: the data set passes
+``salesnb check``; ``analyze`` returns (or raises ``NotAnalysable`` exactly when the core
+table is absent); every chart draws or says why not; every table shows; every absent
+section has a sentence; metrics are JSON numbers or null, and the metrics a shape decides
+are null exactly when their inputs are absent. A sample of shapes also goes through
+``salesnb review``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+from shapes import NOT_NONE, SHAPES, base_demo, build
+
+import salesnb as sn
+from salesnb.analysis import NotAnalysable
+from salesnb.notebook import _jsonable, show
+from salesnb.sources import load_dataset
+
+MODULES = {
+    "pareto": sn.pareto,
+    "tiering": sn.tiering,
+    "pipeline": sn.pipeline,
+    "comp": sn.comp,
+    "warroom": sn.warroom,
+    "abm": sn.abm,
+}
+PINNED = {"start_date": "2026-10-01"}  # war-room dates must not depend on the day the test runs
+
+
+@pytest.fixture(scope="session")
+def shape_root(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("shapes")
+    return base_demo(root / "_base"), root
+
+
+_loaded: dict[str, object] = {}
+
+
+def _dataset(name: str, shape_root: tuple[Path, Path]):
+    if name not in _loaded:
+        base, root = shape_root
+        ds = load_dataset(build(name, base, root))  # raises DataError if the shape fails check
+        assert not ds.errors
+        _loaded[name] = ds
+    return _loaded[name]
+
+
+def _params(module, quarter: str):
+    names = module.Params.names()
+    return module.Params(quarter=quarter, **{k: v for k, v in PINNED.items() if k in names})
+
+
+def _json_ok(value) -> None:
+    text = json.dumps(_jsonable(value), allow_nan=False)  # NaN / inf would fail here
+    assert text
+
+
+@pytest.mark.parametrize("module_name", list(MODULES))
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_analysis_keeps_the_contract(shape, module_name, shape_root):
+    module = MODULES[module_name]
+    if not hasattr(module, "analyze"):  # TODO(issue 11): remove once every module has analyze
+        pytest.skip(f"{module_name} has no analyze yet")
+    ds = _dataset(shape, shape_root)
+    spec = SHAPES[shape]
+    params = _params(module, spec.quarter)
+    if not any(ds.has(t) for t in module.CORE):
+        with pytest.raises(NotAnalysable):
+            module.analyze(ds, params)
+        return
+    a = module.analyze(ds, params)
+    _json_ok(a.metrics)
+    _json_ok(a.summary())
+    assert all(isinstance(f, str) and f for f in a.findings)
+    assert a.coverage.note()
+    for name, why in a.absent.items():
+        assert isinstance(why, str) and len(why) > 15, (name, why)
+    for name in a.charts:
+        ax = a.chart(name)
+        if ax is None:
+            assert a.reason(name), name
+        else:
+            ax.figure.canvas.draw()  # tick labels are made at draw time: "$" must not break it
+            plt.close(ax.figure)
+    for name in a.tables:
+        shown = show(a, name)
+        assert shown.to_html() if hasattr(shown, "to_html") else shown
+    for (mod, metric), expected in spec.expect.items():
+        if mod != module_name:
+            continue
+        got = a.metrics.get(metric, "missing")
+        assert got != "missing", f"{metric} is not among the metrics"
+        if expected is None:
+            assert got is None, f"{metric} should be null on {shape}, got {got!r}"
+        elif expected is NOT_NONE:
+            assert got is not None, f"{metric} should have a value on {shape}"
+        elif isinstance(expected, float):
+            assert got is not None and math.isclose(got, expected), (metric, got, expected)
+        else:
+            assert got == expected, (metric, got, expected)
+
+
+REVIEWED = [name for name, s in SHAPES.items() if s.review]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", REVIEWED)
+def test_review_of_a_shape_has_no_failed_notebook(shape, shape_root, tmp_path):
+    folder = build(shape, *shape_root)
+    out = tmp_path / "review"
+    salesnb = Path(sys.executable).with_name("salesnb")
+    done = subprocess.run(
+        [
+            str(salesnb),
+            "review",
+            "--data",
+            str(folder),
+            "--quarter",
+            SHAPES[shape].quarter,
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    statuses = {k: v["status"] for k, v in summary["notebooks"].items()}
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert set(statuses.values()) <= {"ok", "skipped"}, statuses
+    for name, entry in summary["notebooks"].items():
+        if entry["status"] == "skipped":
+            assert entry["reason"], name
+        else:
+            assert (out / name / f"{name}.pdf").is_file()
