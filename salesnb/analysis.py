@@ -321,6 +321,14 @@ class Analysis:
             return f"There is no {name.replace('_', ' ')} table for this data set."
         return None
 
+    def first(self, name: str, column: str) -> Any:
+        """The first row's ``column`` of table ``name`` (None when absent or empty): exercise answers."""
+        table = self.tables.get(name)
+        if table is None or table.empty or column not in table:
+            return None
+        value = table[column].iloc[0]
+        return None if pd.isna(value) else value
+
     def note(self, name: str) -> str | None:
         """The computed sentence for section ``name``, if any."""
         return self.notes.get(name)
@@ -366,8 +374,9 @@ class Analysis:
 def require(data: DataSet, options: Sequence[str], methodology: str) -> None:
     """Raise :class:`NotAnalysable` unless the data set has one of the ``options`` tables."""
     if not any(data.has(t) for t in options):
+        article = "an" if options[0][0] in "aeiou" else "a"
         raise NotAnalysable(
-            f"{methodology} needs a {' or '.join(options)} table; the data set has none "
+            f"{methodology} needs {article} {' or '.join(options)} table; the data set has none "
             f"(add {options[0]}.csv to the data-set folder)"
         )
 

@@ -43,6 +43,7 @@ __all__ = [
     "publish",
     "reason",
     "resolve",
+    "say",
     "setup",
     "show",
 ]
@@ -191,6 +192,12 @@ def note(text: str | None) -> Any:
     from IPython.display import Markdown
 
     return Markdown(html.escape(text or ""))
+
+
+def say(a: Analysis, name: str) -> Any:
+    """Section ``name``'s computed sentence, or the plain reason the section is absent."""
+    text = a.note(name) or a.reason(name)
+    return note(text) if text else None
 
 
 def reason(a: Analysis, name: str) -> Any:

@@ -10,13 +10,19 @@ of the pipeline (the previous quarter's and today's).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from . import analysis
+from .periods import previous_quarter
 from .schema import DataError
+from .sources import DataSet, last_activity, load_dataset
 from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax, money_axis, percent_axis
 
 __all__ = [
@@ -29,8 +35,15 @@ __all__ = [
     "funnel",
     "integrity",
     "loss_reasons",
-    "metrics",
+    "CORE",
+    "Params",
+    "PipelineAnalysis",
+    "analyze",
+    "cycle_days",
     "open_at",
+    "outcome_from_stage",
+    "snapshot_folder",
+    "with_outcomes",
     "coverage",
     "push_counts",
     "pvf_note",
@@ -66,12 +79,44 @@ LOSS_REASONS: dict[str, str] = {
     "no decision": "no decision",
 }
 _CLOSED = ("won", "lost", "no_decision")
+# an outcome read from a stage name (stages are stored lower case, words joined by "_")
+_STAGE_OUTCOMES: tuple[tuple[str, str], ...] = (
+    (r"(?:^|_)no_?decision(?:$|_)", "no_decision"),
+    (r"(?:^|_)(?:closed_?)?won(?:$|_)", "won"),
+    (r"(?:^|_)(?:closed_?)?lost(?:$|_)", "lost"),
+)
 
 
 def _need(df: pd.DataFrame, cols: list[str], what: str) -> None:
     missing = [c for c in cols if c not in df]
     if missing:
         raise DataError(f"{what} needs opportunity column(s) {', '.join(missing)}")
+
+
+def outcome_from_stage(stage: pd.Series) -> pd.Series:
+    """The outcome a stage name tells (``closed_won`` -> won, ``no_decision`` ...), else open."""
+    text = stage.astype("str").fillna("")
+    out = pd.Series("open", index=stage.index, dtype="str")
+    for pattern, outcome in reversed(_STAGE_OUTCOMES):
+        out = out.mask(text.str.contains(pattern, regex=True).fillna(False), outcome)
+    return out.where(stage.notna(), "open")
+
+
+def with_outcomes(opps: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Opportunities with an outcome on every row, and how many were read from the stage name.
+
+    The ``outcome`` column wins where it has a value; a row without one (or a table without
+    the column, as in most report exports) takes the outcome its stage name tells:
+    ``Closed Won`` -> won, ``Closed Lost`` -> lost, ``No Decision`` -> no_decision, any other
+    stage -> open.
+    """
+    _need(opps, ["stage"], "outcomes")
+    given = opps["outcome"] if "outcome" in opps else pd.Series(pd.NA, index=opps.index)
+    inferred = given.isna()
+    if not inferred.any():
+        return opps, 0
+    filled = given.astype("object").where(~inferred, outcome_from_stage(opps["stage"]))
+    return opps.assign(outcome=filled.astype("str")), int(inferred.sum())
 
 
 def closed_in(opps: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
@@ -82,28 +127,54 @@ def closed_in(opps: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.
 
 
 def open_at(opps: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Deals open on ``as_of``: created by then and not closed by then."""
+    """Deals open on ``as_of``: created by then and not closed by then.
+
+    A deal still open today whose created date is missing counts as open (it exists; the
+    gap is an integrity flag); a closed deal without a created date cannot be placed.
+    """
     _need(opps, ["outcome", "created_date", "close_date"], "open_at")
-    created = opps["created_date"] <= as_of
-    still_open = (opps["outcome"] == "open") | (opps["close_date"] > as_of)
-    return opps[created & still_open]
+    is_open = opps["outcome"] == "open"
+    created = (opps["created_date"] <= as_of) | (opps["created_date"].isna() & is_open)
+    still_open = is_open | (opps["close_date"] > as_of)
+    return opps[created.fillna(False) & still_open.fillna(False)]
 
 
-def win_loss(closed: pd.DataFrame) -> dict[str, Any]:
-    """Counts and rates of a :func:`closed_in` table; no decision is its own outcome."""
+def cycle_days(deals: pd.DataFrame) -> tuple[pd.Series, int]:
+    """close_date - created_date in days where both exist and close is not before created.
+
+    Returns the valid cycles and the number of deals left out because they closed before
+    they were created (a data error worth fixing in the CRM).
+    """
+    days = (deals["close_date"] - deals["created_date"]).dt.days
+    negative = days < 0
+    return days[days.notna() & ~negative], int(negative.sum())
+
+
+def win_loss(closed: pd.DataFrame, *, records_no_decision: bool = True) -> dict[str, Any]:
+    """Counts and rates of a :func:`closed_in` table; no decision is its own outcome.
+
+    Rates are None when nothing closed; ``no_decision_share`` is None when the data set
+    records no no-decision outcome at all (``records_no_decision=False``): zero would be a
+    claim the data cannot make. Cycle days leave out deals closed before they were created
+    (``cycle_excluded``).
+    """
     counts = closed["outcome"].value_counts().reindex(list(_CLOSED), fill_value=0)
     total = int(counts.sum())
     won = closed[closed["outcome"] == "won"]
-    cycle = (won["close_date"] - won["created_date"]).dt.days
+    cycle, excluded = cycle_days(won)
+    amounts = won["amount"].dropna()
     return {
         "won": int(counts["won"]),
         "lost": int(counts["lost"]),
         "no_decision": int(counts["no_decision"]),
-        "win_rate": counts["won"] / total if total else float("nan"),
-        "no_decision_share": counts["no_decision"] / total if total else float("nan"),
-        "avg_deal_size_won": float(won["amount"].mean()) if len(won) else float("nan"),
-        "avg_cycle_days_won": float(cycle.mean()) if len(cycle) else float("nan"),
-        "won_amount": float(won["amount"].sum()),
+        "win_rate": counts["won"] / total if total else None,
+        "no_decision_share": (counts["no_decision"] / total)
+        if total and records_no_decision
+        else None,
+        "avg_deal_size_won": float(amounts.mean()) if len(amounts) else None,
+        "avg_cycle_days_won": float(cycle.mean()) if len(cycle) else None,
+        "won_amount": float(amounts.sum()),
+        "cycle_excluded": excluded,
     }
 
 
@@ -126,36 +197,37 @@ def loss_reasons(closed: pd.DataFrame, mapping: dict[str, str] | None = None) ->
     return out.sort_values(["group", "deals"], ascending=[True, False]).reset_index(drop=True)
 
 
+def _velocity(n_open: int, s: Mapping[str, Any]) -> float | None:
+    rate, size, days = s["win_rate"], s["avg_deal_size_won"], s["avg_cycle_days_won"]
+    if rate is None or size is None or not days:
+        return None
+    return n_open * rate * size / days
+
+
 def velocity(
     open_now: pd.DataFrame,
-    stats: dict[str, Any],
+    stats: Mapping[str, Any],
     *,
     by: str | None = None,
     closed: pd.DataFrame | None = None,
+    records_no_decision: bool = True,
 ) -> pd.DataFrame:
     """Sales velocity = open opportunities x win rate x average won deal size / average cycle days.
 
     Whole team from ``stats`` (:func:`win_loss`); per ``by`` (e.g. owner) from that group's
-    own closed deals in ``closed``.
+    own closed deals in ``closed``. None (missing) where a factor is unknown.
     """
-
-    def one(n_open: int, s: dict[str, Any]) -> float:
-        days = s["avg_cycle_days_won"]
-        if not days or pd.isna(days) or pd.isna(s["win_rate"]) or pd.isna(s["avg_deal_size_won"]):
-            return float("nan")
-        return n_open * s["win_rate"] * s["avg_deal_size_won"] / days
-
     rows = [
         {
             "group": "team",
             "open_deals": len(open_now),
             **{k: stats[k] for k in ("win_rate", "avg_deal_size_won", "avg_cycle_days_won")},
-            "velocity_per_day": one(len(open_now), stats),
+            "velocity_per_day": _velocity(len(open_now), stats),
         }
     ]
-    if by and closed is not None:
+    if by and closed is not None and by in open_now and by in closed:
         for key, part in open_now.groupby(by):
-            s = win_loss(closed[closed[by] == key])
+            s = win_loss(closed[closed[by] == key], records_no_decision=records_no_decision)
             rows.append(
                 {
                     "group": str(key),
@@ -163,21 +235,34 @@ def velocity(
                     "win_rate": s["win_rate"],
                     "avg_deal_size_won": s["avg_deal_size_won"],
                     "avg_cycle_days_won": s["avg_cycle_days_won"],
-                    "velocity_per_day": one(len(part), s),
+                    "velocity_per_day": _velocity(len(part), s),
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype(
+        {
+            c: "float64"
+            for c in ("win_rate", "avg_deal_size_won", "avg_cycle_days_won", "velocity_per_day")
+        }
+    )
 
 
 def crm_metrics(
-    open_now: pd.DataFrame, stats: dict[str, Any], *, as_of: pd.Timestamp
-) -> dict[str, float]:
-    """The figures executives ask for: total pipeline, its age, average close time and deal size."""
-    age = (as_of - open_now["created_date"]).dt.days
+    open_now: pd.DataFrame, stats: Mapping[str, Any], *, as_of: pd.Timestamp
+) -> dict[str, Any]:
+    """The figures executives ask for: total pipeline, its age, average close time and deal size.
+
+    ``open_pipeline`` sums the open deals that have an amount, and is None when open deals
+    exist but none has one (the pipeline's value is then unknown, not zero).
+    """
+    amounts = open_now["amount"].dropna()
+    age = (as_of - open_now["created_date"]).dt.days.dropna()
     return {
-        "open_pipeline": float(open_now["amount"].sum()),
+        "open_pipeline": float(amounts.sum()) if len(amounts) or open_now.empty else None,
         "open_deals": len(open_now),
-        "pipeline_age_days": float(age.mean()) if len(age) else float("nan"),
+        "open_deals_without_amount": int(open_now["amount"].isna().sum()),
+        "open_deals_without_close_date": int(open_now["close_date"].isna().sum()),
+        "open_deals_without_created_date": int(open_now["created_date"].isna().sum()),
+        "pipeline_age_days": float(age.mean()) if len(age) else None,
         "avg_close_days": stats["avg_cycle_days_won"],
         "avg_deal_size_won": stats["avg_deal_size_won"],
     }
@@ -186,22 +271,41 @@ def crm_metrics(
 def funnel(
     open_now: pd.DataFrame, *, as_of: pd.Timestamp, order: list[str] | None = None
 ) -> pd.DataFrame:
-    """Open deals per stage: count, value, median age; stage order by typical probability unless given."""
+    """Open deals per stage: count, value, deals without amount, median age.
+
+    Stage order: as given, else by the stage's median probability when the data has
+    probabilities, else by median age (younger deals sit in earlier stages).
+    """
+    cols = ["stage", "deals", "value", "without_amount", "median_age_days"]
     if open_now.empty:
-        return pd.DataFrame(columns=["stage", "deals", "value", "median_age_days"])
-    g = open_now.assign(age=(as_of - open_now["created_date"]).dt.days).groupby("stage")
+        return pd.DataFrame(columns=cols)
+    g = open_now.assign(
+        age=(as_of - open_now["created_date"]).dt.days, _na=open_now["amount"].isna()
+    ).groupby("stage")
     out = pd.DataFrame(
-        {"deals": g.size(), "value": g["amount"].sum(), "median_age_days": g["age"].median()}
+        {
+            "deals": g.size(),
+            "value": g["amount"].sum(min_count=1),
+            "without_amount": g["_na"].sum().astype(int),
+            "median_age_days": g["age"].median(),
+        }
     )
     if order is None:
-        key = g["probability"].median() if "probability" in open_now else out["median_age_days"]
-        order = list(key.sort_values(kind="stable").index)
-    out = (
-        out.reindex([s for s in order if s in out.index])
-        .reset_index()
-        .rename(columns={"index": "stage"})
-    )
-    return out
+        prob = _probability(open_now)
+        key = (
+            prob.groupby(open_now["stage"]).median() if prob is not None else out["median_age_days"]
+        )
+        order = list(key.reindex(out.index).sort_values(kind="stable").index)
+    out = out.reindex([s for s in order if s in out.index])
+    return out.rename_axis("stage").reset_index()[cols]
+
+
+def _probability(deals: pd.DataFrame) -> pd.Series | None:
+    """The probability column as numbers, or None when the data has no usable probability."""
+    if "probability" not in deals:
+        return None
+    prob = pd.to_numeric(deals["probability"], errors="coerce")
+    return prob if prob.notna().any() else None
 
 
 def stage_conversion(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
@@ -274,7 +378,10 @@ def balance(
     target: float | None = None,
     decisive_share: float = 0.25,
 ) -> tuple[pd.DataFrame, str]:
-    """Rocks, stones and pebbles: count and value shares by deal size, and a concentration warning."""
+    """Rocks, stones and pebbles: count and value shares by deal size, and a concentration warning.
+
+    Only open deals with an amount are banded; the note says how many lack one.
+    """
     amounts = open_now["amount"].dropna()
     band = np.select([amounts >= rocks, amounts >= stones], ["rocks", "stones"], default="pebbles")
     t = (
@@ -284,21 +391,26 @@ def balance(
     )
     t = t.reindex(["rocks", "stones", "pebbles"], fill_value=0)
     t["count_share"] = t["count"] / max(t["count"].sum(), 1)
-    t["value_share"] = t["sum"] / t["sum"].sum() if t["sum"].sum() else 0.0
+    total = float(t["sum"].sum())
+    t["value_share"] = t["sum"] / total if total else 0.0
     biggest = float(amounts.max()) if len(amounts) else 0.0
-    base = target if target else float(amounts.sum())
-    if base and biggest / base >= decisive_share:
+    base = target if target else total
+    unknown = int(open_now["amount"].isna().sum())
+    tail = f" ({unknown} open deals have no amount and are not banded.)" if unknown else ""
+    if not base or not len(amounts):
+        note = "No open deal has an amount, so the balance cannot be judged." if unknown else ""
+    elif biggest / base >= decisive_share:
         note = (
             f"Warning: the largest open deal ({biggest:,.0f}) is {biggest / base:.0%} of the "
             f"{'target' if target else 'pipeline'}: one deal could decide the quarter."
         )
     else:
         note = (
-            f"No single deal decides the quarter (the largest is {biggest / base:.0%} of it)."
-            if base
-            else ""
+            f"No single deal decides the quarter (the largest is {biggest / base:.0%} of the "
+            f"{'target' if target else 'pipeline'})."
         )
-    return t.reset_index().rename(columns={"sum": "value"}), note
+    out = t.reset_index().rename(columns={"sum": "value", "count": "deals"})
+    return out.astype({"deals": "int64"}), note + tail
 
 
 def integrity(
@@ -311,31 +423,42 @@ def integrity(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Garbage in, garbage out: flags per open deal and an integrity score per owner.
 
-    Flags: past-due close date, missing amount, missing close date, stale (no activity on
-    the account for ``stale_days``), pushed (close date moved out since the last
-    snapshot), probability that does not fit the stage (more than 0.3 from the stage's median).
+    Flags: past-due close date, missing amount, missing close date, missing created date,
+    stale (no activity on the account for ``stale_days``), pushed (close date moved out
+    since the last snapshot), probability that does not fit the stage (more than 0.3 from
+    the stage's median). Deals without an owner are grouped as "(no owner)".
     """
-    d = open_now.copy()
+    d = open_now
     flags = pd.DataFrame(index=d.index)
     flags["past_due"] = d["close_date"] < as_of
     flags["no_amount"] = d["amount"].isna()
     flags["no_close_date"] = d["close_date"].isna()
+    flags["no_created_date"] = d["created_date"].isna()
     if last_activity is not None:
         seen = d["account_id"].map(last_activity)
         flags["stale"] = seen.isna() | ((as_of - seen).dt.days > stale_days)
     if pushes is not None:
         flags["pushed"] = d["opportunity_id"].map(pushes).fillna(0) > 0
-    if "probability" in d:
-        typical = d.groupby("stage")["probability"].transform("median")
-        flags["probability_mismatch"] = (d["probability"] - typical).abs() > 0.3
+    prob = _probability(d)
+    if prob is not None:
+        typical = prob.groupby(d["stage"]).transform("median")
+        flags["probability_mismatch"] = (prob - typical).abs() > 0.3
     flags = flags.fillna(False).astype(bool)
-    deals = d[["opportunity_id", "owner", "stage", "amount", "close_date"]].join(flags)
-    deals["flags"] = flags.sum(axis=1)
+    owner = (
+        d["owner"].fillna("(no owner)") if "owner" in d else pd.Series("(no owner)", index=d.index)
+    )
+    deals = d[["opportunity_id", "stage", "amount", "close_date"]].assign(owner=owner).join(flags)
+    deals["flags"] = flags.sum(axis=1).astype(int)
     per_owner = deals.groupby("owner").agg(
         open_deals=("opportunity_id", "size"), flagged=("flags", lambda f: int((f > 0).sum()))
     )
     per_owner["integrity_score"] = 1 - per_owner["flagged"] / per_owner["open_deals"]
-    return deals, per_owner.sort_values("integrity_score").reset_index()
+    return deals, per_owner.sort_values(
+        ["integrity_score", "open_deals"], ascending=[True, False]
+    ).reset_index()
+
+
+_SLIP_ORDER = ("won", "lost", "pushed", "pulled in", "amount up", "amount down", "stage moved")
 
 
 def slip(
@@ -343,50 +466,62 @@ def slip(
 ) -> pd.DataFrame:
     """What happened to each deal between two snapshots.
 
-    Status: new, won, lost (incl. no decision), pushed (close date moved later), pulled in,
-    amount up, amount down, stage moved, unchanged. One status per deal, in that priority.
+    Status: new (open now, or created within the last 92 days, and not open at the
+    snapshot), won, lost (incl. no decision, and deals that vanished from the CRM), pushed
+    (close date moved later), pulled in, amount up, amount down, stage moved, unchanged. One
+    status per deal, in that priority. ``amount_now`` is the amount of deals open today.
     """
     key = "opportunity_id"
-    prev = previous[previous["outcome"] == "open"].set_index(key)
-    cur = current.set_index(key)
-    rows = []
-    for oid, now in cur.iterrows():
-        if oid not in prev.index:
-            if now["outcome"] == "open" or now["created_date"] > period_end - pd.Timedelta(days=92):
-                rows.append(
-                    (oid, "new", np.nan, now["amount"] if now["outcome"] == "open" else np.nan)
-                )
-            continue
-        then = prev.loc[oid]
-        before, after = then["amount"], now["amount"]
-        if now["outcome"] == "won":
-            status = "won"
-        elif now["outcome"] in ("lost", "no_decision"):
-            status = "lost"
-        elif (
-            pd.notna(now["close_date"])
-            and pd.notna(then["close_date"])
-            and now["close_date"] > then["close_date"]
-        ):
-            status = "pushed"
-        elif (
-            pd.notna(now["close_date"])
-            and pd.notna(then["close_date"])
-            and now["close_date"] < then["close_date"]
-        ):
-            status = "pulled in"
-        elif pd.notna(after) and pd.notna(before) and after > before:
-            status = "amount up"
-        elif pd.notna(after) and pd.notna(before) and after < before:
-            status = "amount down"
-        elif now["stage"] != then["stage"]:
-            status = "stage moved"
-        else:
-            status = "unchanged"
-        rows.append((oid, status, before, after if now["outcome"] == "open" else np.nan))
-    for oid in prev.index.difference(cur.index):
-        rows.append((oid, "lost", prev.loc[oid, "amount"], np.nan))  # vanished from the CRM
-    return pd.DataFrame(rows, columns=[key, "status", "amount_before", "amount_now"])
+    prev = previous[previous["outcome"] == "open"].drop_duplicates(key).set_index(key)
+    cur = current.drop_duplicates(key).set_index(key)
+    both = cur.index.intersection(prev.index)
+    now, then = cur.loc[both], prev.loc[both]
+    conditions = [
+        now["outcome"] == "won",
+        now["outcome"].isin(["lost", "no_decision"]),
+        (now["close_date"] > then["close_date"]).fillna(False),
+        (now["close_date"] < then["close_date"]).fillna(False),
+        (now["amount"] > then["amount"]).fillna(False),
+        (now["amount"] < then["amount"]).fillna(False),
+        now["stage"] != then["stage"],
+    ]
+    status = np.select(conditions, list(_SLIP_ORDER), default="unchanged")
+    kept = pd.DataFrame(
+        {
+            key: both,
+            "status": status,
+            "amount_before": then["amount"].to_numpy(),
+            "amount_now": now["amount"].where(now["outcome"] == "open").to_numpy(),
+        }
+    )
+    fresh = cur.loc[cur.index.difference(prev.index)]
+    is_new = (fresh["outcome"] == "open") | (
+        fresh["created_date"] > period_end - pd.Timedelta(days=92)
+    ).fillna(False)
+    fresh = fresh[is_new]
+    new = pd.DataFrame(
+        {
+            key: fresh.index,
+            "status": "new",
+            "amount_before": np.nan,
+            "amount_now": fresh["amount"].where(fresh["outcome"] == "open").to_numpy(),
+        }
+    )
+    gone_ids = prev.index.difference(cur.index)
+    gone = pd.DataFrame(
+        {
+            key: gone_ids,
+            "status": "lost",
+            "amount_before": prev.loc[gone_ids, "amount"].to_numpy(),
+            "amount_now": np.nan,
+        }
+    )
+    parts = [p for p in (kept, new, gone) if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=[key, "status", "amount_before", "amount_now"])
+    return pd.concat(parts, ignore_index=True).astype(
+        {"amount_before": "float64", "amount_now": "float64"}
+    )
 
 
 def waterfall(moves: pd.DataFrame) -> pd.DataFrame:
@@ -415,12 +550,17 @@ def forecasts(
     start: pd.Timestamp,
     end: pd.Timestamp,
 ) -> pd.DataFrame:
-    """Next period's forecast four ways: probability-weighted, commit, best case, historical conversion."""
+    """Next period's forecast several ways: all due, probability-weighted, commit, best case, history.
+
+    Each row only where the data has what it needs (probabilities, forecast categories, a
+    previous snapshot's conversion).
+    """
     due = open_now[open_now["close_date"].between(start, end)]
     rows = [("all open deals due", float(due["amount"].sum()))]
-    if "probability" in due:
-        rows.append(("probability-weighted", float((due["amount"] * due["probability"]).sum())))
-    if "forecast_category" in due:
+    prob = _probability(due)
+    if prob is not None:
+        rows.append(("probability-weighted", float((due["amount"] * prob).sum())))
+    if "forecast_category" in due and due["forecast_category"].notna().any():
         commit = due["forecast_category"] == "commit"
         best = due["forecast_category"].isin(["commit", "best_case"])
         rows += [
@@ -433,28 +573,6 @@ def forecasts(
             ("historical conversion", float((due["amount"] * due["stage"].map(w).fillna(0)).sum()))
         )
     return pd.DataFrame(rows, columns=["forecast", "amount"])
-
-
-def metrics(
-    stats: dict[str, Any],
-    team_velocity: float,
-    crm: dict[str, float],
-    coverage: float | None,
-    pvf_table: pd.DataFrame | None,
-) -> dict[str, Any]:
-    """summary.json metrics (full precision; null where the data cannot support one)."""
-    return {
-        "win_rate": stats["win_rate"],
-        "no_decision_share": stats["no_decision_share"],
-        "avg_deal_size_won": stats["avg_deal_size_won"],
-        "avg_cycle_days_won": stats["avg_cycle_days_won"],
-        "velocity_per_day": team_velocity,
-        "open_pipeline": crm["open_pipeline"],
-        "coverage_next_quarter": coverage,
-        "pvf_by_stage": None
-        if pvf_table is None
-        else dict(zip(pvf_table["stage"], pvf_table["pvf"], strict=True)),
-    }
 
 
 # --------------------------------------------------------------------------- plots
@@ -521,10 +639,16 @@ def plot_forecasts(table: pd.DataFrame, *, currency: str = "", ax: Axes | None =
 
 def run_rate_target(
     opps: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, *, quarters: int = 4
-) -> float:
-    """A default new-business target: won amount per quarter over ``[start, end]`` (``quarters`` long)."""
+) -> float | None:
+    """A default new-business target: won amount per quarter over ``[start, end]``.
+
+    ``quarters`` is how many quarters of that span the data covers; None without a won deal.
+    """
     won = closed_in(opps, start, end)
-    return float(won.loc[won["outcome"] == "won", "amount"].sum()) / quarters
+    amounts = won.loc[won["outcome"] == "won", "amount"].dropna()
+    if not len(amounts) or quarters < 1:
+        return None
+    return float(amounts.sum()) / quarters
 
 
 def owner_gaps(
@@ -535,65 +659,34 @@ def owner_gaps(
     target: float,
     period: str,
 ) -> pd.DataFrame:
-    """PVF gap per owner: each owner's share of the target (by quota) x PVF, against their pipeline by stage."""
+    """PVF gap per owner and stage: the owner's share of the target x PVF, against their pipeline.
+
+    An owner's share is their quota's share of the period's quotas, else an equal share.
+    """
+    cols = ["owner", "stage", "needed", "in_stage", "gap"]
+    if "owner" not in open_now:
+        return pd.DataFrame(columns=cols)
     owners = sorted(open_now["owner"].dropna().unique())
+    if not owners:
+        return pd.DataFrame(columns=cols)
+    share = pd.Series(1 / len(owners), index=owners)
     if quotas is not None and {"owner", "period", "quota"} <= set(quotas.columns):
         q = quotas[quotas["period"] == period].set_index("owner")["quota"]
-        share = (
-            (q / q.sum()).reindex(owners).fillna(0.0)
-            if q.sum()
-            else pd.Series(1 / len(owners), index=owners)
-        )
-    else:
-        share = pd.Series(1 / max(len(owners), 1), index=owners)
+        if q.sum():
+            share = (q / q.sum()).reindex(owners).fillna(0.0)
     have = open_now.groupby(["owner", "stage"])["amount"].sum()
-    rows = []
-    for owner in owners:
-        for _, r in pvf_table.iterrows():
-            need = r["pvf"] * target * share[owner]
-            in_stage = float(have.get((owner, r["stage"]), 0.0))
-            rows.append(
-                {
-                    "owner": owner,
-                    "stage": r["stage"],
-                    "needed": need,
-                    "in_stage": in_stage,
-                    "gap": need - in_stage,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def win_loss_note(stats: dict[str, Any]) -> str:
-    """Win / loss against the no-decision benchmark, in one sentence."""
-    total = stats["won"] + stats["lost"] + stats["no_decision"]
-    if not total:
-        return "No deal closed in this window."
-    nd = stats["no_decision_share"]
-    cmp = (
-        "above"
-        if nd > NO_DECISION_BENCHMARK + 0.03
-        else "below"
-        if nd < NO_DECISION_BENCHMARK - 0.03
-        else "close to"
-    )
-    return (
-        f"{total} deals closed: {stats['won']} won, {stats['lost']} lost, {stats['no_decision']} ended in no "
-        f"decision. Win rate {stats['win_rate']:.0%}; no decision {nd:.0%}, {cmp} the ~26% industry research "
-        "reports. No decision is a loss too: the customer stayed with the status quo."
-    )
-
-
-def forecast_note(table: pd.DataFrame) -> str:
-    """Why the probability-weighted number misleads."""
-    t = table.set_index("forecast")["amount"]
-    if "probability-weighted" not in t.index:
-        return "The data has no probabilities, so there is no weighted forecast to critique."
-    return (
-        f"The weighted forecast says {t['probability-weighted']:,.0f}, but no single deal will close at that "
-        "value: each is won or lost. Ten deals at 10% are not one signed contract. Commit and best case "
-        "name the deals; historical conversion says what stages have actually yielded."
-    )
+    rows = [
+        {
+            "owner": owner,
+            "stage": r["stage"],
+            "needed": r["pvf"] * target * share[owner],
+            "in_stage": float(have.get((owner, r["stage"]), 0.0)),
+        }
+        for owner in owners
+        for _, r in pvf_table.iterrows()
+    ]
+    out = pd.DataFrame(rows, columns=cols[:-1])
+    return out.assign(gap=out["needed"] - out["in_stage"])
 
 
 def push_counts(moves: pd.DataFrame | None) -> pd.Series | None:
@@ -604,39 +697,501 @@ def push_counts(moves: pd.DataFrame | None) -> pd.Series | None:
 
 
 def coverage(
-    open_now: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp, target: float
+    open_now: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp, target: float | None
 ) -> float | None:
-    """Open pipeline due in ``[start, end]`` divided by the target (None without a target)."""
+    """Open amount due in ``[start, end]`` divided by the target.
+
+    None without a target, or when no open deal has both an amount and a close date (the
+    figure would be a zero the data does not support).
+    """
     if not target:
         return None
-    due = open_now[open_now["close_date"].between(start, end)]
+    placed = open_now.dropna(subset=["amount", "close_date"])
+    if placed.empty:
+        return None
+    due = placed[placed["close_date"].between(start, end)]
     return float(due["amount"].sum() / target)
 
 
-def pvf_note(table: pd.DataFrame | None, target: float, period: str) -> str:
-    """The PVF finding in one sentence, or why it cannot be computed."""
-    if table is None:
+# --------------------------------------------------------------------------- notes
+def win_loss_note(stats: Mapping[str, Any]) -> str:
+    """Win / loss against the no-decision benchmark, in one sentence or two."""
+    total = stats["won"] + stats["lost"] + stats["no_decision"]
+    if not total:
+        return "No deal closed in this window, so there is no win rate to report."
+    head = (
+        f"{total} deals closed: {stats['won']} won, {stats['lost']} lost, "
+        f"{stats['no_decision']} ended in no decision. Win rate {stats['win_rate']:.0%}."
+    )
+    nd = stats["no_decision_share"]
+    if nd is None:
         return (
-            "No previous snapshot was given, so stage conversion cannot be measured: pass "
-            "previous_data_dir (last quarter's export of the opportunities) to get the Pipeline Value Factors."
+            f'{head} The data records no "no decision" outcome at all, so its share cannot be '
+            "compared with the ~26% that industry research reports: record it as an outcome "
+            "(outcome no_decision, or a stage named No Decision)."
         )
-    short = table[table["gap"] > 0]
+    cmp = (
+        "above"
+        if nd > NO_DECISION_BENCHMARK + 0.03
+        else "below"
+        if nd < NO_DECISION_BENCHMARK - 0.03
+        else "close to"
+    )
     return (
-        f"Target for {period}: {target:,.0f}. Each stage would need between {table['pvf'].min():.1f} and "
-        f"{table['pvf'].max():.1f} times it; {len(short)} of {len(table)} stages hold less than their factor asks, "
-        f"short by {short['gap'].sum():,.0f} in all."
+        f"{head} No decision {nd:.0%}, {cmp} the ~26% industry research reports. No decision is "
+        "a way of being outsold: the customer stayed with the status quo."
     )
 
 
-def slip_note(moves: pd.DataFrame | None) -> str:
-    """Slip counts in one sentence."""
-    if moves is None:
+def forecast_note(table: pd.DataFrame) -> str:
+    """Why the probability-weighted number misleads."""
+    t = table.set_index("forecast")["amount"]
+    if "probability-weighted" not in t.index:
         return (
-            "No previous snapshot was given, so slips cannot be measured (set previous_data_dir)."
+            "The data has no deal probabilities, so there is no weighted forecast to critique; "
+            "the other forecasts name deals or use history."
         )
+    return (
+        f"The weighted forecast says {t['probability-weighted']:,.0f}, but no single deal will close "
+        "at that value: each is won or lost. Ten deals at 10% are not one signed contract. Commit "
+        "and best case name the deals; historical conversion says what stages have actually yielded."
+    )
+
+
+def pvf_note(table: pd.DataFrame, target: float, period: str) -> str:
+    """The PVF finding in one sentence."""
+    known = table.dropna(subset=["pvf"])
+    if known.empty:
+        return (
+            f"Target for {period}: {target:,.0f}. No deal open at the last snapshot was won since, "
+            "so no stage has a Pipeline Value Factor yet."
+        )
+    short = known[known["gap"] > 0]
+    return (
+        f"Target for {period}: {target:,.0f}. Each stage would need between {known['pvf'].min():.1f} "
+        f"and {known['pvf'].max():.1f} times it; {len(short)} of {len(known)} stages hold less than "
+        f"their factor asks, short by {short['gap'].sum():,.0f} in all."
+    )
+
+
+def slip_note(moves: pd.DataFrame) -> str:
+    """Slip counts in one sentence."""
     c = moves["status"].value_counts()
     return (
         f"Since the last snapshot: {c.get('won', 0)} won, {c.get('lost', 0)} lost, {c.get('new', 0)} new, "
         f"{c.get('pushed', 0)} pushed out, {c.get('pulled in', 0)} pulled in, "
         f"{c.get('amount up', 0) + c.get('amount down', 0)} changed amount."
     )
+
+
+# --------------------------------------------------------------------------- the analysis
+CORE: tuple[str, ...] = ("opportunities",)
+_SNAPSHOTS = "snapshots"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Params(analysis.Params):
+    """The pipeline-health notebook's parameters (less data_dir, output_dir, redact)."""
+
+    previous_data_dir: str = (
+        ""  # last quarter's snapshot; "" = <data>/snapshots/<previous quarter>/
+    )
+    target: float = 0.0  # next quarter's new-business target; 0 = won run rate of four quarters
+    rocks_min: float = 50_000.0
+    stones_min: float = 10_000.0
+    stale_days: int = 60
+    decisive_share: float = 0.25
+
+
+@dataclass(frozen=True, kw_only=True)
+class PipelineAnalysis(analysis.Analysis):
+    """Pipeline health over one review quarter (see :func:`analyze`)."""
+
+    methodology: ClassVar[str] = "pipeline_health"
+
+
+def snapshot_folder(data: DataSet, params: Params) -> tuple[Path | None, str]:
+    """Last quarter's snapshot folder and where that choice came from.
+
+    The ``previous_data_dir`` parameter wins; else the data set's own
+    ``snapshots/<previous quarter>/`` when it holds an opportunities table; else none.
+    """
+    given = params.path("previous_data_dir")
+    if given is not None:
+        return given, "parameter previous_data_dir"
+    own = data.path / _SNAPSHOTS / previous_quarter(params.quarter)
+    if own.is_dir() and any(own.glob("opportunities.*")):
+        return own, f"the data set's {_SNAPSHOTS}/{own.name}/ folder"
+    return None, ""
+
+
+def _quarters_covered(
+    win: analysis.Window, first: pd.Timestamp | None, last: pd.Timestamp | None, n: int
+) -> int:
+    """How many of the ``n`` quarters of ``win`` the data's date range touches."""
+    if first is None or last is None:
+        return 0
+    starts = pd.date_range(win.start, periods=n, freq="QS-" + win.start.strftime("%b").upper())
+    return sum(
+        1
+        for s in starts
+        if s <= last and (s + pd.DateOffset(months=3) - pd.Timedelta(days=1)) >= first
+    )
+
+
+def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
+    """Pipeline health for ``params.quarter``: every table, note, metric and absent section.
+
+    Reads the data set and, when there is one, last quarter's snapshot (a data-set folder).
+    Never raises for a data set that passes ``salesnb check``, except :class:`NotAnalysable`
+    without an opportunities table.
+    """
+    analysis.require(data, CORE, "pipeline health")
+    per = analysis.periods(data, params)
+    w = per.window
+    currency = params.currency or data.settings.currency
+    raw = data.tables["opportunities"]
+    opps, inferred = with_outcomes(raw)
+    records_nd = bool((opps["outcome"] == "no_decision").any())
+    tables: dict[str, pd.DataFrame] = {}
+    notes: dict[str, str] = {}
+    absent: dict[str, str] = {}
+    findings: list[str] = []
+
+    closed = closed_in(opps, w.start, w.end)
+    stats = win_loss(closed, records_no_decision=records_nd)
+    open_now = open_at(opps, w.end)
+    notes["win_loss"] = win_loss_note(stats)
+    total_closed = stats["won"] + stats["lost"] + stats["no_decision"]
+    if total_closed:
+        tables["outcomes"] = pd.DataFrame(
+            {
+                "outcome": ["won", "lost", "no decision"],
+                "deals": [stats["won"], stats["lost"], stats["no_decision"]],
+                "share": [
+                    stats["won"] / total_closed,
+                    stats["lost"] / total_closed,
+                    stats["no_decision"] / total_closed,
+                ],
+            }
+        )
+    else:
+        absent["outcomes"] = f"No deal closed in {w.label}, so there is no win / loss to show."
+    reasons = loss_reasons(closed) if "loss_reason" in closed else None
+    if reasons is not None and len(reasons):
+        tables["loss_reasons"] = reasons
+    else:
+        absent["loss_reasons"] = (
+            "The opportunities have no loss_reason column, so losses cannot be grouped: add "
+            "loss_reason to the export."
+            if "loss_reason" not in opps
+            else f"No deal was lost in {w.label}, so there are no loss reasons to group."
+        )
+
+    # velocity and the executive figures
+    tables["velocity"] = velocity(
+        open_now, stats, by="owner", closed=closed, records_no_decision=records_nd
+    )
+    crm = crm_metrics(open_now, stats, as_of=w.end)
+    first, last = analysis.data_span(data)
+    n_q = _quarters_covered(per.ttm, first, last, 4)
+    target, target_source = (
+        (float(params.target), "set for this run")
+        if params.target > 0
+        else (run_rate_target(opps, per.ttm.start, per.ttm.end, quarters=n_q), "from the data")
+    )
+    cover = coverage(open_now, start=per.next.start, end=per.next.end, target=target)
+    unplaced = int((open_now["amount"].isna() | open_now["close_date"].isna()).sum())
+    tables["executive"] = pd.DataFrame(
+        [
+            (
+                "Open pipeline",
+                crm["open_pipeline"],
+                f"{crm['open_deals_without_amount']:,} open deals have no amount",
+            ),
+            ("Open deals", crm["open_deals"], f"open on {w.end:%Y-%m-%d}"),
+            (
+                "Pipeline age, days",
+                crm["pipeline_age_days"],
+                "mean age of open deals with a created date",
+            ),
+            ("Average close time, days", crm["avg_close_days"], "won deals closed in the window"),
+            ("Average won deal", crm["avg_deal_size_won"], "won deals closed in the window"),
+            (
+                f"Target for {per.next.label}",
+                target,
+                "parameter target" if params.target > 0 else "won run rate",
+            ),
+            (
+                f"Coverage of {per.next.label}",
+                cover,
+                f"{unplaced:,} open deals lack an amount or close date",
+            ),
+        ],
+        columns=["figure", "value", "note"],
+    ).astype({"value": "float64"})
+    if crm["open_pipeline"] is None:
+        notes["open_pipeline"] = (
+            f"{crm['open_deals']:,} deals are open, but none has an amount, so the pipeline's value "
+            "is unknown: ask the owners to estimate amounts."
+        )
+    else:
+        lacking = crm["open_deals_without_amount"]
+        notes["open_pipeline"] = (
+            f"Open pipeline {crm['open_pipeline']:,.0f} {currency} in {crm['open_deals']:,} open deals"
+            + (
+                f"; {lacking:,} of them have no amount and are not in that figure."
+                if lacking
+                else "."
+            )
+        )
+
+    # the funnel, PVF and the previous snapshot
+    tables["funnel"] = funnel(open_now, as_of=w.end)
+    if open_now.empty:
+        absent["funnel"] = f"No deal was open at the end of {w.label}, so there is no funnel."
+        del tables["funnel"]
+    snap_dir, snap_source = snapshot_folder(data, params)
+    previous = None
+    snap_reason = (
+        f"No snapshot of last quarter's pipeline was found, so stage conversion and slips cannot "
+        f"be measured: save last quarter's opportunities export as "
+        f"{_SNAPSHOTS}/{previous_quarter(params.quarter)}/opportunities.csv in the data-set folder "
+        "(or set previous_data_dir)."
+    )
+    if snap_dir is not None:
+        try:
+            snap = load_dataset(snap_dir)
+            if snap.has("opportunities"):
+                previous = with_outcomes(snap.tables["opportunities"])[0]
+            else:
+                snap_reason = f"The snapshot folder {snap_dir.name} has no opportunities table."
+        except DataError as exc:
+            snap_reason = (
+                f"The snapshot in {snap_dir} could not be read: {str(exc).splitlines()[0]}"
+            )
+    conversion = stage_conversion(previous, opps) if previous is not None else None
+    pvf_table = None
+    if conversion is None:
+        absent["pvf"] = snap_reason
+    elif not target:
+        absent["pvf"] = (
+            "No target is known (no deal was won in the last four quarters and no target was "
+            "set), so the Pipeline Value Factors cannot be turned into amounts: set target."
+        )
+    else:
+        order = list(tables["funnel"]["stage"]) if "funnel" in tables else None
+        pvf_table = pvf(conversion, open_now, target=target, order=order or None)
+        tables["pvf"] = pvf_table
+        notes["pvf"] = pvf_note(pvf_table, target, per.next.label)
+        gaps = owner_gaps(
+            pvf_table.dropna(subset=["pvf"]),
+            open_now,
+            data.tables.get("quotas"),
+            target=target,
+            period=params.quarter,
+        )
+        if len(gaps):
+            tables["pvf_gaps"] = gaps
+            tables["pvf_gaps_by_owner"] = (
+                gaps.groupby("owner", as_index=False)["gap"]
+                .sum()
+                .sort_values("gap", ascending=False)
+            )
+    for name in ("pvf_gaps", "pvf_gaps_by_owner"):
+        if name not in tables:
+            absent[name] = absent.get("pvf") or (
+                "The open deals have no owner, so the gaps cannot be split by owner: add owner."
+            )
+
+    # balance, integrity, slips, forecasts
+    bands, notes["balance"] = balance(
+        open_now,
+        rocks=params.rocks_min,
+        stones=params.stones_min,
+        target=target,
+        decisive_share=params.decisive_share,
+    )
+    if bands["deals"].sum():
+        tables["balance"] = bands
+    else:
+        absent["balance"] = notes["balance"] or f"No deal was open at the end of {w.label}."
+    moves = slip(previous, opps, period_end=w.end) if previous is not None else None
+    flags, owners = integrity(
+        open_now,
+        as_of=w.end,
+        last_activity=last_activity(data),
+        stale_days=params.stale_days,
+        pushes=push_counts(moves),
+    )
+    if len(owners):
+        tables["integrity"] = owners
+        tables["integrity_flags"] = flags[flags["flags"] > 0].reset_index(drop=True)
+    else:
+        absent["integrity"] = absent["integrity_flags"] = (
+            f"No deal was open at the end of {w.label}."
+        )
+    if moves is not None:
+        tables["slip"] = moves
+        tables["waterfall"] = waterfall(moves)
+        notes["slip"] = slip_note(moves)
+    else:
+        absent["slip"] = absent["waterfall"] = snap_reason
+    tables["forecasts"] = forecasts(open_now, conversion, start=per.next.start, end=per.next.end)
+    notes["forecasts"] = forecast_note(tables["forecasts"])
+
+    # findings, metrics, assumptions, coverage
+    findings.append(notes["win_loss"].split(" No decision is")[0])
+    if cover is not None:
+        findings.append(
+            f"Open pipeline due in {per.next.label} covers {cover:.1f} times the target of {target:,.0f} {currency}"
+            + (
+                f" ({unplaced:,} open deals without an amount or close date are not counted)."
+                if unplaced
+                else "."
+            )
+        )
+    elif crm["open_pipeline"] is None and crm["open_deals"]:
+        findings.append(notes["open_pipeline"])
+    if pvf_table is not None:
+        findings.append(notes["pvf"])
+    if len(owners):
+        flagged = int(owners["flagged"].sum())
+        findings.append(
+            f"{flagged:,} of {len(flags):,} open deals carry at least one data-integrity flag "
+            "(past due, no amount or close date, stale, pushed)."
+        )
+    if moves is not None:
+        findings.append(notes["slip"])
+    metrics = {
+        "win_rate": analysis.finite_or_none(stats["win_rate"]),
+        "no_decision_share": analysis.finite_or_none(stats["no_decision_share"]),
+        "avg_deal_size_won": analysis.finite_or_none(stats["avg_deal_size_won"]),
+        "avg_cycle_days_won": analysis.finite_or_none(stats["avg_cycle_days_won"]),
+        "velocity_per_day": analysis.finite_or_none(tables["velocity"]["velocity_per_day"].iloc[0]),
+        "open_pipeline": crm["open_pipeline"],
+        "open_deals": crm["open_deals"],
+        "open_deals_without_amount": crm["open_deals_without_amount"],
+        "open_deals_without_close_date": crm["open_deals_without_close_date"],
+        "open_deals_without_created_date": crm["open_deals_without_created_date"],
+        "coverage_next_quarter": cover,
+        "target_next_quarter": target,
+        "won": stats["won"],
+        "lost": stats["lost"],
+        "no_decision": stats["no_decision"],
+        "cycle_excluded_won": stats["cycle_excluded"],
+        "pvf_by_stage": None
+        if pvf_table is None
+        else {
+            str(k): analysis.finite_or_none(v)
+            for k, v in zip(pvf_table["stage"], pvf_table["pvf"], strict=True)
+        },
+        "outcomes_from_stage": inferred,
+    }
+    assumptions = [
+        analysis.Assumption(
+            "target",
+            f"Target for {per.next.label}",
+            "unknown" if target is None else f"{target:,.0f} {currency}",
+            target_source,
+            "set target; default = won amount per quarter over the "
+            f"{n_q} of the last four quarters the data covers",
+        ),
+        analysis.assume(
+            params,
+            "rocks_min",
+            "Rocks: open deals at least",
+            shown=f"{params.rocks_min:,.0f} {currency}",
+        ),
+        analysis.assume(
+            params,
+            "stones_min",
+            "Stones: open deals at least",
+            shown=f"{params.stones_min:,.0f} {currency}",
+        ),
+        analysis.assume(params, "stale_days", "Stale after days without activity"),
+        analysis.assume(
+            params,
+            "decisive_share",
+            "One deal decides the quarter at",
+            shown=f"{params.decisive_share:.0%} of the target",
+        ),
+        analysis.Assumption(
+            "NO_DECISION_BENCHMARK",
+            "No-decision share in industry research",
+            f"{NO_DECISION_BENCHMARK:.0%}",
+            "built in",
+            "the comparison in section 2",
+        ),
+        analysis.Assumption(
+            "previous_data_dir",
+            "Last quarter's snapshot",
+            str(snap_dir) if snap_dir is not None else "none",
+            snap_source or "none found",
+            f"convention: {_SNAPSHOTS}/<previous quarter>/ in the data-set folder",
+        ),
+    ]
+    if inferred:
+        assumptions.append(
+            analysis.Assumption(
+                "outcome",
+                "Outcome read from the stage name",
+                f"{inferred:,} deals",
+                "from the data",
+                "no outcome value: Closed Won / Closed Lost / No Decision stages, others open",
+            )
+        )
+    cycle_note = stats["cycle_excluded"]
+    used_index = closed.index.union(open_now.index)
+    rest = opps.drop(index=used_index)
+    after = rest["created_date"] > w.end
+    before = ~after & rest["outcome"].isin(_CLOSED) & (rest["close_date"] < w.start)
+    cov = analysis.coverage(
+        data,
+        w,
+        [
+            (
+                "opportunities",
+                len(opps),
+                len(used_index),
+                {
+                    "created after the window": int(after.sum()),
+                    "closed before the window": int(before.sum()),
+                    "dates missing, cannot be placed": int((~after & ~before).sum()),
+                },
+            )
+        ],
+    )
+    if cycle_note:
+        notes["cycle"] = (
+            f"{cycle_note:,} won deals closed before they were created; they are left out of the "
+            "cycle-time figures (fix the dates in the CRM)."
+        )
+    return PipelineAnalysis(
+        params=params,
+        periods=per,
+        currency=currency,
+        tables=tables,
+        notes=notes,
+        absent=absent,
+        metrics=metrics,
+        findings=tuple(findings[:5]),
+        assumptions=tuple(assumptions),
+        coverage=cov,
+    )
+
+
+PipelineAnalysis.charts = {
+    "funnel": analysis.Chart(
+        ("funnel",), lambda a, ax: plot_funnel(a.tables["funnel"], currency=a.currency, ax=ax)
+    ),
+    "balance": analysis.Chart(("balance",), lambda a, ax: plot_balance(a.tables["balance"], ax=ax)),
+    "waterfall": analysis.Chart(
+        ("waterfall",),
+        lambda a, ax: plot_waterfall(a.tables["waterfall"], currency=a.currency, ax=ax),
+    ),
+    "forecasts": analysis.Chart(
+        ("forecasts",),
+        lambda a, ax: plot_forecasts(a.tables["forecasts"], currency=a.currency, ax=ax),
+    ),
+}
