@@ -43,6 +43,7 @@ __all__ = [
     "publish",
     "reason",
     "resolve",
+    "rounded",
     "say",
     "setup",
     "show",
@@ -194,16 +195,34 @@ def note(text: str | None) -> Any:
     return Markdown(html.escape(text or ""))
 
 
+def rounded(value: Any, digits: int = 3) -> Any:
+    """A metric rounded for printing (None stays None): stable output for nbval."""
+    return None if value is None else round(float(value), digits)
+
+
+_said: list[str] = []  # the last reason shown: the same reason twice in a row is said once
+
+
+def _because(why: str) -> Any:
+    if _said and _said[-1] == why:
+        return None
+    _said[:] = [why]
+    return note(why)
+
+
 def say(a: Analysis, name: str) -> Any:
     """Section ``name``'s computed sentence, or the plain reason the section is absent."""
-    text = a.note(name) or a.reason(name)
-    return note(text) if text else None
+    if a.note(name):
+        _said.clear()
+        return note(a.note(name))
+    why = a.absent.get(name)
+    return _because(why) if why else None
 
 
 def reason(a: Analysis, name: str) -> Any:
     """The plain reason table or chart ``name`` is absent (nothing when it is present)."""
     why = a.reason(name)
-    return note(why) if why else None
+    return _because(why) if why else None
 
 
 _PERCENT = re.compile(r"(share|rate|readiness|pct|percent|coverage|conversion)", re.I)
@@ -241,7 +260,8 @@ def show(
     """Table ``name`` of analysis ``a`` (first ``rows``, chosen ``columns``), or why it is absent."""
     why = a.reason(name)
     if why is not None:
-        return note(why)
+        return _because(why)
+    _said.clear()
     table = a.tables[name]
     if columns is not None:
         table = table[[c for c in columns if c in table.columns]]
@@ -254,7 +274,8 @@ def plot(a: Analysis, name: str) -> Any:
     """Draw chart ``name`` of analysis ``a``, or show why it cannot be drawn."""
     why = a.reason(name)
     if why is not None:
-        return note(why)
+        return _because(why)
+    _said.clear()
     a.chart(name)
     return None
 
@@ -272,10 +293,13 @@ def overview(a: Analysis) -> Any:
         parts.append("<h3>What the figures assume</h3>")
         parts.append(_styled(a.assumptions_table()).to_html())
     if a.absent:
+        grouped: dict[str, list[str]] = {}
+        for k, v in a.absent.items():
+            grouped.setdefault(v, []).append(k.replace("_", " "))
         parts.append("<h3>Not shown for this data set</h3><ul>")
         parts += [
-            f"<li><b>{html.escape(k.replace('_', ' '))}</b>: {html.escape(v)}</li>"
-            for k, v in a.absent.items()
+            f"<li><b>{html.escape(', '.join(names))}</b>: {html.escape(why)}</li>"
+            for why, names in grouped.items()
         ]
         parts.append("</ul>")
     return HTML("\n".join(parts))

@@ -35,7 +35,9 @@ __all__ = [
     "funnel",
     "integrity",
     "loss_reasons",
+    "CLOSED_LATER",
     "CORE",
+    "executive_table",
     "Params",
     "PipelineAnalysis",
     "analyze",
@@ -577,13 +579,24 @@ def forecasts(
 
 # --------------------------------------------------------------------------- plots
 def plot_funnel(table: pd.DataFrame, *, currency: str = "", ax: Axes | None = None) -> Axes:
-    """Open value per stage, first stage on top."""
+    """Open value per stage, first stage on top; by number of deals when a stage has no amounts."""
     ax = get_ax(ax)
-    ax.barh(table["stage"], table["value"], color=PALETTE[0])
+    by_count = bool(table["value"].isna().any())
+    ax.barh(
+        table["stage"].astype("str"),
+        table["deals"] if by_count else table["value"],
+        color=PALETTE[0],
+    )
     ax.invert_yaxis()
-    money_axis(ax, "x", currency)
     warn = " (more than six stages: simplify)" if len(table) > 6 else ""
-    ax.set_title(f"{int(table['deals'].sum())} open deals in {len(table)} stages{warn}")
+    if by_count:
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_xlabel("open deals")
+        how = ", by number of deals (a stage has no amounts)"
+    else:
+        money_axis(ax, "x", currency)
+        how = ""
+    ax.set_title(f"{int(table['deals'].sum()):,} open deals in {len(table)} stages{how}{warn}")
     return ax
 
 
@@ -713,6 +726,51 @@ def coverage(
     return float(due["amount"].sum() / target)
 
 
+def executive_table(
+    crm: Mapping[str, Any],
+    target: float | None,
+    cover: float | None,
+    unplaced: int,
+    per: analysis.Periods,
+    currency: str,
+    target_given: bool,
+) -> pd.DataFrame:
+    """The executive figures as figure / value / note rows, each value formatted in its own unit."""
+
+    def money(v: float | None) -> str:
+        return "unknown" if v is None else f"{v:,.0f} {currency}"
+
+    def days(v: float | None) -> str:
+        return "unknown" if v is None else f"{v:,.0f} days"
+
+    rows = [
+        (
+            "Open pipeline",
+            money(crm["open_pipeline"]),
+            f"{crm['open_deals_without_amount']:,} open deals have no amount",
+        ),
+        ("Open deals", f"{crm['open_deals']:,}", f"open on {per.window.end:%Y-%m-%d}"),
+        (
+            "Pipeline age",
+            days(crm["pipeline_age_days"]),
+            "mean age of the open deals with a created date",
+        ),
+        ("Average close time", days(crm["avg_close_days"]), "won deals closed in the window"),
+        ("Average won deal", money(crm["avg_deal_size_won"]), "won deals closed in the window"),
+        (
+            f"Target for {per.next.label}",
+            money(target),
+            "parameter target" if target_given else "won run rate",
+        ),
+        (
+            f"Coverage of {per.next.label}",
+            "unknown" if cover is None else f"{cover:.2f} x target",
+            f"{unplaced:,} open deals lack an amount or close date",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["figure", "value", "note"])
+
+
 # --------------------------------------------------------------------------- notes
 def win_loss_note(stats: Mapping[str, Any]) -> str:
     """Win / loss against the no-decision benchmark, in one sentence or two."""
@@ -786,6 +844,7 @@ def slip_note(moves: pd.DataFrame) -> str:
 
 # --------------------------------------------------------------------------- the analysis
 CORE: tuple[str, ...] = ("opportunities",)
+CLOSED_LATER = "closed since (stage then unknown)"
 _SNAPSHOTS = "snapshots"
 
 
@@ -902,34 +961,9 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
     )
     cover = coverage(open_now, start=per.next.start, end=per.next.end, target=target)
     unplaced = int((open_now["amount"].isna() | open_now["close_date"].isna()).sum())
-    tables["executive"] = pd.DataFrame(
-        [
-            (
-                "Open pipeline",
-                crm["open_pipeline"],
-                f"{crm['open_deals_without_amount']:,} open deals have no amount",
-            ),
-            ("Open deals", crm["open_deals"], f"open on {w.end:%Y-%m-%d}"),
-            (
-                "Pipeline age, days",
-                crm["pipeline_age_days"],
-                "mean age of open deals with a created date",
-            ),
-            ("Average close time, days", crm["avg_close_days"], "won deals closed in the window"),
-            ("Average won deal", crm["avg_deal_size_won"], "won deals closed in the window"),
-            (
-                f"Target for {per.next.label}",
-                target,
-                "parameter target" if params.target > 0 else "won run rate",
-            ),
-            (
-                f"Coverage of {per.next.label}",
-                cover,
-                f"{unplaced:,} open deals lack an amount or close date",
-            ),
-        ],
-        columns=["figure", "value", "note"],
-    ).astype({"value": "float64"})
+    tables["executive"] = executive_table(
+        crm, target, cover, unplaced, per, currency, params.target > 0
+    )
     if crm["open_pipeline"] is None:
         notes["open_pipeline"] = (
             f"{crm['open_deals']:,} deals are open, but none has an amount, so the pipeline's value "
@@ -946,8 +980,16 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
             )
         )
 
-    # the funnel, PVF and the previous snapshot
-    tables["funnel"] = funnel(open_now, as_of=w.end)
+    # the funnel, PVF and the previous snapshot; a deal closed since the window's end shows
+    # its closing stage today, not the stage it sat in then
+    later = open_now["outcome"] != "open"
+    staged = open_now.assign(stage=open_now["stage"].astype("object").where(~later, CLOSED_LATER))
+    tables["funnel"] = funnel(staged, as_of=w.end)
+    if later.any():
+        notes["funnel"] = (
+            f"{int(later.sum()):,} of the deals open at the end of {w.label} have closed since; "
+            f"the data keeps only their closing stage, so they show as '{CLOSED_LATER}'."
+        )
     if open_now.empty:
         absent["funnel"] = f"No deal was open at the end of {w.label}, so there is no funnel."
         del tables["funnel"]
@@ -1126,7 +1168,11 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
         analysis.Assumption(
             "previous_data_dir",
             "Last quarter's snapshot",
-            str(snap_dir) if snap_dir is not None else "none",
+            "none"
+            if snap_dir is None
+            else str(snap_dir.relative_to(data.path))
+            if snap_dir.is_relative_to(data.path)
+            else str(snap_dir),
             snap_source or "none found",
             f"convention: {_SNAPSHOTS}/<previous quarter>/ in the data-set folder",
         ),
