@@ -169,7 +169,7 @@ def test_balance_and_decisive_deal():
         open_now, rocks=500, stones=100, target=2000, decisive_share=0.25
     )
     b = bands.set_index("band")
-    assert b["count"].tolist() == [1, 1, 0] and b.loc["rocks", "value_share"] == pytest.approx(
+    assert b["deals"].tolist() == [1, 1, 0] and b.loc["rocks", "value_share"] == pytest.approx(
         1000 / 1200
     )
     assert note.startswith("Warning") and "50% of the target" in note
@@ -206,3 +206,156 @@ def test_forecasts_and_coverage():
     )
     assert pipeline.coverage(open_now, start=q4[0], end=q4[1], target=600) == 2.0
     assert pipeline.coverage(open_now, start=q4[0], end=q4[1], target=0) is None
+
+
+# --------------------------------------------------------------------------- regressions (issue 11)
+def test_outcomes_are_read_from_stage_names_when_missing():
+    opps = pd.DataFrame(
+        {
+            "stage": ["closed_won", "closed_lost", "no_decision", "negotiation", "won", "lost_x"],
+            "outcome": [None, None, None, None, "open", None],
+        }
+    )
+    got, inferred = pipeline.with_outcomes(opps)
+    # the outcome column wins where it has a value (row 4: open although the stage says won)
+    assert got["outcome"].tolist() == ["won", "lost", "no_decision", "open", "open", "lost"]
+    assert inferred == 5
+    thin, n = pipeline.with_outcomes(opps.drop(columns="outcome"))
+    assert thin["outcome"].tolist()[:4] == ["won", "lost", "no_decision", "open"] and n == 6
+
+
+def test_open_deals_without_created_date_stay_open():
+    d = NOW.copy()
+    d.loc[d["opportunity_id"] == "O5", "created_date"] = pd.NaT
+    assert "O5" in set(pipeline.open_at(d, Q3[1])["opportunity_id"])
+    _, owners = pipeline.integrity(pipeline.open_at(d, Q3[1]), as_of=Q3[1])
+    flags, _ = pipeline.integrity(pipeline.open_at(d, Q3[1]), as_of=Q3[1])
+    assert flags.set_index("opportunity_id").loc["O5", "no_created_date"]
+
+
+def test_deals_closed_before_created_leave_the_cycle_and_are_counted():
+    d = NOW.copy()
+    d.loc[d["opportunity_id"] == "O1", "created_date"] = D("2026-09-30")  # closes 2026-07-31
+    stats = pipeline.win_loss(pipeline.closed_in(d, *Q3))
+    # only O2 (70 days) is left: not (70 - 61) / 2 = 4.5
+    assert stats["avg_cycle_days_won"] == 70.0 and stats["cycle_excluded"] == 1
+
+
+def test_rates_are_null_without_closed_deals_and_no_decision_without_the_outcome():
+    none_closed = pipeline.win_loss(NOW.iloc[0:0])
+    assert none_closed["win_rate"] is None and none_closed["no_decision_share"] is None
+    assert none_closed["avg_deal_size_won"] is None and none_closed["avg_cycle_days_won"] is None
+    stats = pipeline.win_loss(pipeline.closed_in(NOW, *Q3), records_no_decision=False)
+    assert stats["win_rate"] == pytest.approx(2 / 4) and stats["no_decision_share"] is None
+
+
+def test_open_pipeline_and_coverage_are_null_when_no_open_deal_has_an_amount():
+    open_now = pipeline.open_at(NOW, Q3[1]).assign(amount=float("nan"))
+    crm = pipeline.crm_metrics(open_now, pipeline.win_loss(NOW.iloc[0:0]), as_of=Q3[1])
+    assert crm["open_pipeline"] is None and crm["open_deals_without_amount"] == 3
+    q4 = (D("2026-10-01"), D("2026-12-31"))
+    assert pipeline.coverage(open_now, start=q4[0], end=q4[1], target=600) is None
+
+
+def test_unusable_probabilities_give_no_weighted_forecast():
+    open_now = pipeline.open_at(NOW, Q3[1]).assign(probability=float("nan"))
+    q4 = (D("2026-10-01"), D("2026-12-31"))
+    f = pipeline.forecasts(open_now, None, start=q4[0], end=q4[1])
+    assert list(f["forecast"]) == ["all open deals due"]
+
+
+def _folder(tmp_path, deals, *, accounts=("A1", "A2"), snapshot=None):
+    import csv
+
+    def write(path, rows):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerows(rows)
+
+    write(
+        tmp_path / "accounts.csv",
+        [["account_id", "account_name"], *[[a, f"Co {a}"] for a in accounts]],
+    )
+    head = [
+        "opportunity_id",
+        "account_id",
+        "stage",
+        "amount",
+        "created_date",
+        "close_date",
+        "owner",
+    ]
+    write(tmp_path / "opportunities.csv", [head, *deals])
+    if snapshot is not None:
+        write(tmp_path / "snapshots" / snapshot[0] / "opportunities.csv", [head, *snapshot[1]])
+    return sn_sources.load_dataset(tmp_path)
+
+
+import salesnb.sources as sn_sources  # noqa: E402
+
+
+def test_analyze_on_a_thin_export_worked_by_hand(tmp_path):
+    # no outcome column: outcomes come from the stage names
+    ds = _folder(
+        tmp_path,
+        [
+            ["O1", "A1", "Closed Won", 1000, "2026-05-01", "2026-07-31", "Ann"],  # 91 days
+            ["O2", "A2", "Closed Won", 3000, "2026-06-01", "2026-08-10", "Bob"],  # 70 days
+            ["O3", "A1", "Closed Lost", 500, "2026-06-01", "2026-08-15", "Ann"],
+            ["O4", "A2", "Proposal", 2000, "2026-08-01", "2026-11-15", "Bob"],
+            ["O5", "A1", "Qualify", "", "2026-09-01", "2026-12-01", "Ann"],  # no amount
+            ["O6", "A2", "Closed Won", 600, "2026-01-01", "2026-03-01", "Ann"],  # Q1
+        ],
+    )
+    a = pipeline.analyze(ds, pipeline.Params(quarter="2026Q3"))
+    m = a.metrics
+    assert (m["won"], m["lost"], m["no_decision"]) == (2, 1, 0)
+    assert m["win_rate"] == pytest.approx(2 / 3)
+    assert m["no_decision_share"] is None  # the data records no no-decision outcome at all
+    assert m["avg_deal_size_won"] == 2000.0 and m["avg_cycle_days_won"] == 80.5
+    # velocity: 2 open deals x 2/3 x 2000 / 80.5 days
+    assert m["velocity_per_day"] == pytest.approx(2 * (2 / 3) * 2000 / 80.5)
+    assert m["open_pipeline"] == 2000.0 and m["open_deals_without_amount"] == 1
+    # target: won in the TTM 2025Q4..2026Q3 = 4600; the data (2026-01-01 to 2026-08-15)
+    # touches 3 of those quarters (Q1, Q2, Q3)
+    assert m["target_next_quarter"] == pytest.approx(4600 / 3)
+    assert m["coverage_next_quarter"] == pytest.approx(2000 / (4600 / 3))
+    assert a.coverage.complete is False and "partial" in a.coverage.note()
+    assert m["pvf_by_stage"] is None and m["outcomes_from_stage"] == 6
+    assert set(a.absent) >= {"pvf", "slip", "waterfall", "loss_reasons"}
+    assert "snapshots/2026Q2/opportunities.csv" in a.absent["pvf"]
+
+
+def test_snapshot_is_the_data_sets_own_previous_quarter(tmp_path):
+    deals = [
+        ["O1", "A1", "Closed Won", 1000, "2026-05-01", "2026-07-31", "Ann"],
+        ["O2", "A2", "Proposal", 2000, "2026-05-01", "2026-11-15", "Bob"],
+    ]
+    then = [
+        ["O1", "A1", "Proposal", 1000, "2026-05-01", "2026-07-15", "Ann"],
+        ["O2", "A2", "Proposal", 2000, "2026-05-01", "2026-09-15", "Bob"],
+    ]
+    ds = _folder(tmp_path, deals, snapshot=("2026Q2", then))
+    a = pipeline.analyze(ds, pipeline.Params(quarter="2026Q3"))
+    # one of the two deals open in 'proposal' at the snapshot was won: PVF = 1 / 0.5 = 2
+    assert a.metrics["pvf_by_stage"] == {"proposal": 2.0}
+    assert a.tables["slip"].set_index("opportunity_id")["status"].to_dict() == {
+        "O1": "won",
+        "O2": "pushed",
+    }
+    # reviewed a quarter later, the same snapshot is not last quarter's: no PVF
+    later = pipeline.analyze(ds, pipeline.Params(quarter="2026Q4"))
+    assert later.metrics["pvf_by_stage"] is None and "snapshots/2026Q3" in later.absent["pvf"]
+
+
+def test_funnel_chart_draws_a_dollar_stage_name():
+    import matplotlib.pyplot as plt
+
+    t = pd.DataFrame(
+        {"stage": ["Quote $10k-$50k", "50% <sure>"], "deals": [2, 1], "value": [10.0, 5.0]}
+    )
+    ax = pipeline.plot_funnel(t)
+    ax.figure.canvas.draw()
+    assert [x.get_text() for x in ax.get_yticklabels()] == ["Quote $10k-$50k", "50% <sure>"]
+    plt.close(ax.figure)
