@@ -45,6 +45,8 @@ __all__ = [
     "coverage",
     "data_span",
     "finite_or_none",
+    "outcome_from_stage",
+    "with_outcomes",
     "periods",
     "require",
     "share_or_none",
@@ -222,6 +224,41 @@ def coverage(
     return Coverage(window, first, last, frame)
 
 
+# an outcome read from a stage name (stages are stored lower case, words joined by "_")
+_STAGE_OUTCOMES: tuple[tuple[str, str], ...] = (
+    (r"(?:^|_)no_?decision(?:$|_)", "no_decision"),
+    (r"(?:^|_)(?:closed_?)?won(?:$|_)", "won"),
+    (r"(?:^|_)(?:closed_?)?lost(?:$|_)", "lost"),
+)
+
+
+def outcome_from_stage(stage: pd.Series) -> pd.Series:
+    """The outcome a stage name tells (``closed_won`` -> won, ``no_decision`` ...), else open."""
+    text = stage.astype("str").fillna("")
+    out = pd.Series("open", index=stage.index, dtype="str")
+    for pattern, outcome in reversed(_STAGE_OUTCOMES):
+        out = out.mask(text.str.contains(pattern, regex=True).fillna(False), outcome)
+    return out.where(stage.notna(), "open")
+
+
+def with_outcomes(opps: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Opportunities with an outcome on every row, and how many were read from the stage name.
+
+    The ``outcome`` column wins where it has a value; a row without one (or a table without
+    the column, as in most report exports) takes the outcome its stage name tells:
+    ``Closed Won`` -> won, ``Closed Lost`` -> lost, ``No Decision`` -> no_decision, any other
+    stage -> open.
+    """
+    if "stage" not in opps:
+        raise DataError("outcomes need the opportunities' stage column")
+    given = opps["outcome"] if "outcome" in opps else pd.Series(pd.NA, index=opps.index)
+    inferred = given.isna()
+    if not inferred.any():
+        return opps, 0
+    filled = given.astype("object").where(~inferred, outcome_from_stage(opps["stage"]))
+    return opps.assign(outcome=filled.astype("str")), int(inferred.sum())
+
+
 # event dates: when something happened (an open deal's planned close date is not one)
 _EVENT_DATES: dict[str, tuple[str, ...]] = {
     "orders": ("order_date",),
@@ -255,8 +292,10 @@ def data_span(data: DataSet) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
             if col not in df:
                 continue
             s = df[col]
-            if name == "opportunities" and col == "close_date" and "outcome" in df:
-                s = s[df["outcome"].isin(["won", "lost", "no_decision"])]
+            if name == "opportunities" and col == "close_date":
+                outcome = with_outcomes(df)[0]["outcome"] if "stage" in df else df.get("outcome")
+                if outcome is not None:
+                    s = s[outcome.isin(["won", "lost", "no_decision"])]
             s = s.dropna()
             if len(s):
                 lows.append(pd.Timestamp(s.min()))

@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from . import analysis
+from .analysis import outcome_from_stage, with_outcomes
 from .periods import previous_quarter
 from .schema import DataError
 from .sources import DataSet, last_activity, load_dataset
@@ -81,44 +82,12 @@ LOSS_REASONS: dict[str, str] = {
     "no decision": "no decision",
 }
 _CLOSED = ("won", "lost", "no_decision")
-# an outcome read from a stage name (stages are stored lower case, words joined by "_")
-_STAGE_OUTCOMES: tuple[tuple[str, str], ...] = (
-    (r"(?:^|_)no_?decision(?:$|_)", "no_decision"),
-    (r"(?:^|_)(?:closed_?)?won(?:$|_)", "won"),
-    (r"(?:^|_)(?:closed_?)?lost(?:$|_)", "lost"),
-)
 
 
 def _need(df: pd.DataFrame, cols: list[str], what: str) -> None:
     missing = [c for c in cols if c not in df]
     if missing:
         raise DataError(f"{what} needs opportunity column(s) {', '.join(missing)}")
-
-
-def outcome_from_stage(stage: pd.Series) -> pd.Series:
-    """The outcome a stage name tells (``closed_won`` -> won, ``no_decision`` ...), else open."""
-    text = stage.astype("str").fillna("")
-    out = pd.Series("open", index=stage.index, dtype="str")
-    for pattern, outcome in reversed(_STAGE_OUTCOMES):
-        out = out.mask(text.str.contains(pattern, regex=True).fillna(False), outcome)
-    return out.where(stage.notna(), "open")
-
-
-def with_outcomes(opps: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Opportunities with an outcome on every row, and how many were read from the stage name.
-
-    The ``outcome`` column wins where it has a value; a row without one (or a table without
-    the column, as in most report exports) takes the outcome its stage name tells:
-    ``Closed Won`` -> won, ``Closed Lost`` -> lost, ``No Decision`` -> no_decision, any other
-    stage -> open.
-    """
-    _need(opps, ["stage"], "outcomes")
-    given = opps["outcome"] if "outcome" in opps else pd.Series(pd.NA, index=opps.index)
-    inferred = given.isna()
-    if not inferred.any():
-        return opps, 0
-    filled = given.astype("object").where(~inferred, outcome_from_stage(opps["stage"]))
-    return opps.assign(outcome=filled.astype("str")), int(inferred.sum())
 
 
 def closed_in(opps: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
