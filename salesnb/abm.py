@@ -1,49 +1,66 @@
 """Account-based marketing readiness: is the data there, will the programme fail, which accounts suit it.
 
 The audit follows a research firm's list of what an ABM plan needs per account and per
-buying center, at three levels (required, recommended, best practice), measured from the
-data set where it can be and *unknown* where the data set has no column for it. A
-programme plan file (YAML) and a success-factors questionnaire (YAML) add what data
-cannot show; the failure-risk flags each say which evidence raised them.
+buying center, at three levels (required, recommended, best practice). Each item is
+*present*, *missing*, or *unknown* when the data set lacks the table or column that
+would tell. Readiness is measured on the known items only, so it always comes with its
+coverage: how much of the list the data set could measure at all.
+
+A programme plan file (YAML) and a success-factors questionnaire (YAML) add what data
+cannot show; the failure-risk flags each say which evidence raised, cleared or left
+them unknown. :func:`analyze` wires it all for the notebook ``06_abm_readiness``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from . import analysis
 from ._files import read_yaml
 from .schema import DataError
 from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax
+from .tiering import default_scorecard
+
+if TYPE_CHECKING:
+    from .sources import DataSet
 
 __all__ = [
+    "CORE",
+    "FLAGS",
     "ITEMS",
     "LEVEL_WEIGHTS",
+    "PLAN_KEYS",
     "QUESTIONS",
+    "AbmAnalysis",
+    "Params",
     "Plan",
+    "analyze",
     "audit",
     "by_account",
     "candidates",
     "gap_list",
     "load_plan",
     "load_questionnaire",
-    "metrics",
     "plot_readiness",
     "plot_risks",
     "plot_white_space",
     "readiness",
-    "readiness_note",
     "risk_flags",
     "score_questionnaire",
+    "to_measure",
     "white_space",
 ]
 
-# item -> (level, what it is, where it comes from)
+CORE: tuple[str, ...] = ("accounts",)
+
+# item -> (level, what it is)
 ITEMS: dict[str, tuple[str, str]] = {
     "industry": ("required", "account industry"),
     "buying_centers": ("required", "buying centers known"),
@@ -59,6 +76,34 @@ ITEMS: dict[str, tuple[str, str]] = {
     "engagement_history": ("best practice", "engagement history"),
 }
 LEVEL_WEIGHTS: dict[str, float] = {"required": 3.0, "recommended": 2.0, "best practice": 1.0}
+# item -> the (table, column) sources any one of which makes it known; None: the table itself
+_SOURCES: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "industry": (("accounts", "industry"),),
+    "buying_centers": (("buying_centers", None),),
+    "wallet_share": (("buying_centers", "wallet_size"), ("buying_centers", "our_revenue")),
+    "sales_goals": (("buying_centers", "sales_goal"),),
+    "opportunity_status": (("opportunities", None),),
+    "contacts": (("contacts", "buying_center"),),
+    "key_initiatives": (("buying_centers", "key_initiatives"),),
+    "relationship_status": (("buying_centers", "relationship_status"),),
+    "relationship_map": (("contacts", "role"),),
+    "growth_trend": (("buying_centers", "growth_trend"),),
+    "competitive_environment": (("buying_centers", "competitor"), ("opportunities", "competitor")),
+    "engagement_history": (("buying_centers", "engagement_score"), ("contacts", "last_engaged")),
+}
+_KEYS = {
+    "accounts": ("account_id", "account_name"),
+    "buying_centers": ("account_id", "buying_center"),
+    "contacts": ("contact_id", "account_id"),
+    "opportunities": (
+        "opportunity_id",
+        "account_id",
+        "stage",
+        "amount",
+        "created_date",
+        "close_date",
+    ),
+}
 QUESTIONS: dict[str, str] = {
     "sales_focused_on_defined_accounts": "Sales is focused on a defined set of accounts",
     "account_plans_exist": "Account plans are in place",
@@ -68,6 +113,23 @@ QUESTIONS: dict[str, str] = {
     "marketing_invited_into_planning": "Is marketing invited into planning and execution?",
     "marketing_aligned_to_growth": "Is marketing aligned to the best sources of growth?",
 }
+FLAGS: tuple[str, ...] = (
+    "lack of insight",
+    "no alignment to sales goals",
+    "overly broad deployment",
+    "unreasonable expectations",
+    "lack of resources",
+    "undifferentiated tactics",
+)
+PLAN_KEYS: tuple[str, ...] = (
+    "targets",
+    "capacity",
+    "marketing_sourced_share",
+    "large_account_employees",
+    "accounts",
+)
+EXAMPLE_PLAN = "data/examples/abm_plan.yml"
+EXAMPLE_QUESTIONNAIRE = "data/examples/abm_questionnaire.yml"
 _ANSWERS = {
     "yes": 1.0,
     "y": 1.0,
@@ -78,10 +140,25 @@ _ANSWERS = {
     "n": 0.0,
     "false": 0.0,
 }
+INSIGHT_MIN = 0.5  # a target below this readiness lacks insight
+LARGE_SHARE_MAX = 0.10  # realistic marketing-sourced pipeline share for large accounts
+GENERAL_SHARE_MAX = 0.30  # ... and for general marketing
+MAP_MIN_CONTACTS = 3  # contacts with known roles that make a relationship map
+STRATEGIC_TIERS = ("T1", "Global")
+GOOD_RELATIONSHIPS = ("strong", "neutral")
+SCORE_WEIGHTS = {"tier": 0.3, "readiness": 0.3, "room": 0.2, "relationship": 0.2}
 
 
-def _col(df: pd.DataFrame | None, name: str) -> bool:
-    return df is not None and name in df.columns
+# --------------------------------------------------------------------------- audit
+def _flag(values: pd.Series, known: pd.Series | bool) -> pd.Series:
+    """True / False where ``known``, NA (unknown) elsewhere, as a nullable boolean."""
+    known = pd.Series(known, index=values.index) if isinstance(known, bool) else known
+    out = values.fillna(False).astype(bool).where(known.astype(bool))
+    return pd.Series(pd.array(out, dtype="boolean"), index=values.index)
+
+
+def _notna(rows: pd.DataFrame, column: str) -> pd.Series:
+    return rows[column].notna() if column in rows else pd.Series(False, index=rows.index)
 
 
 def audit(
@@ -90,161 +167,205 @@ def audit(
     contacts: pd.DataFrame | None,
     opportunities: pd.DataFrame | None,
 ) -> pd.DataFrame:
-    """One row per account and buying center (or per account without any), each item True / False / NA.
+    """One row per account and buying center (one per account without any); each item True / False / NA.
 
-    NA means the data set has no column to tell; False means the column is there but the
-    value is missing for this account or buying center.
+    NA (unknown) means the data set lacks the table or column that would tell; False
+    (missing) means it has them but not for this account or buying center. Buying
+    centers, contacts and deals of accounts not in ``accounts`` are left out.
+
+    - industry: ``accounts.industry`` filled in;
+    - buying_centers, wallet_share (``wallet_size`` and ``our_revenue``), sales_goals,
+      key_initiatives, relationship_status, growth_trend: a row of ``buying_centers``
+      with the column filled in;
+    - opportunity_status: the account has a deal in ``opportunities``;
+    - contacts: a contact in the row's buying center (``contacts.buying_center``), or at
+      the account for a row without a buying center;
+    - relationship_map: 3+ contacts at the account whose role is known;
+    - competitive_environment: the buying center's ``competitor``, or a deal of the
+      account naming one;
+    - engagement_history: the buying center's ``engagement_score``, or a contact of the
+      account with ``last_engaged``.
     """
-    acc = accounts[["account_id"] + (["owner"] if "owner" in accounts else [])].copy()
-    if buying_centers is not None and len(buying_centers):
-        bc = buying_centers.merge(acc, on="account_id", how="right")
+    keep = [c for c in ("account_id", "account_name", "owner") if c in accounts]
+    acc = accounts[keep].drop_duplicates("account_id")
+    if buying_centers is not None:
+        bc = buying_centers[buying_centers["account_id"].isin(acc["account_id"])]
+        bc = bc.drop(columns=[c for c in ("account_name", "owner") if c in bc])
+        rows = acc.merge(bc, on="account_id", how="left").reset_index(drop=True)
     else:
-        bc = acc.assign(buying_center=pd.NA)
-    out = bc[["account_id", "buying_center"] + (["owner"] if "owner" in bc else [])].copy()
-    has_bc = bc["buying_center"].notna()
+        rows = acc.assign(buying_center=pd.NA).reset_index(drop=True)
+    has_bc = rows["buying_center"].notna()
+    bc_cols = set(buying_centers.columns) if buying_centers is not None else set()
+    out = rows[keep + ["buying_center"]].copy()
 
-    def item(values: pd.Series | bool, known: bool) -> pd.Series:
-        """True / False per row when the data can tell (``known``), else NA throughout."""
-        if not known:
-            return pd.Series(pd.NA, index=bc.index, dtype="boolean")
-        s = values if isinstance(values, pd.Series) else pd.Series(values, index=bc.index)
-        return pd.Series(pd.array(s.fillna(False).astype(bool), dtype="boolean"), index=bc.index)
+    def bc_item(*cols: str) -> pd.Series:
+        present = has_bc.copy()
+        for c in cols:
+            present &= _notna(rows, c)
+        return _flag(present, buying_centers is not None and set(cols) <= bc_cols)
 
-    industry = (
-        bc["account_id"].map(accounts.set_index("account_id")["industry"])
+    out["industry"] = (
+        _flag(
+            rows["account_id"]
+            .map(accounts.set_index("account_id")["industry"].dropna().to_dict())
+            .notna(),
+            True,
+        )
         if "industry" in accounts
-        else None
+        else _flag(pd.Series(False, index=rows.index), False)
     )
-    out["industry"] = item(
-        industry.notna() if industry is not None else False, industry is not None
-    )
-    out["buying_centers"] = item(has_bc, True)
-    bc_known = buying_centers is not None
-    out["wallet_share"] = item(
-        has_bc
-        & bc.get("wallet_size", pd.Series(index=bc.index)).notna()
-        & bc.get("our_revenue", pd.Series(index=bc.index)).notna(),
-        bc_known and _col(buying_centers, "wallet_size") and _col(buying_centers, "our_revenue"),
-    )
-    out["sales_goals"] = item(
-        has_bc & bc.get("sales_goal", pd.Series(index=bc.index)).notna(),
-        bc_known and _col(buying_centers, "sales_goal"),
-    )
+    out["buying_centers"] = _flag(has_bc, buying_centers is not None)
+    out["wallet_share"] = bc_item("wallet_size", "our_revenue")
+    out["sales_goals"] = bc_item("sales_goal")
     with_opps = set(opportunities["account_id"].dropna()) if opportunities is not None else set()
-    out["opportunity_status"] = item(bc["account_id"].isin(with_opps), opportunities is not None)
-    if contacts is not None and len(contacts):
-        in_bc = (
-            contacts.dropna(subset=["account_id"]).groupby(["account_id", "buying_center"]).size()
-            if "buying_center" in contacts
-            else None
+    out["opportunity_status"] = _flag(rows["account_id"].isin(with_opps), opportunities is not None)
+
+    people = contacts.dropna(subset=["account_id"]) if contacts is not None else None
+    at_account = rows["account_id"].isin(set(people["account_id"]) if people is not None else set())
+    if people is not None and "buying_center" in people:
+        pairs = set(zip(people["account_id"], people["buying_center"], strict=True))
+        in_bc = pd.Series(
+            [
+                (a, b) in pairs
+                for a, b in zip(rows["account_id"], rows["buying_center"], strict=True)
+            ],
+            index=rows.index,
         )
-        keys = list(zip(bc["account_id"], bc["buying_center"], strict=True))
-        n_in_bc = pd.Series(
-            [in_bc.get(k, 0) if in_bc is not None else 0 for k in keys], index=bc.index
-        )
-        out["contacts"] = item(n_in_bc > 0, in_bc is not None)
-        roles = (
-            contacts[contacts.get("role", pd.Series(dtype=str)).fillna("unknown") != "unknown"]
-            if "role" in contacts
-            else contacts.iloc[:0]
-        )
-        mapped = roles.groupby("account_id").size()
-        out["relationship_map"] = item(
-            bc["account_id"].map(mapped).fillna(0) >= 3, "role" in contacts
-        )
-        engaged = (
-            contacts.dropna(subset=["last_engaged"])["account_id"]
-            if "last_engaged" in contacts
-            else pd.Series(dtype=str)
+        out["contacts"] = _flag(in_bc.where(has_bc, at_account), True)
+    else:  # a row with a buying center needs contacts.buying_center to tell
+        out["contacts"] = _flag(at_account, (~has_bc) & (people is not None))
+    if people is not None and "role" in people:
+        roles = people["role"].fillna("unknown")
+        mapped = people.loc[roles != "unknown"].groupby("account_id").size()
+        out["relationship_map"] = _flag(
+            rows["account_id"].map(mapped).fillna(0) >= MAP_MIN_CONTACTS, True
         )
     else:
-        out["contacts"] = item(False, contacts is not None)
-        out["relationship_map"] = item(False, contacts is not None)
-        engaged = pd.Series(dtype=str)
-    out["key_initiatives"] = item(
-        has_bc & bc.get("key_initiatives", pd.Series(index=bc.index)).notna(),
-        bc_known and _col(buying_centers, "key_initiatives"),
-    )
-    out["relationship_status"] = item(
-        has_bc & bc.get("relationship_status", pd.Series(index=bc.index)).notna(),
-        bc_known and _col(buying_centers, "relationship_status"),
-    )
-    out["growth_trend"] = item(
-        has_bc & bc.get("growth_trend", pd.Series(index=bc.index)).notna(),
-        bc_known and _col(buying_centers, "growth_trend"),
-    )
-    opp_comp = (
+        out["relationship_map"] = _flag(pd.Series(False, index=rows.index), False)
+    out["key_initiatives"] = bc_item("key_initiatives")
+    out["relationship_status"] = bc_item("relationship_status")
+    out["growth_trend"] = bc_item("growth_trend")
+
+    opp_comp = opportunities is not None and "competitor" in opportunities
+    named = (
         set(opportunities.loc[opportunities["competitor"].notna(), "account_id"])
-        if _col(opportunities, "competitor")
+        if opp_comp
         else set()
     )
-    comp_known = _col(buying_centers, "competitor") or _col(opportunities, "competitor")
-    bc_comp = bc.get("competitor", pd.Series(index=bc.index)).notna()
-    out["competitive_environment"] = item(bc_comp | bc["account_id"].isin(opp_comp), comp_known)
-    eng_known = _col(buying_centers, "engagement_score") or _col(contacts, "last_engaged")
-    eng = bc.get("engagement_score", pd.Series(index=bc.index)).notna() | bc["account_id"].isin(
-        set(engaged)
+    out["competitive_environment"] = _flag(
+        (has_bc & _notna(rows, "competitor")) | rows["account_id"].isin(named),
+        "competitor" in bc_cols or opp_comp,
     )
-    out["engagement_history"] = item(eng, eng_known)
-    return out.reset_index(drop=True)
+    engaged_known = people is not None and "last_engaged" in people
+    engaged = (
+        set(people.loc[people["last_engaged"].notna(), "account_id"]) if engaged_known else set()
+    )
+    out["engagement_history"] = _flag(
+        (has_bc & _notna(rows, "engagement_score")) | rows["account_id"].isin(engaged),
+        "engagement_score" in bc_cols or engaged_known,
+    )
+    return out[keep + ["buying_center", *ITEMS]]
+
+
+def _weights(weights: dict[str, float] | None = None) -> pd.Series:
+    w = {**LEVEL_WEIGHTS, **(weights or {})}
+    return pd.Series({item: w[level] for item, (level, _) in ITEMS.items()})
 
 
 def readiness(table: pd.DataFrame, *, weights: dict[str, float] | None = None) -> pd.DataFrame:
-    """Readiness per row of an :func:`audit`: weighted share of known items that are there (0-1)."""
-    w = {**LEVEL_WEIGHTS, **(weights or {})}
-    cols = list(ITEMS)
-    items = table[cols]
-    weight = pd.Series({c: w[ITEMS[c][0]] for c in cols})
-    known = items.notna().astype(float).mul(weight, axis=1)
-    have = items.fillna(False).astype(float).mul(weight, axis=1)
-    out = table.copy()
-    out["readiness"] = (have.sum(axis=1) / known.sum(axis=1).where(known.sum(axis=1) > 0)).fillna(
-        0.0
+    """Readiness and its coverage per row of an :func:`audit`.
+
+    With weights w (3 required, 2 recommended, 1 best practice; 27 in all):
+    ``readiness`` = sum of w over present items / sum of w over known items (NaN when no
+    item is known); ``readiness_coverage`` = sum of w over known items / sum of all w;
+    ``items_known`` = how many of the 12 items are known.
+    """
+    weight = _weights(weights)
+    items = table[list(ITEMS)]
+    known = items.notna().astype(float).mul(weight, axis=1).sum(axis=1)
+    present = items.fillna(False).astype(float).mul(weight, axis=1).sum(axis=1)
+    return table.assign(
+        readiness=present / known.where(known > 0),
+        readiness_coverage=known / weight.sum(),
+        items_known=items.notna().sum(axis=1),
     )
-    out["items_known"] = items.notna().sum(axis=1)
-    return out
 
 
 def by_account(table: pd.DataFrame) -> pd.DataFrame:
-    """Readiness per account: the mean over its buying centers, and each item's share."""
+    """Per account: readiness and coverage (means over its buying centers), each item's share.
+
+    An item's column is the share of the account's buying centers where it is present,
+    NaN when unknown for all of them; ``items_known`` counts items known for any of them.
+    """
     cols = list(ITEMS)
-    g = table.groupby("account_id")
-    out = g[cols].agg(lambda s: s.astype("Float64").mean())
-    out["readiness"] = g["readiness"].mean()
+    g = table.groupby("account_id", sort=False)
+    first = [c for c in ("account_name", "owner") if c in table]
+    out = g[first].first() if first else pd.DataFrame(index=g.size().index)
     out["buying_center_count"] = g["buying_center"].count()
-    return out.reset_index()
+    out["readiness"] = g["readiness"].mean()
+    out["readiness_coverage"] = g["readiness_coverage"].mean()
+    out["items_known"] = g[cols].agg(lambda s: s.notna().any()).sum(axis=1)
+    shares = g[cols].agg(lambda s: s.astype("Float64").mean()).astype(float)
+    return pd.concat([out, shares], axis=1).reset_index()
 
 
 def gap_list(table: pd.DataFrame) -> pd.DataFrame:
-    """Who must find what: one row per missing item, per account and buying center."""
-    rows = []
-    owner = table["owner"] if "owner" in table else pd.Series(pd.NA, index=table.index)
-    for i, row in table.iterrows():
-        for item, (level, text) in ITEMS.items():
-            value = row[item]
-            if pd.notna(value) and not bool(value):
-                rows.append(
-                    {
-                        "account_id": row["account_id"],
-                        "buying_center": row["buying_center"],
-                        "item": item,
-                        "level": level,
-                        "find": text,
-                        "who": owner[i] if pd.notna(owner[i]) else "account team",
-                    }
-                )
+    """Who must find what: one row per missing (known, not present) item, required first."""
+    ids = [c for c in ("account_id", "account_name", "buying_center") if c in table]
+    long = table[ids + (["owner"] if "owner" in table else []) + list(ITEMS)].melt(
+        id_vars=ids + (["owner"] if "owner" in table else []), var_name="item", value_name="value"
+    )
+    long = long[long["value"].notna() & ~long["value"].fillna(True).astype(bool)]
     order = {"required": 0, "recommended": 1, "best practice": 2}
-    out = pd.DataFrame(
-        rows, columns=["account_id", "buying_center", "item", "level", "find", "who"]
+    out = long.assign(
+        level=long["item"].map(lambda i: ITEMS[i][0]),
+        find=long["item"].map(lambda i: ITEMS[i][1]),
+        who=long["owner"].fillna("account team") if "owner" in long else "account team",
     )
-    return (
-        out.assign(_o=out["level"].map(order))
-        .sort_values(["_o", "account_id"], kind="stable")
-        .drop(columns="_o")
-        .reset_index(drop=True)
-    )
+    out = out.assign(_o=out["level"].map(order), _i=out["item"].map(list(ITEMS).index))
+    out = out.sort_values(["_o", "account_id", "_i"], kind="stable")
+    cols = ids + ["item", "level", "find", "who"]
+    return out[cols].reset_index(drop=True)
 
 
+def to_measure(unknown: Iterable[str], tables: dict[str, set[str] | None]) -> str:
+    """What to add so the ``unknown`` items can be measured, as a phrase.
+
+    ``tables`` maps a table name to its columns (None when the data set lacks the table).
+    Each item's first source is named, unless only a later one's table exists (a column
+    is easier to add than a file) and the first one's file is not to be added anyway.
+    """
+    unknown = list(unknown)
+    files: dict[str, list[str]] = {}
+    columns: dict[str, list[str]] = {}
+    new_files = {  # files to add anyway: an item with no source table at all
+        _SOURCES[i][0][0] for i in unknown if all(tables.get(t) is None for t, _ in _SOURCES[i])
+    }
+    for item in unknown:
+        sources = _SOURCES[item]
+        table = next(
+            (t for t, _ in sources if tables.get(t) is not None or t in new_files), sources[0][0]
+        )
+        wanted = [c for t, c in sources if t == table and c]
+        target = files if tables.get(table) is None else columns
+        have = tables.get(table) or set()
+        target.setdefault(table, [])
+        target[table] += [c for c in wanted if c not in have and c not in target[table]]
+    parts = [
+        f"{table}.csv ({', '.join([k for k in _KEYS.get(table, ()) if k not in cols] + cols)})"
+        for table, cols in files.items()
+    ]
+    parts += [f"{_and(cols)} to {table}.csv" for table, cols in columns.items() if cols]
+    return _and(parts)
+
+
+def _and(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+# --------------------------------------------------------------------------- plan and questionnaire
 @dataclass(frozen=True)
 class Plan:
     """An ABM programme plan (from a YAML plan file)."""
@@ -266,17 +387,10 @@ def load_plan(path: str | Path) -> Plan:
     raw = read_yaml(path, "ABM plan file") or {}
     if not isinstance(raw, dict):
         raise DataError(f"{path.name}: expected 'key: value' lines (targets, capacity, ...)")
-    known = {
-        "targets",
-        "capacity",
-        "marketing_sourced_share",
-        "large_account_employees",
-        "accounts",
-    }
-    unknown = sorted(set(raw) - known)
+    unknown = sorted(set(raw) - set(PLAN_KEYS))
     if unknown:
         raise DataError(
-            f"{path.name}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
+            f"{path.name}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(PLAN_KEYS))}"
         )
     targets = raw.get("targets") or []
     if not isinstance(targets, list) or not targets:
@@ -325,7 +439,7 @@ def load_questionnaire(path: str | Path) -> dict[str, float]:
     out = {}
     for q, answer in raw.items():
         key = (
-            {True: "yes", False: "no"}.get(answer, str(answer).strip().lower())
+            {True: "yes", False: "no"}[answer]
             if isinstance(answer, bool)
             else str(answer).strip().lower()
         )
@@ -336,11 +450,33 @@ def load_questionnaire(path: str | Path) -> dict[str, float]:
 
 
 def score_questionnaire(answers: dict[str, float] | None) -> pd.DataFrame:
-    """The questionnaire as a table (unanswered questions are unknown)."""
+    """The questionnaire as a table (unanswered questions are unknown: NaN)."""
     answers = answers or {}
     return pd.DataFrame(
-        [{"question": text, "score": answers.get(q, np.nan)} for q, text in QUESTIONS.items()]
+        [
+            {
+                "question": text,
+                "answer": _answer_text(answers.get(q)),
+                "score": answers.get(q, np.nan),
+            }
+            for q, text in QUESTIONS.items()
+        ]
     )
+
+
+def _answer_text(score: float | None) -> str:
+    return (
+        {1.0: "yes", 0.5: "partly", 0.0: "no"}.get(score, "not answered")
+        if score is not None
+        else "not answered"
+    )
+
+
+# --------------------------------------------------------------------------- risk flags
+def _names(ids: list[str], names: dict[str, str], limit: int = 5) -> str:
+    shown = [names.get(i, i) for i in ids[:limit]]
+    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
+    return ", ".join(shown) + more
 
 
 def risk_flags(
@@ -349,91 +485,144 @@ def risk_flags(
     audit_table: pd.DataFrame,
     accounts: pd.DataFrame,
     *,
-    insight_min: float = 0.5,
-    large_share_max: float = 0.10,
-    general_share_max: float = 0.30,
+    insight_min: float = INSIGHT_MIN,
+    large_share_max: float = LARGE_SHARE_MAX,
+    general_share_max: float = GENERAL_SHARE_MAX,
 ) -> pd.DataFrame:
-    """The six ways ABM fails, each raised or not, with the evidence."""
-    rows = []
+    """The six ways ABM fails: each raised, clear or unknown, with the evidence.
 
-    def flag(name: str, raised: bool | None, evidence: str) -> None:
-        rows.append({"flag": name, "raised": raised, "evidence": evidence})
+    Targets not in ``accounts`` are left out (and named). A flag is unknown when the plan
+    or the data set lacks what would tell (no plan at all: every flag).
+    Returns columns flag, status ("raised" / "clear" / "unknown"), raised (nullable
+    boolean) and evidence.
+    """
+    rows: list[tuple[str, bool | None, str]] = []
+    names = (
+        accounts.set_index("account_id")["account_name"].astype(str).to_dict()
+        if "account_name" in accounts
+        else {}
+    )
+    in_data = set(accounts["account_id"])
+    targets = [t for t in dict.fromkeys(plan.targets) if t in in_data] if plan else []
+    if plan is None or not targets:
+        why = (
+            "needs a programme plan (plan_file)"
+            if plan is None
+            else f"none of the plan's {_n(len(set(plan.targets)), 'target')} is in the data set"
+        )
+        rows = [(name, None, why) for name in FLAGS]
+        return _flags_frame(rows)
 
-    if plan is None:
-        for name in (
-            "lack of insight",
-            "no alignment to sales goals",
-            "overly broad deployment",
-            "unreasonable expectations",
-            "lack of resources",
-            "undifferentiated tactics",
-        ):
-            flag(name, None, "no programme plan file: give plan_file to check this flag")
-        return pd.DataFrame(rows)
-    t = account_readiness[account_readiness["account_id"].isin(plan.targets)]
-    low = t[t["readiness"] < insight_min]
-    flag(
-        "lack of insight",
-        len(low) > len(t) / 2 if len(t) else True,
-        f"{len(low)} of {len(plan.targets)} targets have readiness below {insight_min:.0%} "
-        f"(mean {t['readiness'].mean():.0%})"
-        if len(t)
-        else "no target is in the data set",
-    )
-    goals = (
-        audit_table[audit_table["account_id"].isin(plan.targets)]
-        .groupby("account_id")["sales_goals"]
-        .agg(lambda s: bool(s.fillna(False).any()))
-    )
-    without = sorted(set(plan.targets) - set(goals[goals].index))
-    flag(
-        "no alignment to sales goals",
-        bool(without),
-        f"{len(without)} targets have no sales goal for any buying center"
-        + (f": {', '.join(without[:5])}" if without else ""),
-    )
-    flag(
-        "overly broad deployment",
-        len(plan.targets) > plan.capacity,
-        f"{len(plan.targets)} target accounts for a capacity of {plan.capacity}",
-    )
-    if plan.marketing_sourced_share is None:
-        flag("unreasonable expectations", None, "the plan states no marketing_sourced_share")
+    n = len(targets)
+    t = account_readiness[account_readiness["account_id"].isin(targets)]
+    measured = t[t["readiness"].notna()]
+    if measured.empty:
+        rows.append((FLAGS[0], None, "no item of the ABM list is known for any target"))
     else:
-        emp = (
-            accounts.set_index("account_id")
-            .get("employees", pd.Series(dtype=float))
-            .reindex(plan.targets)
+        low = measured[measured["readiness"] < insight_min]
+        cover = t["readiness_coverage"].mean() if "readiness_coverage" in t else 1.0
+        rows.append(
+            (
+                FLAGS[0],
+                len(low) > len(measured) / 2,
+                f"{len(low)} of {len(measured)} targets have readiness below {insight_min:.0%} "
+                f"(mean {measured['readiness'].mean():.0%}, measured on {cover:.0%} of the list)",
+            )
         )
-        large = int((emp >= plan.large_account_employees).sum())
-        limit = large_share_max if large > len(plan.targets) / 2 else general_share_max
-        kind = "large accounts" if limit == large_share_max else "general marketing"
-        flag(
-            "unreasonable expectations",
-            plan.marketing_sourced_share > limit,
-            f"marketing is expected to source {plan.marketing_sourced_share:.0%} of pipeline; about "
-            f"{limit:.0%} is realistic for {kind} ({large} of {len(plan.targets)} targets are large)",
+
+    goals = audit_table[audit_table["account_id"].isin(targets)]
+    known = goals[goals["sales_goals"].notna()]
+    if known.empty:
+        rows.append(
+            (FLAGS[1], None, "the data set has no sales goals (sales_goal in buying_centers.csv)")
         )
-    no_owner = [a for a in plan.targets if a not in plan.owners]
-    flag(
-        "lack of resources",
-        bool(no_owner),
-        f"{len(no_owner)} of {len(plan.targets)} targets have no account marketing owner",
+    else:
+        with_goal = set(known.loc[known["sales_goals"].astype(bool), "account_id"])
+        without = [a for a in targets if a in set(known["account_id"]) and a not in with_goal]
+        rows.append(
+            (
+                FLAGS[1],
+                bool(without),
+                f"{len(without)} of {n} targets have no sales goal for any buying center"
+                + (f": {_names(without, names)}" if without else ""),
+            )
+        )
+
+    rows.append(
+        (FLAGS[2], n > plan.capacity, f"{n} target accounts for a capacity of {plan.capacity}")
     )
-    campaigns = [plan.campaigns.get(a) for a in plan.targets]
+
+    share = plan.marketing_sourced_share
+    if share is None:
+        rows.append((FLAGS[3], None, "the plan states no marketing_sourced_share"))
+    else:
+        emp = pd.to_numeric(
+            accounts.drop_duplicates("account_id")
+            .set_index("account_id")
+            .get("employees", pd.Series(dtype=float)),
+            errors="coerce",
+        ).reindex(targets)
+        sized = emp.dropna()
+        large = int((sized >= plan.large_account_employees).sum())
+        said = f"marketing is expected to source {share:.0%} of pipeline"
+        if sized.empty:
+            verdict = (
+                True if share > general_share_max else False if share <= large_share_max else None
+            )
+            rows.append(
+                (
+                    FLAGS[3],
+                    verdict,
+                    f"{said}; no target's size is known, and about {large_share_max:.0%} is "
+                    f"realistic for large accounts, {general_share_max:.0%} for general marketing",
+                )
+            )
+        else:
+            limit = large_share_max if large > len(sized) / 2 else general_share_max
+            kind = "large accounts" if limit == large_share_max else "general marketing"
+            rows.append(
+                (
+                    FLAGS[3],
+                    share > limit,
+                    f"{said}; about {limit:.0%} is realistic for {kind} "
+                    f"({large} of {len(sized)} targets of known size are large)",
+                )
+            )
+
+    no_owner = [a for a in targets if a not in plan.owners]
+    rows.append(
+        (
+            FLAGS[4],
+            bool(no_owner),
+            f"{len(no_owner)} of {n} targets have no account marketing owner"
+            + (f": {_names(no_owner, names)}" if no_owner else ""),
+        )
+    )
+    campaigns = [plan.campaigns.get(a) for a in targets]
     distinct = {c for c in campaigns if c}
-    same = len(plan.targets) > 1 and (len(distinct) <= 1)
-    flag(
-        "undifferentiated tactics",
-        same,
-        f"{len(distinct)} distinct campaign(s) for {len(plan.targets)} targets"
-        + (
-            f"; {sum(c is None for c in campaigns)} without a campaign" if None in campaigns else ""
-        ),
+    rows.append(
+        (
+            FLAGS[5],
+            n > 1 and len(distinct) <= 1,
+            f"{len(distinct)} distinct campaign(s) for {n} targets"
+            + (f"; {campaigns.count(None)} without a campaign" if None in campaigns else ""),
+        )
     )
-    return pd.DataFrame(rows)
+    return _flags_frame(rows)
 
 
+def _flags_frame(rows: list[tuple[str, bool | None, str]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "flag": [r[0] for r in rows],
+            "status": ["unknown" if r[1] is None else "raised" if r[1] else "clear" for r in rows],
+            "raised": pd.array([r[1] for r in rows], dtype="boolean"),
+            "evidence": [r[2] for r in rows],
+        }
+    )
+
+
+# --------------------------------------------------------------------------- candidates and white space
 def candidates(
     account_readiness: pd.DataFrame,
     buying_centers: pd.DataFrame | None,
@@ -441,43 +630,72 @@ def candidates(
     *,
     capacity: int = 10,
 ) -> pd.DataFrame:
-    """Accounts that suit ABM: tier, wallet-share headroom, readiness and relationship; the top ``capacity``."""
-    r = account_readiness[["account_id", "readiness"]].copy()
-    if buying_centers is not None and {"wallet_size", "our_revenue"} <= set(buying_centers.columns):
-        w = buying_centers.groupby("account_id")[["wallet_size", "our_revenue"]].sum()
+    """Accounts ranked for ABM; the top ``capacity`` are selected.
+
+    score = 0.3 x strategic tier (T1 or Global) + 0.3 x readiness + 0.2 x (1 - wallet
+    share) + 0.2 x relationship share (of the account's buying centers with a known
+    relationship_status, the share that is strong or neutral); an unknown criterion adds 0.
+    Ties are ranked by wallet to win (wallet size minus our revenue), then by account id.
+    """
+    keep = [
+        c
+        for c in ("account_id", "account_name", "readiness", "readiness_coverage")
+        if c in account_readiness
+    ]
+    r = account_readiness[keep].copy()
+    wallet = buying_centers is not None and {"wallet_size", "our_revenue"} <= set(
+        buying_centers.columns
+    )
+    if wallet:
+        w = buying_centers.groupby("account_id")[["wallet_size", "our_revenue"]].sum(min_count=1)
         share = (w["our_revenue"] / w["wallet_size"].where(w["wallet_size"] > 0)).clip(0, 1)
-        r["wallet_share"] = r["account_id"].map(share)
-        r["headroom"] = r["account_id"].map(w["wallet_size"] - w["our_revenue"]).clip(lower=0)
+        r["wallet_share"] = r["account_id"].map(share).astype(float)
+        r["wallet_to_win"] = (
+            r["account_id"].map(w["wallet_size"] - w["our_revenue"]).clip(lower=0).astype(float)
+        )
     else:
-        r["wallet_share"], r["headroom"] = np.nan, np.nan
+        r["wallet_share"], r["wallet_to_win"] = np.nan, np.nan
     if buying_centers is not None and "relationship_status" in buying_centers:
+        rated = buying_centers.dropna(subset=["relationship_status"])
         good = (
-            buying_centers["relationship_status"]
-            .isin(["strong", "neutral"])
-            .groupby(buying_centers["account_id"])
+            rated["relationship_status"]
+            .isin(GOOD_RELATIONSHIPS)
+            .groupby(rated["account_id"])
             .mean()
         )
-        r["relationship"] = r["account_id"].map(good).fillna(0.0)
+        r["relationship_share"] = r["account_id"].map(good).astype(float)
     else:
-        r["relationship"] = 0.0
-    r["tier"] = (
-        r["account_id"].map(tiers.set_index("account_id")["tier"]) if tiers is not None else pd.NA
+        r["relationship_share"] = np.nan
+    tier = (
+        tiers.drop_duplicates("account_id").set_index("account_id")["tier"]
+        if tiers is not None
+        else None
     )
-    strategic = r["tier"].isin(["T1", "Global"]).astype(float)
-    room = 1 - r["wallet_share"].fillna(1.0)
+    r["tier"] = r["account_id"].map(tier) if tier is not None else pd.NA
+    strategic = r["tier"].isin(STRATEGIC_TIERS).astype(float)
+    room = 1 - r["wallet_share"]
+    s = SCORE_WEIGHTS
     r["score"] = (
-        0.3 * strategic + 0.3 * r["readiness"] + 0.2 * room + 0.2 * r["relationship"]
+        s["tier"] * strategic
+        + s["readiness"] * r["readiness"].fillna(0.0)
+        + s["room"] * room.fillna(0.0)
+        + s["relationship"] * r["relationship_share"].fillna(0.0)
     ).round(4)
     r["reason"] = [
-        f"{t if isinstance(t, str) else 'untiered'}, readiness {rd:.0%}, "
-        + (f"wallet share {ws:.0%}" if pd.notna(ws) else "wallet share unknown")
-        + f", good relationships in {rel:.0%} of buying centers"
+        f"{t if isinstance(t, str) else 'untiered'}, "
+        + (f"readiness {rd:.0%}" if pd.notna(rd) else "readiness unknown")
+        + (f", wallet share {ws:.0%}" if pd.notna(ws) else ", wallet share unknown")
+        + (
+            f", good relationships in {rel:.0%} of buying centers"
+            if pd.notna(rel)
+            else ", relationships unknown"
+        )
         for t, rd, ws, rel in zip(
-            r["tier"], r["readiness"], r["wallet_share"], r["relationship"], strict=True
+            r["tier"], r["readiness"], r["wallet_share"], r["relationship_share"], strict=True
         )
     ]
     ranked = r.sort_values(
-        ["score", "headroom", "account_id"], ascending=[False, False, True]
+        ["score", "wallet_to_win", "account_id"], ascending=[False, False, True], na_position="last"
     ).reset_index(drop=True)
     ranked["selected"] = ranked.index < capacity
     return ranked
@@ -491,64 +709,74 @@ def white_space(
 ) -> pd.DataFrame:
     """Buying centers x product families for the given accounts: won amount (where we sell), 0 where we could.
 
-    The ``money_at_stake`` column is the buying centers' wallet minus our revenue.
+    Deals without a product family count under "all products", deals without a buying
+    center under "unknown". The ``wallet_to_win`` column (when the buying centers have
+    ``wallet_size`` and ``our_revenue``) is the buying centers' wallet minus our revenue.
     """
-    opps = opportunities[
-        opportunities["account_id"].isin(accounts) & (opportunities.get("outcome") == "won")
-    ]
+    won = opportunities["outcome"] == "won" if "outcome" in opportunities else False
+    opps = opportunities[opportunities["account_id"].isin(accounts) & won]
     family = (
-        products.set_index("product_id")["family"]
+        products.dropna(subset=["family"])
+        .drop_duplicates("product_id")
+        .set_index("product_id")["family"]
         if products is not None and "family" in products
         else None
     )
+    fam = (
+        opps["product_id"].map(family).astype(object)
+        if family is not None and "product_id" in opps
+        else pd.Series(pd.NA, index=opps.index, dtype=object)
+    )
+    centre = (
+        opps["buying_center"].astype(object)
+        if "buying_center" in opps
+        else pd.Series(pd.NA, index=opps.index, dtype=object)
+    )
     opps = opps.assign(
-        family=opps["product_id"].map(family) if family is not None else "all products",
-        buying_center=opps.get("buying_center", pd.Series("unknown", index=opps.index)).fillna(
-            "unknown"
-        ),
+        family=fam.where(fam.notna(), "all products").astype(str),
+        buying_center=centre.where(centre.notna(), "unknown").astype(str),
+        amount=opps["amount"].astype(float),
     )
     grid = opps.pivot_table(
         index="buying_center", columns="family", values="amount", aggfunc="sum", fill_value=0.0
     )
+    grid.columns.name = None
     if buying_centers is not None and {"wallet_size", "our_revenue"} <= set(buying_centers.columns):
         b = buying_centers[buying_centers["account_id"].isin(accounts)]
         stake = (
-            (b["wallet_size"] - b["our_revenue"]).clip(lower=0).groupby(b["buying_center"]).sum()
+            (b["wallet_size"] - b["our_revenue"])
+            .clip(lower=0)
+            .groupby(b["buying_center"].astype(str))
+            .sum()
         )
         grid = grid.reindex(grid.index.union(stake.index), fill_value=0.0)
-        grid["money_at_stake"] = stake.reindex(grid.index).fillna(0.0)
+        grid["wallet_to_win"] = stake.reindex(grid.index).fillna(0.0).astype(float)
     return grid
-
-
-def metrics(
-    account_readiness: pd.DataFrame,
-    flags: pd.DataFrame,
-    cands: pd.DataFrame,
-    *,
-    ready_min: float = 0.7,
-) -> dict[str, Any]:
-    """summary.json metrics: readiness_mean, accounts_ready, risk_flags (raised names), candidates."""
-    return {
-        "readiness_mean": float(account_readiness["readiness"].mean())
-        if len(account_readiness)
-        else None,
-        "accounts_ready": int((account_readiness["readiness"] >= ready_min).sum()),
-        "risk_flags": flags.loc[flags["raised"] == True, "flag"].tolist(),  # noqa: E712 - None means unknown
-        "candidates": int(cands["selected"].sum()),
-    }
 
 
 # --------------------------------------------------------------------------- plots
 def plot_readiness(account_table: pd.DataFrame, *, top: int = 25, ax: Axes | None = None) -> Axes:
-    """Heat map of item completeness (share of buying centers) for the accounts shown."""
+    """Heat map of item completeness (share of buying centers) for the first ``top`` accounts; blank = unknown."""
     import seaborn as sns
 
-    shown = account_table.head(top).set_index("account_id")[list(ITEMS)].astype(float)
+    head = account_table.head(top)
+    labels = (
+        head["account_name"].astype(str)
+        if "account_name" in head
+        else head["account_id"].astype(str)
+    )
+    shown = head[list(ITEMS)].astype(float).set_axis(labels.tolist())
     ax = get_ax(ax, figsize=(9, max(3.0, 0.25 * len(shown) + 1.5)))
     sns.heatmap(shown, ax=ax, cmap="RdYlGn", vmin=0, vmax=1, cbar=False, linewidths=0.4)
-    ax.set_xticklabels(ax.get_xticklabels(), rotation=40, ha="right")
-    weakest = shown.mean().idxmin() if len(shown) else ""
-    ax.set_title(f"The weakest item: {ITEMS[weakest][1]}" if weakest else "no accounts")
+    ax.set_xticks(np.arange(len(ITEMS)) + 0.5, list(ITEMS), rotation=40, ha="right")
+    ax.set_yticks(np.arange(len(shown)) + 0.5, shown.index.tolist(), rotation=0)
+    means = shown.mean()
+    weakest = means.idxmin() if means.notna().any() else None
+    ax.set_title(
+        f"The weakest item: {ITEMS[weakest][1]} (blank = unknown)"
+        if weakest
+        else "no item is known"
+    )
     ax.set_ylabel("")
     return ax
 
@@ -557,17 +785,23 @@ def plot_white_space(grid: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Won amount per buying center and product family: empty cells are the white space."""
     import seaborn as sns
 
-    data = grid.drop(columns=["money_at_stake"], errors="ignore")
+    data = grid.drop(columns=["wallet_to_win"], errors="ignore").astype(float)
     ax = get_ax(ax, figsize=(8, max(3.0, 0.4 * len(data) + 1.5)))
     sns.heatmap(
         data > 0,
         ax=ax,
         cmap=[MUTED, PALETTE[0]],
+        vmin=0,
+        vmax=1,
         cbar=False,
         linewidths=0.5,
         annot=data.round(-3),
         fmt=",.0f",
     )
+    ax.set_xticks(
+        np.arange(data.shape[1]) + 0.5, [str(c) for c in data.columns], rotation=30, ha="right"
+    )
+    ax.set_yticks(np.arange(data.shape[0]) + 0.5, [str(i) for i in data.index], rotation=0)
     empty = int((data == 0).sum().sum())
     ax.set_title(f"{empty} buying-center x product cells where we do not sell yet")
     ax.set_ylabel("buying center")
@@ -575,28 +809,589 @@ def plot_white_space(grid: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 
 def plot_risks(flags: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Which of the six failure risks are raised."""
+    """Which of the six failure risks are raised (red), clear (green) or unknown (grey)."""
     ax = get_ax(ax, figsize=(7, 3))
-    colors = [
-        HIGHLIGHT if r is True else MUTED if r is None else PALETTE[2] for r in flags["raised"]
-    ]
-    ax.barh(flags["flag"], [1] * len(flags), color=colors)
+    color = {"raised": HIGHLIGHT, "clear": PALETTE[2], "unknown": MUTED}
+    ax.barh(flags["flag"], [1] * len(flags), color=[color[s] for s in flags["status"]])
     ax.set_xticks([])
     ax.invert_yaxis()
-    raised = int((flags["raised"] == True).sum())  # noqa: E712
-    ax.set_title(f"{raised} of {len(flags)} failure risks raised (red = raised, grey = unknown)")
+    raised = int((flags["status"] == "raised").sum())
+    unknown = int((flags["status"] == "unknown").sum())
+    ax.set_title(
+        f"{raised} of {len(flags)} failure risks raised"
+        + (f", {unknown} unknown" if unknown else "")
+        + " (red raised, green clear, grey unknown)"
+    )
     return ax
 
 
-def readiness_note(account_table: pd.DataFrame, *, ready_min: float = 0.7) -> str:
-    """Readiness in one sentence."""
-    n = len(account_table)
-    ready = int((account_table["readiness"] >= ready_min).sum())
-    cols = list(ITEMS)
-    worst = account_table[cols].astype(float).mean().idxmin() if n else None
-    return (
-        f"{ready} of {n} accounts are ready (readiness {ready_min:.0%} or more); mean readiness "
-        f"{account_table['readiness'].mean():.0%}. The item most often missing: {ITEMS[worst][1]}."
-        if n
-        else "No accounts to audit."
+# --------------------------------------------------------------------------- the analysis
+@dataclass(frozen=True, kw_only=True)
+class Params(analysis.Params):
+    """The notebook's parameters (less data_dir, output_dir, redact)."""
+
+    plan_file: str = ""
+    questionnaire_file: str = ""
+    ready_min: float = 0.7
+    capacity: int = 10
+
+
+@dataclass(frozen=True, kw_only=True)
+class AbmAnalysis(analysis.Analysis):
+    """ABM readiness over one data set (see :func:`analyze`)."""
+
+    methodology: ClassVar[str] = "abm_readiness"
+
+
+# --------------------------------------------------------------------------- wiring
+@dataclass
+class _Section:
+    """What one section of the notebook contributes to the result."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    absent: dict[str, str] = field(default_factory=dict)
+    findings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Inputs:
+    """The tables the analysis reads, rows of unknown accounts left out, and their coverage."""
+
+    accounts: pd.DataFrame
+    buying_centers: pd.DataFrame | None
+    contacts: pd.DataFrame | None
+    opportunities: pd.DataFrame | None  # known account, created by the end of the quarter
+    has_outcome: bool
+    products: pd.DataFrame | None
+    columns: dict[str, set[str] | None]  # table -> its columns, None when absent
+    rows: list[tuple[str, int, int, dict[str, int]]]  # coverage
+
+    @property
+    def names(self) -> dict[str, str]:
+        a = self.accounts
+        if "account_name" not in a:
+            return {}
+        return (
+            a.drop_duplicates("account_id")
+            .set_index("account_id")["account_name"]
+            .astype(str)
+            .to_dict()
+        )
+
+
+def _inputs(data: DataSet, end: pd.Timestamp) -> _Inputs:
+    accounts = data.tables["accounts"]
+    ids = set(accounts["account_id"])
+    rows: list[tuple[str, int, int, dict[str, int]]] = [
+        ("accounts", len(accounts), len(accounts), {})
+    ]
+    used: dict[str, pd.DataFrame | None] = {}
+    for name in ("buying_centers", "contacts"):
+        df = data.tables.get(name)
+        used[name] = None if df is None else df[df["account_id"].isin(ids)]
+        if df is not None:
+            rows.append(
+                (name, len(df), len(used[name]), {"no known account": len(df) - len(used[name])})
+            )
+    opps = data.tables.get("opportunities")
+    if opps is not None:
+        known = opps["account_id"].isin(ids)
+        undated = known & opps["created_date"].isna()
+        later = known & (opps["created_date"] > end)
+        used["opportunities"] = opps[known & ~undated & ~later]
+        rows.append(
+            (
+                "opportunities",
+                len(opps),
+                len(used["opportunities"]),
+                {
+                    "no known account": int((~known).sum()),
+                    "no created date": int(undated.sum()),
+                    f"created after {end:%Y-%m-%d}": int(later.sum()),
+                },
+            )
+        )
+    names = ("accounts", "buying_centers", "contacts", "opportunities")
+    return _Inputs(
+        accounts=accounts,
+        buying_centers=used["buying_centers"],
+        contacts=used["contacts"],
+        opportunities=used.get("opportunities"),
+        has_outcome=opps is not None and "outcome" in opps,
+        products=data.tables.get("products"),
+        columns={
+            n: None if data.tables.get(n) is None else set(data.tables[n].columns) for n in names
+        },
+        rows=rows,
     )
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def _readiness_section(
+    table: pd.DataFrame, acc: pd.DataFrame, inputs: _Inputs, ready_min: float
+) -> tuple[_Section, dict[str, float | int | None]]:
+    out = _Section()
+    items = table[list(ITEMS)]
+    k = int(items.notna().any().sum())  # items measured for at least one account
+    add = to_measure([i for i in ITEMS if not items[i].notna().all()], inputs.columns)
+    measured = acc["readiness"].dropna()
+    mean = analysis.finite_or_none(measured.mean()) if len(measured) else None
+    cover = analysis.finite_or_none(acc["readiness_coverage"].mean()) if len(acc) else None
+    ready = int((measured >= ready_min).sum()) if mean is not None else None
+    figures = {
+        "readiness_mean": mean,
+        "readiness_coverage": cover,
+        "accounts_ready": ready,
+        "items": k,
+    }
+    if mean is None:
+        why = (
+            f"No item of the ABM list can be measured for any account, so there is no readiness: add {add}."
+            if add and len(acc)
+            else "The accounts table has no rows, so there is nothing to audit: add accounts to accounts.csv."
+        )
+        out.absent = {"readiness": why, "audit": why, "gaps": why}
+        out.findings.append(why)
+        return out, figures
+    gaps = gap_list(table)
+    out.tables = {"readiness": acc, "audit": table, "gaps": gaps}
+    stated = (
+        f"{ready} of {len(acc):,} accounts are ready for ABM (readiness {ready_min:.0%} or more)"
+    )
+    if cover is not None and cover >= 1:
+        headline = f"{stated}; mean readiness {mean:.0%}, measured on all {len(ITEMS)} items."
+    else:
+        on = (
+            f"{k} of {len(ITEMS)} items"
+            if k < len(ITEMS)
+            else f"all {len(ITEMS)} items, some not for every account,"
+        )
+        headline = (
+            f"Readiness is measured on {on} ({cover:.0%} of the weighted list): on those, {stated} "
+            f"and mean readiness is {mean:.0%}; add {add} to measure the rest."
+        )
+    out.findings.append(headline)
+    out.notes["readiness"] = (
+        headline
+        + " Readiness is the weighted share of the known items that are present (weights 3 required, "
+        "2 recommended, 1 best practice); coverage is the weighted share of the items that are known."
+    )
+    shares = acc[list(ITEMS)].mean()
+    if shares.notna().any() and shares.min() < 1:
+        worst = shares.idxmin()
+        level, text = ITEMS[worst]
+        where = (
+            f"{shares[worst]:.0%} of accounts (averaged over their buying centers)"
+            if inputs.buying_centers is not None
+            else f"{shares[worst]:.0%} of accounts"
+        )
+        sentence = f"The item most often missing is {text} ({level}): present for {where}."
+        out.notes["readiness"] += " " + sentence
+        out.findings.append(sentence)
+    if len(gaps):
+        out.notes["gaps"] = (
+            f"{_n(len(gaps), 'item')} to find across {_n(gaps['account_id'].nunique(), 'account')}, "
+            f"{int((gaps['level'] == 'required').sum()):,} of them required; unknown items are not listed."
+        )
+    else:
+        out.notes["gaps"] = (
+            "Nothing to find: every item the data set can measure is present for every account."
+        )
+    return out, figures
+
+
+def _risk_section(plan: Plan | None, flags: pd.DataFrame, outside: list[str]) -> _Section:
+    out = _Section(tables={"risks": flags})
+    if plan is None:
+        why = (
+            "No programme plan was given, so none of the six failure risks can be raised or cleared: "
+            f"write a YAML file like {EXAMPLE_PLAN} (keys: targets, capacity, marketing_sourced_share, "
+            "large_account_employees, and accounts with a marketing_owner and campaign per target) "
+            "and pass it as plan_file."
+        )
+        out.absent["risk_flags"] = why
+        out.notes["risks"] = why
+        out.findings.append(
+            "No programme plan was given, so the six ABM failure risks are unknown "
+            f"(write one like {EXAMPLE_PLAN} and pass it as plan_file)."
+        )
+        return out
+    n = len(dict.fromkeys(plan.targets))
+    if len(outside) == n:
+        text = (
+            f"None of the plan's {_n(n, 'target')} is in the data set ({_names(outside, {})}), so no "
+            "failure risk can be judged: list account ids of this data set under targets."
+        )
+        return _Section(tables=out.tables, notes={"risks": text}, findings=[text])
+    raised = flags.loc[flags["status"] == "raised", "flag"].tolist()
+    unknown = int((flags["status"] == "unknown").sum())
+    text = (
+        f"The programme plan raises {len(raised)} of {len(FLAGS)} failure risks"
+        + (f": {_and(raised)}" if raised else "")
+        + (f"; {unknown} cannot be judged from the plan and the data" if unknown else "")
+        + "."
+    )
+    if outside:
+        text += (
+            f" {len(outside)} of the plan's {n} targets are not in the data set and are left out: "
+            f"{_names(outside, {})}."
+        )
+    out.notes["risks"] = text
+    out.findings.append(text)
+    return out
+
+
+def _success_section(answers: dict[str, float] | None) -> _Section:
+    if answers is None:
+        return _Section(
+            absent={
+                "success_factors": (
+                    "No success-factors questionnaire was given, so the success factors are not scored: "
+                    f"write a YAML file like {EXAMPLE_QUESTIONNAIRE} answering yes, partly or no to "
+                    f"{_and(list(QUESTIONS))}, and pass it as questionnaire_file."
+                )
+            }
+        )
+    sf = score_questionnaire(answers)
+    no = [q.replace("_", " ") for q, s in answers.items() if s == 0]
+    text = (
+        f"The leads' answers score {float(sf['score'].sum()):g} of {len(QUESTIONS)} "
+        f"({len(answers)} of {len(QUESTIONS)} questions answered)"
+        + (f"; answered no: {_and(no)}" if no else "")
+        + "."
+    )
+    return _Section(
+        tables={"success_factors": sf}, notes={"success_factors": text}, findings=[text]
+    )
+
+
+def _candidate_section(
+    picks: pd.DataFrame, tiers: pd.DataFrame | None, capacity: int, names: dict[str, str]
+) -> _Section:
+    unknown = []
+    if tiers is None or not picks["tier"].isin(["T1", "T2", "T3", "T4", "Global"]).any():
+        unknown.append("tier (no account could be tiered by the default scorecard)")
+    if picks["readiness"].isna().all():
+        unknown.append("readiness")
+    if picks["wallet_share"].isna().all():
+        unknown.append("wallet share (no wallet_size and our_revenue in buying_centers.csv)")
+    if picks["relationship_share"].isna().all():
+        unknown.append("relationships (no relationship_status in buying_centers.csv)")
+    n_sel = int(picks["selected"].sum())
+    alike = picks["score"].nunique() <= 1  # noqa: PD101 - one pass over a small column
+    if len(unknown) == len(SCORE_WEIGHTS) or (alike and len(picks) > capacity):
+        why = (
+            "Every account scores the same on what the data shows, so none stands out as an ABM "
+            f"candidate: unknown are {_and(unknown) or 'none of the criteria'}."
+        )
+        return _Section(absent={"candidates": why}, findings=[why])
+    if n_sel == 0:
+        why = (
+            "No account is selected because the capacity parameter is 0: set capacity to the "
+            "accounts the ABM team can serve."
+        )
+        return _Section(absent={"candidates": why})
+    cut = picks.loc[picks["selected"], "score"].min()
+    tied = int((picks["score"] == cut).sum())
+    taken = int(((picks["score"] == cut) & picks["selected"]).sum())
+    note = (
+        f"The top {n_sel} of {len(picks):,} accounts by score (30% strategic tier, 30% readiness, "
+        "20% wallet share still to win, 20% good relationships)"
+        + (f"; unknown, so adding nothing: {_and(unknown)}" if unknown else "")
+        + "."
+    )
+    if tied > taken:
+        note += (
+            f" {tied} accounts tie at the cut-off score {cut:.2f} and {taken} of them are taken, "
+            "in order of wallet to win and then account id."
+        )
+    first = picks.loc[picks["selected"], "account_id"].head(3).tolist()
+    finding = f"The first ABM candidates: {_names(first, names, 3)} ({n_sel} selected for a capacity of {capacity})."
+    return _Section(tables={"candidates": picks}, notes={"candidates": note}, findings=[finding])
+
+
+def _white_space_section(
+    inputs: _Inputs, chosen: list[str], end: pd.Timestamp, currency: str
+) -> _Section:
+    opps = inputs.opportunities
+    if opps is None:
+        why = (
+            "No opportunities table, so there is no map of where we sell: add opportunities.csv "
+            "(opportunity_id, account_id, stage, amount, created_date, close_date, outcome)."
+        )
+    elif not inputs.has_outcome:
+        why = (
+            "The opportunities have no outcome column, so won deals cannot be told apart: add "
+            "outcome (open, won, lost, no_decision) to opportunities.csv."
+        )
+    elif not chosen:
+        why = "No account was selected as an ABM candidate (section 4 says why), so there is no white space to map."
+    else:
+        won = opps[(opps["outcome"] == "won") & (opps["close_date"] <= end)]
+        grid = white_space(won, inputs.products, inputs.buying_centers, chosen)
+        sold = grid.drop(columns=["wallet_to_win"], errors="ignore")
+        if sold.shape[1] and (sold > 0).any().any():
+            table = grid.rename_axis("buying_center").reset_index()
+            won_cols = list(sold.columns)
+            table[won_cols] = table[won_cols].round(0).astype("Int64")  # whole units: a map
+            return _Section(
+                tables={"white_space": table},
+                notes={
+                    "white_space": _white_space_note(grid, sold, inputs, len(chosen), end, currency)
+                },
+            )
+        why = (
+            f"None of the {len(chosen)} selected candidates has a won deal closed by {end:%Y-%m-%d}, "
+            "so there is no map yet of where we sell to them."
+        )
+    return _Section(absent={"white_space": why})
+
+
+def _white_space_note(
+    grid: pd.DataFrame,
+    sold: pd.DataFrame,
+    inputs: _Inputs,
+    n: int,
+    end: pd.Timestamp,
+    currency: str,
+) -> str:
+    opp_cols = inputs.columns["opportunities"] or set()
+    coarse = []
+    if "buying_center" not in opp_cols:
+        coarse.append("the deals name no buying center (add buying_center to opportunities.csv)")
+    if "product_id" not in opp_cols or inputs.products is None or "family" not in inputs.products:
+        coarse.append(
+            "no product family is known (add product_id to opportunities.csv and family to products.csv)"
+        )
+    stake = (
+        f"; wallet still to win in their buying centers: {grid['wallet_to_win'].sum():,.0f} {currency}".rstrip()
+        if "wallet_to_win" in grid
+        else ""
+    )
+    return (
+        f"Won deals of the {n} candidates closed by {end:%Y-%m-%d}, by buying center and product "
+        f"family: {int((sold == 0).sum().sum())} of {sold.size} cells have no won deal yet{stake}."
+        + (f" A coarse map: {'; '.join(coarse)}." if coarse else "")
+    )
+
+
+def _assumptions(params: Params, plan: Plan | None, end: pd.Timestamp) -> list[analysis.Assumption]:
+    def file(name: str) -> str:
+        value = getattr(params, name)
+        return Path(value).name if value else "none"
+
+    out = [
+        analysis.assume(
+            params,
+            "ready_min",
+            "readiness that counts as ready",
+            shown=f"{params.ready_min:.0%}",
+            note="accounts_ready",
+        ),
+        analysis.assume(
+            params,
+            "capacity",
+            "accounts the ABM team can serve",
+            note="how many candidates are selected",
+        ),
+        analysis.assume(
+            params,
+            "plan_file",
+            "programme plan",
+            shown=file("plan_file"),
+            note="the failure-risk flags",
+        ),
+        analysis.assume(
+            params,
+            "questionnaire_file",
+            "success-factors questionnaire",
+            shown=file("questionnaire_file"),
+            note="the success factors",
+        ),
+        analysis.Assumption(
+            "level_weights",
+            "item weights by level",
+            "required 3, recommended 2, best practice 1",
+            "built in",
+            "readiness and its coverage",
+        ),
+        analysis.Assumption(
+            "deals_counted",
+            "deals counted",
+            f"created by {end:%Y-%m-%d}",
+            "from the data",
+            "current opportunity status; the white space uses won deals closed by then",
+        ),
+        analysis.Assumption(
+            "score_weights",
+            "candidate score",
+            "30% tier T1 or Global, 30% readiness, 20% wallet share to win, 20% strong or neutral relationships",
+            "built in",
+            "candidate ranking",
+        ),
+        analysis.Assumption(
+            "tiers",
+            "tiers",
+            "default scorecard of 02_account_tiering",
+            "built in",
+            "the tier part of the candidate score",
+        ),
+    ]
+    if plan is not None:
+        out += [
+            analysis.Assumption(
+                "insight_min",
+                "a target lacks insight below readiness",
+                f"{INSIGHT_MIN:.0%}",
+                "built in",
+                "lack of insight: raised when most targets are below",
+            ),
+            analysis.Assumption(
+                "share_max",
+                "realistic marketing-sourced share of pipeline",
+                f"{LARGE_SHARE_MAX:.0%} for large accounts, {GENERAL_SHARE_MAX:.0%} otherwise",
+                "built in",
+                "unreasonable expectations",
+            ),
+            analysis.Assumption(
+                "large_account_employees",
+                "large account: employees at least",
+                f"{plan.large_account_employees:,}",
+                "plan file",
+                "unreasonable expectations",
+            ),
+        ]
+    return out
+
+
+def analyze(data: DataSet, params: Params) -> AbmAnalysis:
+    """Audit, readiness and its coverage, risk flags, success factors, candidates and white space.
+
+    Reads the accounts (the core table) and, when present, buying_centers, contacts,
+    opportunities (created by the end of the review quarter) and products, plus the plan
+    and questionnaire files the parameters name (none by default).
+    """
+    analysis.require(data, CORE, "ABM readiness")
+    per = analysis.periods(data, params, kind="quarter")
+    end = per.window.end
+    inputs = _inputs(data, end)
+    plan = load_plan(params.path("plan_file")) if params.plan_file else None
+    answers = (
+        load_questionnaire(params.path("questionnaire_file")) if params.questionnaire_file else None
+    )
+    ids = set(inputs.accounts["account_id"])
+    outside = [t for t in dict.fromkeys(plan.targets) if t not in ids] if plan else []
+    if plan is not None:
+        n = len(dict.fromkeys(plan.targets))
+        inputs.rows.append(
+            ("plan targets", n, n - len(outside), {"not in the data set": len(outside)})
+        )
+
+    table = readiness(
+        audit(inputs.accounts, inputs.buying_centers, inputs.contacts, inputs.opportunities)
+    )
+    acc = by_account(table).sort_values(
+        ["readiness", "account_id"], na_position="last", kind="stable"
+    )
+    acc = acc.reset_index(drop=True)
+    ready_part, figures = _readiness_section(table, acc, inputs, params.ready_min)
+    flags = risk_flags(plan, acc, table, inputs.accounts)
+    tiers = default_scorecard(inputs.accounts, inputs.opportunities, year=end.year)
+    picks = candidates(acc, inputs.buying_centers, tiers, capacity=params.capacity)
+    pick_part = _candidate_section(picks, tiers, params.capacity, inputs.names)
+    chosen = (
+        picks.loc[picks["selected"], "account_id"].tolist()
+        if "candidates" in pick_part.tables
+        else []
+    )
+    currency = params.currency or data.settings.currency
+    parts = [
+        ready_part,
+        _risk_section(plan, flags, outside),
+        _success_section(answers),
+        pick_part,
+        _white_space_section(inputs, chosen, end, currency),
+    ]
+    metrics = {
+        "readiness_mean": figures["readiness_mean"],
+        "readiness_coverage": figures["readiness_coverage"],
+        "accounts_ready": figures["accounts_ready"],
+        "risk_flags": (
+            flags.loc[flags["status"] == "raised", "flag"].tolist()
+            if plan is not None and (flags["status"] != "unknown").any()
+            else None
+        ),
+        "candidates": len(chosen) if chosen else None,
+    }
+    tables = {
+        "figures": _figures(metrics, len(acc), int(figures["items"] or 0), flags, plan is not None)
+    }
+    notes: dict[str, str] = {}
+    absent: dict[str, str] = {}
+    findings: list[str] = []
+    for part in parts:
+        tables.update(part.tables)
+        notes.update(part.notes)
+        absent.update(part.absent)
+        findings += part.findings
+    return AbmAnalysis(
+        params=params,
+        periods=per,
+        currency=currency,
+        tables=tables,
+        notes=notes,
+        absent=absent,
+        metrics=metrics,
+        findings=tuple(findings[:5]),
+        assumptions=tuple(_assumptions(params, plan, end)),
+        coverage=analysis.coverage(data, per.window, inputs.rows),
+    )
+
+
+def _figures(
+    metrics: dict[str, Any], n_accounts: int, items: int, flags: pd.DataFrame, has_plan: bool
+) -> pd.DataFrame:
+    """The headline figures as text, for the notebook (no statistics of the readiness column)."""
+
+    def pct(v: float | None) -> str:
+        return "unknown" if v is None else f"{v:.1%}"
+
+    raised = int((flags["status"] == "raised").sum())
+    unknown = int((flags["status"] == "unknown").sum())
+    risks = (
+        f"{raised} of {len(flags)}" + (f" ({unknown} unknown)" if unknown else "")
+        if has_plan
+        else "unknown (no plan)"
+    )
+    rows = [
+        ("accounts audited", f"{n_accounts:,}"),
+        ("items measured", f"{items} of {len(ITEMS)}"),
+        ("readiness coverage", pct(metrics["readiness_coverage"])),
+        ("mean readiness (known items)", pct(metrics["readiness_mean"])),
+        (
+            "accounts ready",
+            "unknown" if metrics["accounts_ready"] is None else f"{metrics['accounts_ready']:,}",
+        ),
+        ("failure risks raised", risks),
+        (
+            "ABM candidates selected",
+            "none" if metrics["candidates"] is None else f"{metrics['candidates']:,}",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["figure", "value"])
+
+
+AbmAnalysis.charts = {
+    "readiness": analysis.Chart(
+        ("readiness",), lambda a, ax: plot_readiness(a.tables["readiness"], ax=ax)
+    ),
+    "risk_flags": analysis.Chart(("risks",), lambda a, ax: plot_risks(a.tables["risks"], ax=ax)),
+    "white_space": analysis.Chart(
+        ("white_space",),
+        lambda a, ax: plot_white_space(a.tables["white_space"].set_index("buying_center"), ax=ax),
+    ),
+}
