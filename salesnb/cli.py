@@ -189,6 +189,14 @@ def import_(
 
 def _print_results(summary: dict, out: Path) -> int:
     failed = 0
+    through = summary.get("data_through")
+    if through is None:
+        typer.echo("Note: the data set holds no dated events.")
+    elif summary.get("quarter_complete") is False:
+        typer.echo(
+            f"Note: the data ends on {through}, before {summary['quarter']} does: "
+            "its figures are partial (every report says so on its first page)."
+        )
     for name, r in summary["notebooks"].items():
         line = f"  {r['status']:<8} {name}"
         if r["status"] == "ok":
@@ -218,7 +226,10 @@ def run(
         str, typer.Argument(help="Notebook stem (01_pareto) or methodology (pareto).")
     ],
     data: Annotated[Path, typer.Option("--data", help="Data-set folder.")],
-    quarter: Annotated[str, typer.Option(help="Review quarter, YYYYQn.")] = "",
+    quarter: Annotated[
+        str,
+        typer.Option(help="Review quarter, YYYYQn (default: the last quarter the data reaches)."),
+    ] = "",
     out: Annotated[
         Path | None, typer.Option("--out", help="Output folder (default reports/<quarter>/).")
     ] = None,
@@ -235,9 +246,9 @@ def run(
 
     path = report.find_notebook(notebook)
     overrides = _params(ctx.args)
-    quarter = quarter or str(
-        overrides.pop("quarter", "") or report.notebook_parameters(path)["quarter"]["default"]
-    ).strip("'\"")
+    quarter = (
+        quarter or str(overrides.pop("quarter", "")).strip("'\"") or report.latest_quarter(data)
+    )
     target = out or report.default_out(quarter)
     with _progress() as bar:
         task = bar.add_task(f"running {path.stem}", total=1)

@@ -58,6 +58,7 @@ __all__ = [
     "read_config",
     "skip_reason",
     "find_notebook",
+    "latest_quarter",
     "list_notebooks",
     "notebook_html",
     "notebook_parameters",
@@ -522,6 +523,24 @@ def review(
     with atomic_path(out / "summary.json") as tmp:
         tmp.write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
     return summary
+
+
+def latest_quarter(data: Path) -> str:
+    """The quarter of the data set's last event (the default review quarter of ``run``)."""
+    from .periods import quarter_of
+
+    folder = resolve(data)
+    if not folder.exists():
+        raise UsageError(f"no such data folder: {data}")
+    ds = load_dataset(folder)
+    _, last = data_span(ds)
+    if last is None:
+        raise UsageError(f"{data}: the data set holds no dated events; give --quarter")
+    import pandas as pd
+
+    return str(
+        quarter_of(pd.Series([last]), fiscal_start=ds.settings.fiscal_year_start_month).iloc[0]
+    )
 
 
 def default_out(quarter: str) -> Path:
