@@ -4,45 +4,58 @@ name development and sales-marketing alignment.
 Each factor is a "box", checked (True), failed (False) or unknown (NA) when the data
 is missing: unknown is never silently a pass or a fail. Tiers follow the share of
 *known* boxes checked; Fortune-500-class accounts (``is_global``) are Global whatever
-their boxes (the size box fails them by design). Thresholds live in :class:`Rules`,
-which a YAML rules file can override (:func:`load_rules`).
+their boxes (they hit every attribute but are the hardest to crack). Thresholds live in
+:class:`Rules`, which a YAML rules file can override (:func:`load_rules`).
+
+:func:`analyze` wires the methodology over one data set and returns a
+:class:`TieringAnalysis`: tables per section, a sentence per section, the sections the
+data cannot support with the reason, metrics, findings, assumptions and coverage.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.axes import Axes
 
+from . import analysis
 from ._files import read_yaml
-from .schema import DataError
+from .periods import Window, last_quarters, quarter_window
+from .schema import DataError, UsageError, missing_mask
+from .sources import activity_by_account, read_cells, spend_to_date
 from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax, percent_axis
 
+if TYPE_CHECKING:
+    from .sources import DataSet
+
 __all__ = [
-    "default_scorecard",
     "ALIGNMENT_ITEMS",
     "BOXES",
+    "BOX_COLUMNS",
+    "CORE",
     "TIERS",
     "TIME_SHARES",
+    "Params",
     "Rules",
+    "TieringAnalysis",
     "alignment",
     "allocation",
+    "analyze",
+    "box_data",
     "churn",
     "coverage_matrix",
+    "default_scorecard",
     "disqualification_list",
     "load_checklist",
     "load_history",
     "load_rules",
     "make_rules",
-    "names_note",
-    "tier_note",
-    "time_note",
-    "metrics",
     "name_development",
     "plot_coverage",
     "plot_sensitivity",
@@ -50,21 +63,42 @@ __all__ = [
     "plot_time",
     "priority_list",
     "rules_table",
-    "tier_history",
     "scorecard",
     "sensitivity",
+    "tier_history",
     "time_by_tier",
+    "time_plan",
+    "with_prior_spend",
 ]
 
+CORE: tuple[str, ...] = ("accounts",)
 BOXES: tuple[str, ...] = ("website", "size", "tenure", "pricing_fit", "prior_spend", "priorities")
 TIERS: tuple[str, ...] = ("T1", "T2", "T3", "T4", "Global", "unscored")
-# share of activity each tier deserves (ranges from the method; midpoints are rescaled to 100%)
+# The source's ranges of the share of activity each tier deserves. The defaults of the
+# notebook's time_share_* parameters are their midpoints; T4 gets none (marketing nurtures it).
 TIME_SHARES: dict[str, tuple[float, float]] = {
     "T1": (0.60, 0.70),
     "T2": (0.10, 0.20),
     "T3": (0.05, 0.10),
     "T4": (0.0, 0.0),
     "Global": (0.20, 0.25),
+}
+# the accounts column each box is read from
+BOX_COLUMNS: dict[str, str] = {
+    "website": "website_score",
+    "size": "employees",
+    "tenure": "year_founded",
+    "pricing_fit": "avg_customer_price",
+    "prior_spend": "prior_spend",
+    "priorities": "priorities_fit",
+}
+_COLUMN_HINT = {
+    "website_score": "website_score (0-100)",
+    "employees": "employees",
+    "year_founded": "year_founded",
+    "avg_customer_price": "avg_customer_price (their average sale)",
+    "prior_spend": "prior_spend",
+    "priorities_fit": "priorities_fit (yes/no)",
 }
 _BOX_TEXT = {
     "website": "website clean and modern",
@@ -74,8 +108,15 @@ _BOX_TEXT = {
     "prior_spend": "has bought from us",
     "priorities": "stated priorities fit",
 }
+_TIER_ORDER = ("T1", "Global", "T2", "T3", "T4", "unscored")  # priority order
+_NO_DURATION_MINUTES = (
+    30  # what salesnb.sources.activity_by_account counts for an activity without duration
+)
+_MIN_CONTACTS, _TARGET_CONTACTS = 5, 10  # named contacts per account (the source: 5 to 10)
+_KEY_TARGETS_SHOWN = 25  # key targets in the department heat map
 
 
+# --------------------------------------------------------------------------- rules
 @dataclass(frozen=True)
 class Rules:
     """Scorecard thresholds and tier cut-offs (defaults documented in the README)."""
@@ -101,9 +142,15 @@ class Rules:
         return replace(self, deal_size=float(won.median())) if len(won) else self
 
 
-def load_rules(path: str | Path) -> Rules:
-    """Rules from a YAML file of ``name: value`` lines; unknown names and bad values name the key."""
-    path = Path(path)
+def _check_rules(rules: Rules, where: str) -> Rules:
+    if not rules.t1 >= rules.t2 >= rules.t3 >= 0 or rules.employees_min > rules.employees_max:
+        raise DataError(f"{where}: need t1 >= t2 >= t3 >= 0 and employees_min <= employees_max")
+    return rules
+
+
+def _rules_file_values(path: str | Path) -> dict[str, Any]:
+    """The rules a YAML file sets, typed; unknown names and bad values name the key."""
+    path = Path(path).expanduser()
     raw = read_yaml(path, "rules file") or {}
     if not isinstance(raw, dict):
         raise DataError(f"{path.name}: expected 'name: value' lines")
@@ -129,17 +176,39 @@ def load_rules(path: str | Path) -> Rules:
                 raise DataError(f"{path.name}: weights must be numbers") from None
             continue
         try:
-            values[key] = (
-                float(value)
-                if isinstance(Rules.__dataclass_fields__[key].default, float)
-                else int(value)
-            )
+            values[key] = float(value) if isinstance(known[key].default, float) else int(value)
         except (TypeError, ValueError):
             raise DataError(f"{path.name}: rule {key} must be a number, got {value!r}") from None
+    return values
+
+
+def load_rules(path: str | Path) -> Rules:
+    """Rules from a YAML file of ``name: value`` lines; unknown names and bad values name the key."""
+    return _check_rules(Rules(**_rules_file_values(path)), Path(path).name)
+
+
+def make_rules(
+    rules_file: str | Path | None = "",
+    *,
+    opportunities: pd.DataFrame | None = None,
+    **values: Any,
+) -> Rules:
+    """Rules from notebook parameters, overridden by a rules file when one is given; deal size from data.
+
+    ``rules_file`` is a path as given (resolve it first: a methodology takes resolved paths).
+    """
     rules = Rules(**values)
-    if not rules.t1 >= rules.t2 >= rules.t3 >= 0 or rules.employees_min > rules.employees_max:
-        raise DataError(f"{path.name}: need t1 >= t2 >= t3 >= 0 and employees_min <= employees_max")
-    return rules
+    if rules_file:
+        rules = replace(rules, **_rules_file_values(rules_file))
+        _check_rules(rules, Path(rules_file).name)
+    return rules.with_deal_size(opportunities)
+
+
+def rules_table(rules: Rules) -> pd.DataFrame:
+    """The rules as a two-column table for the report."""
+    return pd.DataFrame(
+        [{"rule": k, "value": v} for k, v in asdict(rules).items() if k != "weights"]
+    )
 
 
 def default_scorecard(
@@ -154,6 +223,7 @@ def default_scorecard(
     return scorecard(accounts, Rules().with_deal_size(opportunities), as_of_year=year)
 
 
+# --------------------------------------------------------------------------- scorecard
 def _box(mask: pd.Series, known: pd.Series) -> pd.Series:
     return pd.Series(pd.array(mask.where(known), dtype="boolean"), index=mask.index)
 
@@ -167,7 +237,7 @@ def _boxes(accounts: pd.DataFrame, rules: Rules, as_of_year: int) -> pd.DataFram
         )
 
     num = {
-        c: pd.to_numeric(col(c), errors="coerce")
+        c: pd.to_numeric(col(c), errors="coerce").astype("Float64")
         for c in ("website_score", "employees", "year_founded", "avg_customer_price", "prior_spend")
     }
     prio = col("priorities_fit").astype("boolean")
@@ -204,6 +274,12 @@ def scorecard(
         the pricing box to be known.
     as_of_year
         The year tenure is measured at.
+
+    Returns
+    -------
+    DataFrame
+        account_id, account_name, box_<box> (True / False / NA), boxes_known,
+        boxes_checked, share_checked, score (weighted share of known boxes), tier, reason.
     """
     rules = rules or Rules()
     if "account_id" not in accounts:
@@ -222,15 +298,15 @@ def scorecard(
     )
     tier = np.select(
         [
-            is_global,
-            known < rules.min_known,
-            share >= rules.t1 - 1e-9,
-            share >= rules.t2 - 1e-9,
-            share >= rules.t3 - 1e-9,
+            is_global.to_numpy(dtype=bool),
+            (known < rules.min_known).to_numpy(dtype=bool),
+            (share >= rules.t1 - 1e-9).to_numpy(dtype=bool),
+            (share >= rules.t2 - 1e-9).to_numpy(dtype=bool),
+            (share >= rules.t3 - 1e-9).to_numpy(dtype=bool),
         ],
         ["Global", "unscored", "T1", "T2", "T3"],
         default="T4",
-    )
+    ).astype(object)
     out = pd.DataFrame(
         {
             "account_id": accounts["account_id"].to_numpy(),
@@ -244,30 +320,81 @@ def scorecard(
         out[f"box_{b}"] = boxes[b]
     out["boxes_known"] = known.astype(int)
     out["boxes_checked"] = checked.astype(int)
-    out["share_checked"] = share.round(4)
-    out["score"] = (weighted / known_weight.where(known_weight > 0)).fillna(0.0).round(4)
-    out["tier"] = tier
-    out["reason"] = [
-        _reason(t, boxes.loc[i], int(known[i]), int(checked[i]))
-        for i, t in zip(out.index, tier, strict=True)
-    ]
+    out["share_checked"] = share.astype(float).round(4)
+    out["score"] = (
+        (weighted / known_weight.where(known_weight > 0)).astype(float).fillna(0.0).round(4)
+    )
+    out["tier"] = pd.Series(tier, index=accounts.index, dtype="str")
+    states = (
+        boxes.astype("Float64").fillna(-1).to_numpy(dtype=int)
+    )  # 1 checked, 0 failed, -1 unknown
+    out["reason"] = pd.Series(
+        [
+            _reason(str(t), tuple(s), rules.min_known)
+            for t, s in zip(tier, states.tolist(), strict=True)
+        ],
+        index=accounts.index,
+        dtype="str",
+    )
     return out.reset_index(drop=True)
 
 
-def _reason(tier: str, row: pd.Series, known: int, checked: int) -> str:
-    failed = [_BOX_TEXT[b] for b in BOXES if row[b] is False or (pd.notna(row[b]) and not row[b])]
-    unknown = [b for b in BOXES if pd.isna(row[b])]
-    base = f"{checked} of {known} known boxes checked"
+@lru_cache(maxsize=4096)
+def _reason(tier: str, states: tuple[int, ...], min_known: int) -> str:
+    """Why an account has its tier; ``states`` per box: 1 checked, 0 failed, -1 unknown."""
+    failed = [_BOX_TEXT[b] for b, s in zip(BOXES, states, strict=True) if s == 0]
+    unknown = [b for b, s in zip(BOXES, states, strict=True) if s == -1]
+    known = len(BOXES) - len(unknown)
+    base = f"{sum(s == 1 for s in states)} of {known} known boxes checked"
     if tier == "Global":
         return f"Global: Fortune-500 class, worked steadily whatever the boxes ({base})"
     if tier == "unscored":
-        return f"unscored: only {known} of {len(BOXES)} boxes known (unknown: {', '.join(unknown)})"
+        return (
+            f"unscored: only {known} of {len(BOXES)} boxes known, {min_known} needed "
+            f"(unknown: {', '.join(unknown)})"
+        )
     text = f"{tier}: {base}"
     if failed:
         text += "; fails: " + ", ".join(failed)
     if unknown:
         text += "; unknown: " + ", ".join(unknown)
     return text
+
+
+def with_prior_spend(accounts: pd.DataFrame, spend: pd.Series | None) -> pd.DataFrame:
+    """The accounts with ``prior_spend`` set from ``spend`` (per account_id; absent = 0).
+
+    ``spend`` None leaves the accounts as they are (prior spend as recorded, or unknown).
+    """
+    if spend is None:
+        return accounts
+    mapped = accounts["account_id"].map(spend).astype("Float64").fillna(0.0)
+    return accounts.assign(prior_spend=mapped)
+
+
+def box_data(cards: pd.DataFrame, sources: Mapping[str, str]) -> pd.DataFrame:
+    """Per box: where its data comes from, accounts known and checked.
+
+    ``sources`` maps each box to the text naming its data ("accounts.website_score", ...).
+    """
+    n = len(cards)
+    rows = []
+    for b in BOXES:
+        col = cards[f"box_{b}"]
+        known = int(col.notna().sum())
+        checked = int(col.fillna(False).astype(bool).sum())
+        rows.append(
+            {
+                "box": b,
+                "checked_when": _BOX_TEXT[b],
+                "data_from": sources.get(b, ""),
+                "accounts_known": known,
+                "known_share": known / n if n else np.nan,
+                "accounts_checked": checked,
+                "checked_share": checked / known if known else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def sensitivity(
@@ -295,7 +422,11 @@ def sensitivity(
             new = round(new) if isinstance(value, int) else new
             if new == value:
                 new = value + sign
-            changed = scorecard(accounts, replace(rules, **{name: new}), as_of_year=as_of_year)
+            try:
+                changed_rules = _check_rules(replace(rules, **{name: new}), "sensitivity")
+            except DataError:
+                continue  # a move that breaks t1 >= t2 >= t3 or min <= max is not a rule set
+            changed = scorecard(accounts, changed_rules, as_of_year=as_of_year)
             tiers = changed.set_index("account_id")["tier"]
             moved = tiers[tiers != base]
             moves = (base[moved.index] + "→" + moved).value_counts()
@@ -312,32 +443,72 @@ def sensitivity(
                 {"change": label, "account_id": a, "from": base[a], "to": moved[a]}
                 for a in moved.index
             ]
-    return pd.DataFrame(rows), pd.DataFrame(detail, columns=["change", "account_id", "from", "to"])
+    summary = pd.DataFrame(rows, columns=["change", "parameter", "accounts_changed", "moves"])
+    return summary, pd.DataFrame(detail, columns=["change", "account_id", "from", "to"])
+
+
+# --------------------------------------------------------------------------- time
+def _point_shares(shares: Mapping[str, Any] | None) -> dict[str, float]:
+    """Planned shares per tier: given points, or the midpoints of (low, high) ranges."""
+    given = TIME_SHARES if shares is None else shares
+    out = {}
+    for tier, value in given.items():
+        out[tier] = (
+            (float(value[0]) + float(value[1])) / 2
+            if isinstance(value, tuple | list)
+            else float(value)
+        )
+    return out
 
 
 def allocation(
     cards: pd.DataFrame,
     *,
     hours_per_week: float,
-    shares: dict[str, tuple[float, float]] | None = None,
+    shares: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Planned selling hours per week per account from the tier shares, summing to ``hours_per_week``.
 
-    Range midpoints are rescaled to 100% over the tiers that have accounts; T4 gets
-    0 (nurture by marketing), unscored accounts get none until their data is known.
+    ``shares`` maps tiers to planned shares (numbers, or (low, high) ranges whose
+    midpoint is used; default: the midpoints of :data:`TIME_SHARES`). They are
+    rescaled to 100% over the tiers that have accounts and split evenly inside each
+    tier; T4 gets 0 (nurtured by marketing), unscored accounts get none until their
+    data is known.
     """
-    shares = shares or TIME_SHARES
-    mid = {t: (lo + hi) / 2 for t, (lo, hi) in shares.items()}
+    mid = _point_shares(shares)
     present = cards["tier"].value_counts()
     weights = {t: mid.get(t, 0.0) for t in present.index if mid.get(t, 0.0) > 0}
     total = sum(weights.values())
     out = cards[["account_id", "tier"]].copy()
     per_tier = {t: (hours_per_week * w / total if total else 0.0) for t, w in weights.items()}
-    out["planned_share"] = out["tier"].map(
-        lambda t: (weights.get(t, 0.0) / total) if total else 0.0
+    out["planned_share"] = (
+        out["tier"].map(lambda t: (weights.get(t, 0.0) / total) if total else 0.0).astype(float)
     )
-    out["hours_per_week"] = out["tier"].map(lambda t: per_tier.get(t, 0.0) / present[t])
+    out["hours_per_week"] = (
+        out["tier"].map(lambda t: per_tier.get(t, 0.0) / present[t]).astype(float)
+    )
     return out
+
+
+def time_plan(
+    cards: pd.DataFrame, *, hours_per_week: float, shares: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """The time plan per tier: accounts, the share set, the share after rescaling, hours.
+
+    Returns tier, accounts, share_set (as given), planned_share (rescaled over the tiers
+    that have accounts), hours_per_week (the tier's total) and hours_per_account.
+    """
+    plan = allocation(cards, hours_per_week=hours_per_week, shares=shares)
+    mid = _point_shares(shares)
+    g = plan.groupby("tier").agg(
+        accounts=("account_id", "size"),
+        planned_share=("planned_share", "first"),
+        hours_per_week=("hours_per_week", "sum"),
+        hours_per_account=("hours_per_week", "first"),
+    )
+    g.insert(1, "share_set", [mid.get(t, 0.0) if t != "unscored" else np.nan for t in g.index])
+    order = [t for t in TIERS if t in g.index]
+    return g.reindex(order).reset_index()
 
 
 def time_by_tier(
@@ -345,94 +516,134 @@ def time_by_tier(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Planned vs logged time, per tier and per account (over- and under-served).
 
-    ``activity`` has account_id and minutes for the window; ``weeks`` is its length.
+    ``plan`` is :func:`allocation`'s table; ``activity`` has account_id and minutes for
+    the window (accounts not in ``plan`` are left out); ``weeks`` is its length.
+    Shares of logged time are over all logged time on the plan's accounts (NaN when none).
     Returns (per tier, per account with ``served``: over / under / as planned / unplanned).
     """
-    acts = activity.set_index("account_id")["minutes"] if len(activity) else pd.Series(dtype=float)
+    acts = (
+        activity.groupby("account_id")["minutes"].sum() if len(activity) else pd.Series(dtype=float)
+    )
     per = plan.copy()
-    per["actual_hours_per_week"] = per["account_id"].map(acts).fillna(0.0) / 60 / weeks
+    per["actual_hours_per_week"] = (
+        per["account_id"].map(acts).astype(float).fillna(0.0) / 60 / weeks
+    )
     ratio = per["actual_hours_per_week"] / per["hours_per_week"].where(per["hours_per_week"] > 0)
     per["served"] = np.select(
         [
-            per["hours_per_week"].eq(0) & per["actual_hours_per_week"].gt(0),
-            ratio > 1.5,
-            ratio < 0.5,
+            (per["hours_per_week"].eq(0) & per["actual_hours_per_week"].gt(0)).to_numpy(),
+            (ratio > 1.5).to_numpy(),
+            (ratio < 0.5).to_numpy(),
         ],
         ["unplanned time", "over-served", "under-served"],
         default="as planned",
+    )
+    per.loc[per["hours_per_week"].eq(0) & per["actual_hours_per_week"].eq(0), "served"] = (
+        "no time planned or logged"
     )
     tiers = per.groupby("tier").agg(
         accounts=("account_id", "size"),
         planned_hours=("hours_per_week", "sum"),
         actual_hours=("actual_hours_per_week", "sum"),
     )
-    tiers["planned_share"] = tiers["planned_hours"] / tiers["planned_hours"].sum()
+    planned_total = tiers["planned_hours"].sum()
+    tiers["planned_share"] = tiers["planned_hours"] / planned_total if planned_total else np.nan
     total_actual = tiers["actual_hours"].sum()
-    tiers["actual_share"] = tiers["actual_hours"] / total_actual if total_actual else 0.0
+    tiers["actual_share"] = tiers["actual_hours"] / total_actual if total_actual else np.nan
     order = [t for t in TIERS if t in tiers.index]
     return tiers.reindex(order).reset_index(), per
 
 
+# --------------------------------------------------------------------------- churn
 def tier_history(
-    accounts: pd.DataFrame, rules: Rules, ends: list[tuple[str, pd.Timestamp]], spend: pd.DataFrame
+    accounts: pd.DataFrame,
+    rules: Rules,
+    snapshots: Sequence[tuple[str, int, pd.Series | None]],
 ) -> pd.DataFrame:
-    """Tiers as of each quarter end: tenure at that date, prior spend = recorded prior spend + spend to date.
+    """Tiers per quarter as the scorecard would have set them: account_id, tier, quarter.
 
-    ``ends`` is [(quarter label, end date)]; ``spend`` has as_of, account_id, spend
-    (see :func:`salesnb.sources.spend_to_date`).
+    ``snapshots`` lists (quarter label, year tenure is measured at, prior spend per
+    account before that quarter or None to keep the accounts' own prior_spend). The other
+    boxes are today's values: an accounts table is a snapshot, so only tenure and spend
+    move in a recomputed history.
     """
-    rows = []
-    base = pd.to_numeric(
-        accounts.get("prior_spend", pd.Series(0.0, index=accounts.index)), errors="coerce"
-    )
-    for label, end in ends:
-        to_date = (
-            spend[spend["as_of"] == end].set_index("account_id")["spend"]
-            if len(spend)
-            else pd.Series(dtype=float)
-        )
-        snap = accounts.assign(
-            prior_spend=base.fillna(0) + accounts["account_id"].map(to_date).fillna(0.0)
-        )
-        cards = scorecard(snap, rules, as_of_year=end.year)
-        rows.append(cards[["account_id", "tier"]].assign(quarter=label))
+    rows = [
+        scorecard(with_prior_spend(accounts, spend), rules, as_of_year=year)[
+            ["account_id", "tier"]
+        ].assign(quarter=label)
+        for label, year, spend in snapshots
+    ]
+    if not rows:
+        return pd.DataFrame(columns=["account_id", "tier", "quarter"])
     return pd.concat(rows, ignore_index=True)
 
 
 def churn(
     history: pd.DataFrame, *, t3_turnover_max: float = 0.25
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Tier churn over quarter ends: T1/T2 accounts that changed within the year; T3 turnover per quarter.
+    """Tier churn over quarters: T1/T2 accounts that changed tier; T3 turnover per quarter.
 
-    ``history`` has account_id, quarter (sorted labels) and tier. Returns
-    (flagged T1/T2 accounts, T3 turnover per quarter with ``too_high``).
+    ``history`` has account_id, quarter (sortable labels) and tier. Returns (flagged
+    T1/T2 accounts, one column per quarter; T3 turnover per quarter with ``too_high``
+    when more than ``t3_turnover_max`` of the previous quarter's Tier 3 left it;
+    ``turnover_share`` is NaN when the previous quarter had no Tier 3).
     """
+    cols = ["quarter", "t3_before", "left_t3", "turnover_share", "too_high"]
+    if history.empty:
+        return pd.DataFrame(columns=["account_id"]), pd.DataFrame(columns=cols)
     wide = history.pivot_table(
         index="account_id", columns="quarter", values="tier", aggfunc="first"
     ).sort_index(axis=1)
+    wide.columns = [str(c) for c in wide.columns]
     quarters = list(wide.columns)
     was_top = wide.isin(["T1", "T2"]).any(axis=1)
-    changed = wide.ne(wide.iloc[:, 0], axis=0).any(
-        axis=1
-    )  # differs from the first quarter somewhere
+    changed = wide.ne(wide.iloc[:, 0], axis=0).any(axis=1)  # differs from the first quarter
     flagged = wide[was_top & changed].reset_index()
     turnover = []
     for prev, cur in zip(quarters, quarters[1:], strict=False):
         before = set(wide.index[wide[prev] == "T3"])
         after = set(wide.index[wide[cur] == "T3"])
-        share = len(before - after) / len(before) if before else 0.0
+        share = len(before - after) / len(before) if before else np.nan
         turnover.append(
             {
                 "quarter": cur,
                 "t3_before": len(before),
                 "left_t3": len(before - after),
-                "turnover": share,
-                "too_high": share > t3_turnover_max,
+                "turnover_share": share,
+                "too_high": bool(share > t3_turnover_max) if before else False,
             }
         )
-    return flagged, pd.DataFrame(turnover)
+    return flagged, pd.DataFrame(turnover, columns=cols)
 
 
+def load_history(path: str | Path) -> pd.DataFrame:
+    """Tier history from a file (CSV / Excel: account_id, quarter, tier), e.g. last year's tier lists."""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise DataError(f"no such tier history file: {file}")
+    cells, _ = read_cells(file)
+    cells.columns = [str(c).strip().lower() for c in cells.columns]
+    missing = [c for c in ("account_id", "quarter", "tier") if c not in cells]
+    if missing:
+        raise DataError(f"{file.name}: the tier history needs column(s) {', '.join(missing)}")
+    out = cells[["account_id", "quarter", "tier"]].apply(lambda s: s.astype("str").str.strip())
+    bad_tier = ~out["tier"].isin(TIERS)
+    if bad_tier.any():
+        line = bad_tier.idxmax()
+        raise DataError(
+            f"{file.name} line {line}, column 'tier': {out['tier'][line]!r} is not one of {', '.join(TIERS)}"
+        )
+    for line, q in out["quarter"].items():
+        try:
+            quarter_window(q)
+        except Exception:
+            raise DataError(
+                f"{file.name} line {line}, column 'quarter': {q!r} is not a quarter like 2026Q3"
+            ) from None
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- disqualify, names
 def disqualification_list(cards: pd.DataFrame) -> pd.DataFrame:
     """Tier 4 accounts (outside the sweet spot) with the boxes they fail: say no early."""
     t4 = cards[cards["tier"] == "T4"].reset_index(drop=True)
@@ -442,39 +653,58 @@ def disqualification_list(cards: pd.DataFrame) -> pd.DataFrame:
         )
         for _, row in t4.iterrows()
     ]
-    return t4[["account_id", "account_name", "boxes_known", "boxes_checked"]].assign(fails=fails)
+    return t4[["account_id", "account_name", "boxes_known", "boxes_checked"]].assign(
+        fails=pd.Series(fails, index=t4.index, dtype="str")
+    )
 
 
 def name_development(
-    accounts: pd.DataFrame, contacts: pd.DataFrame | None, *, minimum: int = 5, target: int = 10
+    accounts: pd.DataFrame,
+    contacts: pd.DataFrame | None,
+    *,
+    minimum: int = _MIN_CONTACTS,
+    target: int = _TARGET_CONTACTS,
 ) -> pd.DataFrame:
-    """Contacts per account against the 5-10 target: departments, single threads, decision makers, social."""
+    """Contacts per account against the 5-10 target: departments, single threads, decision makers, social.
+
+    Without a department, role or linkedin_connected column those figures are unknown
+    (NA), not zero. ``contacts`` None counts no contacts anywhere.
+    """
     base = accounts[["account_id"]].copy()
-    if contacts is None or contacts.empty:
-        return base.assign(
-            contacts=0,
-            departments=0,
-            single_threaded=False,
-            has_decision_maker=False,
-            linkedin_share=np.nan,
-            below_minimum=True,
-            gap_to_target=target,
-        )
-    c = contacts.dropna(subset=["account_id"])
-    g = c.groupby("account_id")
-    per = pd.DataFrame({"contacts": g.size()})
-    per["departments"] = g["department"].nunique() if "department" in c else 0
-    per["has_decision_maker"] = (
-        g["role"].apply(lambda r: (r == "decision_maker").any()) if "role" in c else False
+    c = (
+        contacts.dropna(subset=["account_id"])
+        if contacts is not None
+        else pd.DataFrame({"account_id": pd.Series(dtype="str")})
     )
-    per["linkedin_share"] = g["linkedin_connected"].mean() if "linkedin_connected" in c else np.nan
+    flags = pd.DataFrame({"account_id": c["account_id"]})
+    if "role" in c:
+        flags["dm"] = c["role"].eq("decision_maker").fillna(False).astype(bool)
+    if "linkedin_connected" in c:
+        flags["li"] = c["linkedin_connected"].astype("boolean").astype("Float64")
+    g = flags.groupby("account_id")
+    per = pd.DataFrame({"contacts": g.size()})
+    if "department" in c:
+        per["departments"] = c.groupby("account_id")["department"].nunique()
+    if "role" in c:
+        per["has_decision_maker"] = g["dm"].any()
+    if "linkedin_connected" in c:
+        per["linkedin_share"] = g["li"].mean()
     out = base.merge(per, left_on="account_id", right_index=True, how="left")
     out["contacts"] = out["contacts"].fillna(0).astype(int)
-    out["departments"] = out["departments"].fillna(0).astype(int)
-    out["has_decision_maker"] = (
-        out["has_decision_maker"].astype("boolean").fillna(False).astype(bool)
+    out["departments"] = (
+        out["departments"].fillna(0).astype(int)
+        if "department" in c
+        else pd.array([pd.NA] * len(out), dtype="Int64")
     )
     out["single_threaded"] = out["contacts"] == 1
+    out["has_decision_maker"] = (
+        out["has_decision_maker"].astype("boolean").fillna(False)
+        if "role" in c
+        else pd.array([pd.NA] * len(out), dtype="boolean")
+    )
+    out["linkedin_share"] = (
+        out["linkedin_share"].astype(float) if "linkedin_connected" in c else np.nan
+    )
     out["below_minimum"] = out["contacts"] < minimum
     out["gap_to_target"] = (target - out["contacts"]).clip(lower=0)
     return out
@@ -485,10 +715,11 @@ def coverage_matrix(contacts: pd.DataFrame | None, account_ids: list[str]) -> pd
     if contacts is None or "department" not in contacts:
         return pd.DataFrame(index=pd.Index(account_ids, name="account_id"))
     c = contacts[contacts["account_id"].isin(account_ids)]
-    m = pd.crosstab(c["account_id"], c["department"].fillna("unknown"))
+    m = pd.crosstab(c["account_id"], c["department"].astype("object").fillna("unknown"))
     return m.reindex(account_ids, fill_value=0)
 
 
+# --------------------------------------------------------------------------- alignment
 ALIGNMENT_ITEMS: dict[str, str] = {
     "social_connected": "social: followed / connected on LinkedIn",
     "email_newsletter": "email: on the newsletter",
@@ -496,6 +727,12 @@ ALIGNMENT_ITEMS: dict[str, str] = {
     "content_mentions": "content: content mentioning them or for them",
     "website_visits": "other: visited our website",
     "exec_outreach": "other: an executive reached out personally",
+}
+# the contacts column each alignment item can be read from
+_ALIGNMENT_COLUMNS = {
+    "social_connected": "linkedin_connected",
+    "email_newsletter": "newsletter",
+    "email_engaged_90d": "last_engaged",
 }
 
 
@@ -516,20 +753,15 @@ def alignment(
     if contacts is not None and len(contacts):
         c = contacts[contacts["account_id"].isin(out["account_id"])]
         g = c.groupby("account_id")
-        sources = {
-            "social_connected": (
-                "linkedin_connected",
-                lambda s: s.astype("boolean").fillna(False).any(),
-            ),
-            "email_newsletter": ("newsletter", lambda s: s.astype("boolean").fillna(False).any()),
-            "email_engaged_90d": (
-                "last_engaged",
-                lambda s: (s >= as_of - pd.Timedelta(days=90)).any(),
-            ),
+        rules = {
+            "social_connected": lambda s: bool(s.astype("boolean").fillna(False).any()),
+            "email_newsletter": lambda s: bool(s.astype("boolean").fillna(False).any()),
+            "email_engaged_90d": lambda s: bool((s >= as_of - pd.Timedelta(days=90)).any()),
         }
-        for item, (col, fn) in sources.items():
+        for item, fn in rules.items():
+            col = _ALIGNMENT_COLUMNS[item]
             if col in c:
-                values = g[col].apply(fn)
+                values = g[col].apply(fn) if len(c) else pd.Series(dtype=bool)
                 out[item] = out["account_id"].map(values).astype("boolean").fillna(False)
     if checklist is not None:
         bad = sorted(set(checklist.columns) - {"account_id", *ALIGNMENT_ITEMS})
@@ -537,21 +769,65 @@ def alignment(
             raise DataError(
                 f"checklist: unknown column(s) {', '.join(bad)}; items are {', '.join(ALIGNMENT_ITEMS)}"
             )
-        filled = checklist.set_index("account_id")
+        filled = checklist.drop_duplicates("account_id", keep="last").set_index("account_id")
         for item in filled.columns:
-            answers = out["account_id"].map(filled[item].astype("boolean"))
-            out[item] = out[item].fillna(answers) if item in out else answers
+            answers = out["account_id"].map(filled[item].astype("boolean")).astype("boolean")
+            out[item] = out[item].fillna(answers)
     items = out[list(ALIGNMENT_ITEMS)]
-    out["items_known"] = items.notna().sum(axis=1)
-    out["readiness"] = items.fillna(False).astype(int).sum(axis=1) / out["items_known"].where(
-        out["items_known"] > 0
-    )
+    out["items_known"] = items.notna().sum(axis=1).astype(int)
+    held = items.fillna(False).astype(int).sum(axis=1)
+    out["readiness"] = (held / out["items_known"].where(out["items_known"] > 0)).astype(float)
+    return out
+
+
+def _yes_no(values: pd.Series) -> pd.Series:
+    text = values.astype("str").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[text.isin({"true", "yes", "y", "1", "t", "x", "1.0"})] = True
+    out[text.isin({"false", "no", "n", "0", "f", "0.0"})] = False
+    return out
+
+
+_CHECKLIST_EXTRAS = ("account_name", "items_known", "readiness")
+
+
+def load_checklist(path: str | Path) -> pd.DataFrame:
+    """The team's weekly checklist file (CSV / Excel): account_id and yes/no items (see ALIGNMENT_ITEMS).
+
+    The alignment table the notebook exports can be filled in and read back: its
+    account_name, items_known and readiness columns are ignored.
+    """
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise DataError(f"no such checklist file: {file}")
+    cells, _ = read_cells(file)
+    cells.columns = [str(c).strip().lower().replace(" ", "_") for c in cells.columns]
+    if "account_id" not in cells:
+        raise DataError(f"{file.name}: the checklist needs an account_id column")
+    # the notebook's exported checklist carries these beside the items: read it back as is
+    cells = cells.drop(columns=[c for c in _CHECKLIST_EXTRAS if c in cells])
+    unknown = sorted(set(cells.columns) - {"account_id", *ALIGNMENT_ITEMS})
+    if unknown:
+        raise DataError(
+            f"{file.name}: unknown column(s) {', '.join(unknown)}; items are {', '.join(ALIGNMENT_ITEMS)}"
+        )
+    out = pd.DataFrame({"account_id": cells["account_id"].astype("str").str.strip()})
+    for item in [c for c in cells.columns if c != "account_id"]:
+        given = cells[item].where(~missing_mask(cells[item]))
+        parsed = _yes_no(given)
+        bad = given.notna() & parsed.isna()
+        if bad.any():
+            line = bad.idxmax()
+            raise DataError(
+                f"{file.name} line {line}, column '{item}': {cells[item][line]!r} is not yes/no"
+            )
+        out[item] = parsed.to_numpy()
     return out
 
 
 def priority_list(cards: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
     """The prioritised account list for export: tier order, then score."""
-    order = {t: i for i, t in enumerate(["T1", "Global", "T2", "T3", "T4", "unscored"])}
+    order = {t: i for i, t in enumerate(_TIER_ORDER)}
     out = cards.merge(plan[["account_id", "hours_per_week"]], on="account_id", how="left")
     out = out.assign(_o=out["tier"].map(order)).sort_values(
         ["_o", "score", "account_id"], ascending=[True, False, True]
@@ -574,17 +850,981 @@ def priority_list(cards: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def metrics(cards: pd.DataFrame, tiers_time: pd.DataFrame, names: pd.DataFrame) -> dict[str, Any]:
-    """Headline metrics for summary.json (full precision)."""
-    counts = {t: int((cards["tier"] == t).sum()) for t in TIERS}
-    t1 = tiers_time.set_index("tier")["actual_share"].get("T1") if len(tiers_time) else None
-    return {
-        **counts,
-        "tier_counts": counts,
-        "share_time_on_tier1_actual": None if t1 is None or pd.isna(t1) else float(t1),
-        "accounts_below_5_contacts": int(names["below_minimum"].sum()),
-        "nurture_accounts": counts["T4"],
+# --------------------------------------------------------------------------- the analysis
+@dataclass(frozen=True, kw_only=True)
+class Params(analysis.Params):
+    """The notebook's parameters (less data_dir, output_dir, redact)."""
+
+    rules_file: str = ""  # YAML rules file; its values override the thresholds below
+    website_min: float = 60.0
+    employees_min: int = 20
+    employees_max: int = 5000
+    min_age_years: int = 5
+    price_ratio_min: float = 0.01
+    t2: float = 0.66
+    t3: float = 0.5
+    team_selling_hours_per_week: float = 300.0
+    time_share_t1: float = 0.65  # midpoints of the source's ranges (see TIME_SHARES)
+    time_share_t2: float = 0.15
+    time_share_t3: float = 0.075
+    time_share_global: float = 0.225
+    t3_turnover_max: float = 0.25
+    checklist_file: str = ""
+    history_file: str = ""
+
+    def time_shares(self) -> dict[str, float]:
+        """Planned share of selling time per tier, as set (T4 none: marketing nurtures it)."""
+        shares = {
+            "T1": self.time_share_t1,
+            "T2": self.time_share_t2,
+            "T3": self.time_share_t3,
+            "T4": 0.0,
+            "Global": self.time_share_global,
+        }
+        bad = [f"time_share_{t.lower()}" for t, v in shares.items() if not 0 <= v <= 1]
+        if bad:
+            raise UsageError(f"{', '.join(bad)}: a share of time must be between 0 and 1")
+        return shares
+
+
+@dataclass(frozen=True, kw_only=True)
+class TieringAnalysis(analysis.Analysis):
+    """Account tiering over one data set (tables, notes, absent sections, metrics ...)."""
+
+    methodology: ClassVar[str] = "account_tiering"
+
+
+_RULE_PARAMS = {
+    "website_min": "Website score that counts as clean and modern (0-100)",
+    "employees_min": "Smallest company size in the sweet spot (employees)",
+    "employees_max": "Largest company size in the sweet spot (employees)",
+    "min_age_years": "Years since founding that count as established",
+    "price_ratio_min": "Their average sale as a share of our typical deal, at least",
+    "t2": "Share of known boxes checked for Tier 2",
+    "t3": "Share of known boxes checked for Tier 3 (below: Tier 4)",
+}
+_RULE_BUILT_IN = {
+    "t1": "Share of known boxes checked for Tier 1",
+    "min_known": "Known boxes an account needs to be scored",
+    "prior_spend_min": "Spend with us that counts as having bought",
+}
+_NO_CONTACTS = (
+    "No contacts table, so named contacts per account cannot be counted: add contacts.csv "
+    "(contact_id, account_id, full_name, department)."
+)
+_NO_ACTIVITIES = (
+    "No activities table, so the time reps logged cannot be set against the plan: add "
+    "activities.csv (activity_id, account_id, activity_date, duration_minutes)."
+)
+
+
+@dataclass
+class _Parts:
+    """What the section builders of :func:`analyze` add up."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    absent: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    findings: list[tuple[int, str]] = field(default_factory=list)  # (rank, sentence)
+    assumptions: list[analysis.Assumption] = field(default_factory=list)
+    coverage: list[tuple[str, int, int, dict[str, int]]] = field(default_factory=list)
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _rules(params: Params, opportunities: pd.DataFrame | None) -> tuple[Rules, dict[str, Any]]:
+    """The rules from the parameters and the rules file (read from ``params.path``)."""
+    values = {k: getattr(params, k) for k in _RULE_PARAMS}
+    path = params.path("rules_file")
+    from_file = _rules_file_values(path) if path else {}
+    rules = _check_rules(replace(Rules(**values), **from_file), path.name if path else "parameters")
+    return rules.with_deal_size(opportunities), from_file
+
+
+def _prior_spend_source(data: DataSet, accounts: pd.DataFrame) -> tuple[str, str | None]:
+    """Where prior spend comes from: (what, table to derive it from; None = recorded or no data).
+
+    Recorded when the accounts table has a prior_spend column with values; else derived
+    from the data set's own revenue before each quarter (orders, else won deals).
+    """
+    if "prior_spend" in accounts and accounts["prior_spend"].notna().any():
+        return "recorded", None
+    opps = data.tables.get("opportunities")
+    if data.has("orders"):
+        return "order lines", "orders"
+    if opps is not None and "outcome" in opps:
+        return "won deals", "opportunities"
+    return "none", None
+
+
+def _spend_before(data: DataSet, starts: Mapping[str, pd.Timestamp]) -> dict[str, pd.Series | None]:
+    """Revenue per account before each start (None where the data has none before it)."""
+    days = {q: s - pd.Timedelta(days=1) for q, s in starts.items()}
+    table = spend_to_date(data, list(days.values()))
+    out: dict[str, pd.Series | None] = {}
+    for q, day in days.items():
+        rows = table[table["as_of"] == day]
+        out[q] = rows.set_index("account_id")["spend"].astype(float) if len(rows) else None
+    return out
+
+
+def _box_sources(
+    accounts: pd.DataFrame,
+    rules: Rules,
+    *,
+    prior_what: str,
+    prior_table: str | None,
+    prior_known: bool,
+    start: pd.Timestamp,
+) -> dict[str, str]:
+    """Per box, the plain words saying where its data comes from."""
+
+    def has(col: str) -> bool:
+        return col in accounts and bool(accounts[col].notna().any())
+
+    out = {
+        b: f"accounts.{col}" if has(col) else f"no data: add {_COLUMN_HINT[col]}"
+        for b, col in BOX_COLUMNS.items()
     }
+    if has("avg_customer_price"):
+        out["pricing_fit"] = (
+            f"accounts.avg_customer_price against {rules.price_ratio_min:g} x our deal size "
+            f"({rules.deal_size:,.0f})"
+            if rules.deal_size > 0
+            else "accounts.avg_customer_price, but our deal size is unknown (no won deal): "
+            "set deal_size in a rules file"
+        )
+    if has("prior_spend"):
+        out["prior_spend"] = "accounts.prior_spend, as recorded"
+    elif prior_known:
+        out["prior_spend"] = f"derived: the data set's {prior_what} before {start:%Y-%m-%d}"
+    elif prior_table:
+        out["prior_spend"] = f"no data: no {prior_what} before {start:%Y-%m-%d}; add prior_spend"
+    else:
+        out["prior_spend"] = "no data: add prior_spend (no orders or won deals to derive it from)"
+    return out
+
+
+def _what_to_add(boxes: pd.DataFrame, rules: Rules, accounts: pd.DataFrame) -> str:
+    """The plain instruction that would make more boxes known."""
+    unknown = boxes[boxes["accounts_known"] == 0]["box"].tolist()
+    cols = [
+        _COLUMN_HINT[BOX_COLUMNS[b]]
+        for b in unknown
+        if not (b == "pricing_fit" and "avg_customer_price" in accounts and rules.deal_size == 0)
+    ]
+    parts = []
+    if cols:
+        parts.append(f"add {_join(cols)} to accounts.csv")
+    if "pricing_fit" in unknown and "avg_customer_price" in accounts and rules.deal_size == 0:
+        parts.append("record won deals (outcome, amount) or set deal_size in a rules file")
+    if not parts:
+        partly = boxes[boxes["known_share"] < 1]["box"].tolist()
+        parts.append(
+            f"fill in the missing values of {_join([BOX_COLUMNS[b] for b in partly])} in accounts.csv"
+        )
+    return "; ".join(parts)
+
+
+def _scorecard_section(
+    parts: _Parts,
+    data: DataSet,
+    params: Params,
+    per: analysis.Periods,
+    rules: Rules,
+    from_file: Mapping[str, Any],
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.Series | None], str]:
+    """Rules, box data and the scorecard; returns (cards, accounts as scored, spend by quarter, add-phrase)."""
+    accounts = data.tables["accounts"]
+    year = per.window.end.year
+    quarters = last_quarters(params.quarter, 4, fiscal_start=per.fiscal_start)
+    starts = {q: quarter_window(q, fiscal_start=per.fiscal_start).start for q, _ in quarters}
+    prior_what, prior_table = _prior_spend_source(data, accounts)
+    spend = _spend_before(data, starts) if prior_table else dict.fromkeys(starts)
+    now = spend.get(params.quarter)
+    scored_accounts = with_prior_spend(accounts, now)
+    cards = scorecard(scored_accounts, rules, as_of_year=year)
+    order = {t: i for i, t in enumerate(_TIER_ORDER)}
+    cards = (
+        cards.assign(_o=cards["tier"].map(order))
+        .sort_values(
+            ["_o", "score", "boxes_checked", "account_id"],
+            ascending=[True, False, False, True],
+            kind="stable",
+        )
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+    sources = _box_sources(
+        accounts,
+        rules,
+        prior_what=prior_what,
+        prior_table=prior_table,
+        prior_known=now is not None,
+        start=per.window.start,
+    )
+    boxes = box_data(cards, sources)
+    add = _what_to_add(boxes, rules, accounts)
+    n = len(cards)
+    counts = {t: int((cards["tier"] == t).sum()) for t in TIERS}
+    known_cells = int(boxes["accounts_known"].sum())
+    known_share = known_cells / (n * len(BOXES)) if n else None
+
+    parts.tables["box_data"] = boxes
+    parts.tables["scorecard"] = cards
+    parts.notes["box_data"] = (
+        f"{known_share:.0%} of the scorecard's boxes are known ({known_cells:,} of "
+        f"{n * len(BOXES):,}: {n:,} accounts x {len(BOXES)} boxes)."
+        + ("" if known_share == 1 else f" To know more of them: {add}.")
+        if n
+        else "The accounts table has no rows."
+    )
+    parts.notes["scorecard"] = _tier_sentence(counts, n, rules, boxes, add)
+    parts.metrics.update(
+        {
+            **counts,
+            "tier_counts": counts,
+            "accounts": n,
+            "accounts_scored": n - counts["unscored"],
+            "boxes_known_share": known_share,
+            "deal_size": rules.deal_size if rules.deal_size > 0 else None,
+            "prior_spend_source": "recorded"
+            if prior_what == "recorded"
+            else (prior_table if now is not None else None),
+            "key_targets": counts["T1"] + counts["Global"],
+            "nurture_accounts": counts["T4"],
+        }
+    )
+    parts.findings.append((2, parts.notes["scorecard"]))
+    if n and known_share is not None and known_share < 1 and counts["unscored"] < n:
+        parts.findings.append(
+            (4, f"Only {known_share:.0%} of the scorecard's boxes are known: to know more, {add}.")
+        )
+    if n and counts["unscored"] == n and boxes["accounts_known"].any():
+        parts.findings.append((3, _partial_sentence(boxes, rules, per.window.start)))
+    parts.assumptions.append(
+        analysis.Assumption(
+            "deal_size",
+            "Our typical deal (for the pricing box)",
+            f"{rules.deal_size:,.0f}" if rules.deal_size > 0 else "unknown",
+            "rules file"
+            if "deal_size" in from_file
+            else "from the data"
+            if rules.deal_size > 0
+            else "built in",
+            "the median won deal; set deal_size in a rules file"
+            if "deal_size" not in from_file and rules.deal_size > 0
+            else "no won deal: the pricing box stays unknown until deal_size is set"
+            if rules.deal_size <= 0
+            else "",
+        )
+    )
+    parts.coverage.append(
+        (
+            "accounts",
+            n,
+            n - counts["unscored"],
+            {f"unscored: fewer than {rules.min_known} known boxes": counts["unscored"]},
+        )
+    )
+    parts.assumptions += _box_assumptions(sources, boxes)
+    if prior_table:
+        parts.coverage.append(_revenue_coverage(data, prior_table, per.window.start))
+    return cards, scored_accounts, spend, add
+
+
+def _partial_sentence(boxes: pd.DataFrame, rules: Rules, start: pd.Timestamp) -> str:
+    """What the boxes the data can tell say, when no account can be scored."""
+    phrase = {
+        "website": "have a clean, modern website",
+        "size": f"are mid-size ({rules.employees_min:,} to {rules.employees_max:,} employees)",
+        "tenure": f"are established ({rules.min_age_years}+ years)",
+        "pricing_fit": "have prices that fit our deal size",
+        "prior_spend": f"bought from us before {start:%Y-%m-%d}",
+        "priorities": "have stated priorities that fit",
+    }
+    told = [
+        f"{int(r.accounts_checked):,} of {int(r.accounts_known):,} accounts {phrase[r.box]}"
+        for r in boxes.itertuples()
+        if r.accounts_known > 0
+    ]
+    return f"What the data can tell: {_join(told)}."
+
+
+def _tier_sentence(
+    counts: Mapping[str, int], n: int, rules: Rules, boxes: pd.DataFrame, add: str
+) -> str:
+    if n == 0:
+        return "The accounts table has no rows, so there is nothing to tier."
+    if counts["unscored"] == n:
+        known = [b.replace("_", " ") for b in boxes[boxes["accounts_known"] > 0]["box"]]
+        have = f"only {len(known)} ({_join(known)})" if known else "none"
+        return (
+            f"None of the {n:,} accounts can be scored: a tier needs at least {rules.min_known} "
+            f"of the {len(BOXES)} boxes known, and this data set has data for {have}. "
+            f"To score them, {add}."
+        )
+    text = (
+        f"Of {n:,} accounts, {counts['T1']:,} are Tier 1 ({counts['T1'] / n:.0%}), "
+        f"{counts['T2']:,} Tier 2, {counts['T3']:,} Tier 3 and {counts['T4']:,} Tier 4 "
+        f"(handed to marketing for nurture)"
+    )
+    if counts["Global"]:
+        text += (
+            f"; {counts['Global']:,} are Global: they hit every attribute but are the hardest "
+            "to crack, so they are worked steadily, not first"
+        )
+    if counts["unscored"]:
+        text += (
+            f"; {counts['unscored']:,} cannot be scored yet (fewer than {rules.min_known} "
+            "known boxes)"
+        )
+    return text + "."
+
+
+def _box_assumptions(sources: Mapping[str, str], boxes: pd.DataFrame) -> list[analysis.Assumption]:
+    known = boxes.set_index("box")["accounts_known"]
+    n = (boxes["accounts_known"] / boxes["known_share"]).dropna()
+    total = int(n.iloc[0]) if len(n) else 0
+    return [
+        analysis.Assumption(
+            f"box_{b}",
+            f"Data of the {b.replace('_', ' ')} box",
+            sources[b],
+            "from the data",
+            f"known for {int(known[b]):,} of {total:,} accounts; unknown boxes count neither way",
+        )
+        for b in BOXES
+    ]
+
+
+def _revenue_coverage(
+    data: DataSet, table: str, start: pd.Timestamp
+) -> tuple[str, int, int, dict[str, int]]:
+    """Rows of the revenue table used for prior spend (before the window, with an account)."""
+    date, won = ("order_date", "TRUE") if table == "orders" else ("close_date", "outcome = 'won'")
+    got = data.sql(
+        f"SELECT count(*) AS total, "
+        f"count(*) FILTER (WHERE {won} AND {date} < ? AND account_id IS NOT NULL) AS used, "
+        f"count(*) FILTER (WHERE NOT ({won})) AS not_won, "
+        f"count(*) FILTER (WHERE {won} AND ({date} >= ? OR {date} IS NULL)) AS later, "
+        f"count(*) FILTER (WHERE {won} AND {date} < ? AND account_id IS NULL) AS no_account "
+        f"FROM {table}",
+        [start.date()] * 3,
+    ).iloc[0]
+    left = {
+        "not won": int(got["not_won"]) if table == "opportunities" else 0,
+        "in or after the review window (prior spend counts earlier revenue)": int(got["later"]),
+        "no account": int(got["no_account"]),
+    }
+    return table, int(got["total"]), int(got["used"]), left
+
+
+def _cannot(what: str, add: str, n: int) -> str:
+    """The reason a section needs scored accounts."""
+    if n == 0:
+        return f"The accounts table has no rows, so {what}: add accounts to accounts.csv."
+    return f"No account can be scored, so {what}: to score them, {add}."
+
+
+def _sensitivity_section(
+    parts: _Parts, accounts: pd.DataFrame, cards: pd.DataFrame, rules: Rules, year: int, add: str
+) -> None:
+    if not cards["tier"].isin(["T1", "T2", "T3", "T4"]).any():
+        parts.absent["sensitivity"] = _cannot("no threshold can move a tier", add, len(cards))
+        parts.metrics["sensitivity_most_moved"] = None
+        return
+    summary, moved = sensitivity(accounts, rules, as_of_year=year)
+    parts.tables["sensitivity"] = summary
+    parts.tables["sensitivity_moves"] = moved.merge(
+        cards[["account_id", "account_name"]], on="account_id", how="left"
+    )[["change", "account_id", "account_name", "from", "to"]]
+    top = summary.loc[summary["accounts_changed"].idxmax()] if len(summary) else None
+    parts.metrics["sensitivity_most_moved"] = (
+        int(top["accounts_changed"]) if top is not None else None
+    )
+    parts.notes["sensitivity"] = (
+        f"Moving one threshold by 10% moves at most {int(top['accounts_changed']):,} of "
+        f"{len(cards):,} accounts ({top['change']})."
+        if top is not None and top["accounts_changed"] > 0
+        else "No 10% move of a threshold changes any account's tier."
+    )
+
+
+def _activity_stats(data: DataSet, window: Window) -> dict[str, int]:
+    has_minutes = "duration_minutes" in data.sql("SELECT * FROM activities LIMIT 0").columns
+    no_minutes = "duration_minutes IS NULL" if has_minutes else "TRUE"
+    inside = "activity_date BETWEEN ? AND ?"
+    known = "EXISTS (SELECT 1 FROM accounts a WHERE a.account_id = x.account_id)"
+    got = data.sql(
+        f"SELECT count(*) AS total, "
+        f"count(*) FILTER (WHERE {inside}) AS in_window, "
+        f"count(*) FILTER (WHERE {inside} AND x.account_id IS NULL) AS no_account, "
+        f"count(*) FILTER (WHERE {inside} AND x.account_id IS NOT NULL AND NOT {known}) AS unknown, "
+        f"count(*) FILTER (WHERE {inside} AND {known} AND {no_minutes}) AS no_minutes "
+        "FROM activities x",
+        [window.start.date(), window.end.date()] * 4,
+    ).iloc[0]
+    return {k: int(v) for k, v in got.items()}
+
+
+def _time_section(
+    parts: _Parts,
+    data: DataSet,
+    params: Params,
+    cards: pd.DataFrame,
+    window: Window,
+    add: str,
+) -> pd.DataFrame:
+    """The plan per tier, and logged time against it; returns the plan per account."""
+    shares = params.time_shares()
+    plan = allocation(cards, hours_per_week=params.team_selling_hours_per_week, shares=shares)
+    by_tier = time_plan(cards, hours_per_week=params.team_selling_hours_per_week, shares=shares)
+    planned = plan["hours_per_week"].sum() > 0
+    t1_plan = by_tier.set_index("tier")["planned_share"].get("T1", 0.0) if planned else None
+    parts.metrics["share_time_on_tier1_planned"] = analysis.finite_or_none(t1_plan)
+    parts.metrics["planned_share_by_tier"] = (
+        {r.tier: float(r.planned_share) for r in by_tier.itertuples() if r.tier != "unscored"}
+        if planned
+        else None
+    )
+    for key in (
+        "share_time_on_tier1_actual",
+        "actual_share_by_tier",
+        "tier_with_most_logged_time",
+        "accounts_under_served",
+    ):
+        parts.metrics[key] = None
+    if not planned:
+        why = (
+            _cannot("there is no time plan", add, len(cards))
+            if not cards["tier"].isin(["T1", "T2", "T3", "T4", "Global"]).any()
+            else "Only Tier 4 accounts (or tiers with a planned share of 0) remain, so no "
+            "selling time is planned: set the time_share_* parameters above 0."
+        )
+        parts.absent["time_plan"] = why
+        parts.absent["time_by_tier"] = why
+        parts.absent["served"] = why
+        return plan
+    parts.tables["time_plan"] = by_tier
+    hours = params.team_selling_hours_per_week
+    parts.notes["time_plan"] = (
+        f"Of the team's {hours:,.0f} selling hours a week, the plan gives "
+        + ", ".join(
+            f"{r.tier} {r.planned_share:.0%}"
+            for r in by_tier.itertuples()
+            if r.tier != "unscored" and r.planned_share > 0
+        )
+        + " (the shares set, rescaled over the tiers that have accounts); Tier 4 gets none."
+    )
+    if not data.has("activities"):
+        parts.absent["time_by_tier"] = _NO_ACTIVITIES
+        parts.absent["served"] = _NO_ACTIVITIES
+        return plan
+    stats = _activity_stats(data, window)
+    used = stats["in_window"] - stats["no_account"] - stats["unknown"]
+    parts.coverage.append(
+        (
+            "activities",
+            stats["total"],
+            used,
+            {
+                "outside the window": stats["total"] - stats["in_window"],
+                "no account": stats["no_account"],
+                "account not in the accounts table": stats["unknown"],
+            },
+        )
+    )
+    parts.assumptions.append(
+        analysis.Assumption(
+            "activity_minutes",
+            "Minutes an activity without a duration counts",
+            f"{_NO_DURATION_MINUTES}",
+            "built in",
+            f"{stats['no_minutes']:,} of the {used:,} activities used have no duration_minutes",
+        )
+    )
+    activity = activity_by_account(data, window.start, window.end)
+    tiers, per = time_by_tier(plan, activity, weeks=window.weeks)
+    if not tiers["actual_hours"].sum() > 0:
+        why = (
+            f"No activity was logged in {window.label} on the accounts of the accounts table, "
+            "so logged time cannot be set against the plan: check the activities' dates and "
+            "account ids."
+        )
+        parts.absent["time_by_tier"] = why
+        parts.absent["served"] = why
+        return plan
+    parts.tables["time_by_tier"] = tiers
+    names = cards.set_index("account_id")["account_name"]
+    served = per.assign(account_name=per["account_id"].map(names))[
+        [
+            "account_id",
+            "account_name",
+            "tier",
+            "hours_per_week",
+            "actual_hours_per_week",
+            "served",
+        ]
+    ]
+    order = {t: i for i, t in enumerate(_TIER_ORDER)}
+    parts.tables["served"] = (
+        served.assign(_o=served["tier"].map(order))
+        .sort_values(["_o", "actual_hours_per_week", "account_id"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+    t = tiers.set_index("tier")
+    actual = t["actual_share"]
+    counts = per["served"].value_counts()
+    t1_actual = float(actual.get("T1", 0.0))
+    parts.metrics.update(
+        {
+            "share_time_on_tier1_actual": t1_actual,
+            "actual_share_by_tier": {k: float(v) for k, v in actual.items()},
+            "tier_with_most_logged_time": str(actual.idxmax()),
+            "accounts_under_served": int(counts.get("under-served", 0)),
+        }
+    )
+    t4 = float(actual.get("T4", 0.0))
+    parts.notes["time_by_tier"] = (
+        f"Tier 1 should get {t1_plan:.0%} of selling time and got {t1_actual:.0%} of the time "
+        f"logged in {window.label}; Tier 4, planned at 0%, took {t4:.0%}"
+        + (
+            f" and unscored accounts {float(actual['unscored']):.0%}"
+            if "unscored" in actual.index
+            else ""
+        )
+        + f". {int(counts.get('under-served', 0)):,} "
+        f"accounts are under-served (under half their planned hours), "
+        f"{int(counts.get('over-served', 0)):,} over-served (over 1.5 times)."
+    )
+    if "T1" in t.index:
+        parts.findings.append(
+            (
+                1,
+                f"Tier 1 got {t1_actual:.0%} of the time logged in {window.label} against a plan "
+                f"of {t1_plan:.0%}; Tier 4, planned at 0%, took {t4:.0%}.",
+            )
+        )
+    return plan
+
+
+def _churn_section(
+    parts: _Parts,
+    params: Params,
+    per: analysis.Periods,
+    accounts: pd.DataFrame,
+    rules: Rules,
+    spend: Mapping[str, pd.Series | None],
+    add: str,
+) -> None:
+    path = params.path("history_file")
+    parts.metrics["tier12_changed"] = None
+    parts.metrics["t3_turnover_latest"] = None
+    if path:
+        history = load_history(path)
+        source = f"read from {path.name}"
+    else:
+        quarters = last_quarters(params.quarter, 4, fiscal_start=per.fiscal_start)
+        history = tier_history(
+            accounts, rules, [(q, end.year, spend.get(q)) for q, end in quarters]
+        )
+        if not history["tier"].isin(["T1", "T2", "T3", "T4"]).any():
+            parts.absent["tier_churn"] = _cannot(
+                "there is no tier history to compare", add, len(accounts)
+            )
+            parts.absent["churn_flagged"] = parts.absent["tier_churn"]
+            return
+        source = (
+            "recomputed as the scorecard would have set them at each quarter (tenure and "
+            "prior spend as of then; the other boxes are today's values)"
+        )
+    flagged, turnover = churn(history, t3_turnover_max=params.t3_turnover_max)
+    parts.tables["tier_churn"] = turnover
+    names = accounts.set_index("account_id")["account_name"]
+    flagged.insert(1, "account_name", flagged["account_id"].map(names))
+    parts.tables["churn_flagged"] = flagged
+    quarters = sorted(history["quarter"].unique())
+    latest = turnover["turnover_share"].iloc[-1] if len(turnover) else None
+    parts.metrics["tier12_changed"] = len(flagged)
+    parts.metrics["t3_turnover_latest"] = analysis.finite_or_none(latest)
+    text = (
+        f"Tiers of {len(quarters)} quarter(s) ({quarters[0]} to {quarters[-1]}), "
+        f"{source}: {len(flagged):,} Tier 1 or 2 account(s) changed tier within the period"
+    )
+    if len(turnover) and analysis.finite_or_none(latest) is not None:
+        text += (
+            f"; {latest:.0%} of the Tier 3 accounts of the quarter before left Tier 3 in "
+            f"{turnover['quarter'].iloc[-1]}"
+            + (" (above the limit)" if bool(turnover["too_high"].iloc[-1]) else "")
+        )
+    parts.notes["tier_churn"] = text + "."
+
+
+def _nurture_section(parts: _Parts, cards: pd.DataFrame, add: str) -> None:
+    if not cards["tier"].isin(["T1", "T2", "T3", "T4"]).any():
+        parts.absent["nurture_list"] = _cannot(
+            "no account can be told to be outside the sweet spot", add, len(cards)
+        )
+        return
+    nurture = disqualification_list(cards)
+    parts.tables["nurture_list"] = nurture
+    parts.notes["nurture_list"] = (
+        f"{len(nurture):,} Tier 4 account(s) go to marketing's nurture campaign instead of "
+        "sales time."
+        if len(nurture)
+        else "No account is Tier 4: nobody needs to be handed to marketing's nurture campaign."
+    )
+    if len(nurture):
+        parts.findings.append(
+            (
+                5,
+                f"{len(nurture):,} Tier 4 account(s) fail most boxes: hand them to marketing's "
+                "nurture campaign and say no early.",
+            )
+        )
+
+
+def _names_section(
+    parts: _Parts, data: DataSet, cards: pd.DataFrame, add: str
+) -> pd.DataFrame | None:
+    contacts = data.tables.get("contacts")
+    for key in (
+        "accounts_below_5_contacts",
+        "accounts_single_threaded",
+        "key_accounts_below_5_contacts",
+        "accounts_without_decision_maker",
+    ):
+        parts.metrics[key] = None
+    if contacts is None:
+        parts.absent["names"] = _NO_CONTACTS
+        parts.absent["coverage_matrix"] = _NO_CONTACTS
+        return None
+    ids = set(cards["account_id"])
+    no_account = int(contacts["account_id"].isna().sum())
+    unknown = int((contacts["account_id"].notna() & ~contacts["account_id"].isin(ids)).sum())
+    parts.coverage.append(
+        (
+            "contacts",
+            len(contacts),
+            len(contacts) - no_account - unknown,
+            {"no account": no_account, "account not in the accounts table": unknown},
+        )
+    )
+    names = name_development(cards[["account_id"]], contacts)
+    names = cards[["account_id", "account_name", "tier"]].merge(names, on="account_id")
+    order = {t: i for i, t in enumerate(_TIER_ORDER)}
+    names = (
+        names.assign(_o=names["tier"].map(order))
+        .sort_values(["_o", "contacts", "account_id"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+    parts.tables["names"] = names
+    n = len(names)
+    key = names["tier"].isin(["T1", "Global"])
+    below = int(names["below_minimum"].sum())
+    parts.metrics.update(
+        {
+            "accounts_below_5_contacts": below,
+            "accounts_single_threaded": int(names["single_threaded"].sum()),
+            "key_accounts_below_5_contacts": int(names.loc[key, "below_minimum"].sum()),
+            "accounts_without_decision_maker": int((~names["has_decision_maker"]).sum())
+            if "role" in contacts
+            else None,
+        }
+    )
+    text = (
+        f"{below:,} of {n:,} accounts have fewer than {_MIN_CONTACTS} named contacts and "
+        f"{int(names['single_threaded'].sum()):,} hang on a single contact"
+    )
+    if "role" in contacts:
+        text += f"; {int((~names['has_decision_maker']).sum()):,} have no known decision maker"
+    parts.notes["names"] = text + "."
+    if n:
+        parts.findings.append((3, parts.notes["names"]))
+    return contacts
+
+
+def _coverage_section(
+    parts: _Parts, contacts: pd.DataFrame | None, cards: pd.DataFrame, add: str
+) -> None:
+    if contacts is None:
+        return  # absent with the names section's reason
+    key = cards[cards["tier"].isin(["T1", "Global"])].head(_KEY_TARGETS_SHOWN)
+    if key.empty:
+        parts.absent["coverage_matrix"] = (
+            _cannot("there are no key targets to map contacts for", add, len(cards))
+            if not cards["tier"].isin(["T1", "T2", "T3", "T4"]).any()
+            and not (cards["tier"] == "Global").any()
+            else "No account is Tier 1 or Global, so there are no key targets whose contacts "
+            "to map across departments."
+        )
+        return
+    if "department" not in contacts:
+        parts.absent["coverage_matrix"] = (
+            "Contacts have no department column, so coverage across departments cannot be "
+            "drawn: add department to contacts.csv."
+        )
+        return
+    matrix = coverage_matrix(contacts, key["account_id"].tolist())
+    if matrix.shape[1] == 0:
+        parts.absent["coverage_matrix"] = (
+            "None of the Tier 1 and Global accounts has a named contact, so there is no "
+            "department coverage to draw: start naming contacts there."
+        )
+        return
+    labels = key.set_index("account_id")["account_name"].astype("object")
+    shown = matrix.index.map(lambda a: labels.get(a) if pd.notna(labels.get(a)) else a)
+    if shown.is_unique:
+        matrix.index = pd.Index([str(s) for s in shown], name="account")
+    parts.tables["coverage_matrix"] = matrix
+    empty = int((matrix == 0).sum().sum())
+    parts.notes["coverage_matrix"] = (
+        f"{empty:,} of {matrix.size:,} cells (key account x department) have no named contact"
+        + (
+            f"; the first {_KEY_TARGETS_SHOWN} key targets are shown."
+            if (cards["tier"].isin(["T1", "Global"])).sum() > _KEY_TARGETS_SHOWN
+            else "."
+        )
+    )
+
+
+def _alignment_section(
+    parts: _Parts,
+    params: Params,
+    contacts: pd.DataFrame | None,
+    cards: pd.DataFrame,
+    as_of: pd.Timestamp,
+    add: str,
+) -> None:
+    parts.metrics["alignment_readiness_mean"] = None
+    targets = cards[cards["tier"].isin(["T1", "Global"])]
+    path = params.path("checklist_file")
+    checklist = load_checklist(path) if path else None
+    if targets.empty:
+        parts.absent["alignment"] = (
+            _cannot("there are no key targets to review weekly", add, len(cards))
+            if (cards["tier"] == "unscored").all()
+            else "No account is Tier 1 or Global, so there are no key targets to review weekly."
+        )
+        return
+    table = alignment(targets, contacts, as_of=as_of, checklist=checklist)
+    if not table["items_known"].any():
+        parts.absent["alignment"] = (
+            "Nothing is known about the weekly sales-marketing checklist of the key targets: "
+            "add linkedin_connected, newsletter and last_engaged to contacts.csv, or give a "
+            "checklist_file (account_id and yes/no columns "
+            f"{_join(list(ALIGNMENT_ITEMS))})."
+        )
+        return
+    names = cards.set_index("account_id")["account_name"]
+    table.insert(1, "account_name", table["account_id"].map(names))
+    table = table.sort_values(["readiness", "account_id"], na_position="first", kind="stable")
+    parts.tables["alignment"] = table.reset_index(drop=True)
+    mean = analysis.finite_or_none(table["readiness"].mean())
+    parts.metrics["alignment_readiness_mean"] = mean
+    sources = []
+    if contacts is not None:
+        sources.append("contacts")
+    if checklist is not None:
+        sources.append(f"the checklist file {path.name if path else ''}".strip())
+    parts.notes["alignment"] = (
+        f"{len(table):,} key targets (Tier 1 and Global); on average "
+        + (f"{mean:.0%}" if mean is not None else "none")
+        + f" of the known checklist items hold (items read from {_join(sources)}; the rest "
+        "stay unknown)."
+    )
+
+
+def _param_assumptions(
+    params: Params, rules: Rules, from_file: Mapping[str, Any]
+) -> list[analysis.Assumption]:
+    out = []
+    for name, label in _RULE_PARAMS.items():
+        if name in from_file:
+            out.append(analysis.Assumption(name, label, f"{getattr(rules, name):g}", "rules file"))
+        else:
+            out.append(analysis.assume(params, name, label, note="scorecard threshold"))
+    for name, label in _RULE_BUILT_IN.items():
+        out.append(
+            analysis.Assumption(
+                name,
+                label,
+                f"{getattr(rules, name):g}",
+                "rules file" if name in from_file else "built in",
+                "set it in a rules file",
+            )
+        )
+    if rules.weights != Rules().weights:
+        out.append(
+            analysis.Assumption(
+                "weights",
+                "Weights of the boxes in the score",
+                ", ".join(f"{k} {v:g}" for k, v in rules.weights.items()),
+                "rules file",
+            )
+        )
+    out.append(
+        analysis.assume(
+            params,
+            "team_selling_hours_per_week",
+            "Selling hours of the whole team per week",
+            note="split over the tiers by the time shares",
+        )
+    )
+    for tier in ("T1", "T2", "T3", "Global"):
+        name = f"time_share_{tier.lower()}"
+        lo, hi = TIME_SHARES[tier]
+        out.append(
+            analysis.assume(
+                params,
+                name,
+                f"Share of selling time for {'Tier ' + tier[1] if tier != 'Global' else 'Global'}",
+                shown=f"{getattr(params, name):.1%}",
+                note=f"the source's range is {lo:.0%}-{hi:.0%}; shares are rescaled to 100% "
+                "over the tiers that have accounts",
+            )
+        )
+    out.append(
+        analysis.Assumption(
+            "time_share_t4",
+            "Share of selling time for Tier 4",
+            "0%",
+            "built in",
+            "the source: hand Tier 4 to marketing automation (nurture)",
+        )
+    )
+    out.append(
+        analysis.Assumption(
+            "served_band",
+            "Under- / over-served",
+            "below 0.5x / above 1.5x the planned hours",
+            "built in",
+            "per account, logged hours per week against the plan",
+        )
+    )
+    out.append(
+        analysis.assume(
+            params,
+            "t3_turnover_max",
+            "Most of Tier 3 that may turn over in a quarter",
+            shown=f"{params.t3_turnover_max:.0%}",
+            note="common account-based practice, not the source material's teaching",
+        )
+    )
+    out.append(
+        analysis.Assumption(
+            "tier12_stable",
+            "Tier 1 and 2 accounts stay in place for",
+            "a year (four quarters)",
+            "built in",
+            "common account-based practice, not the source material's teaching",
+        )
+    )
+    out.append(
+        analysis.Assumption(
+            "contacts_target",
+            "Named contacts per account",
+            f"at least {_MIN_CONTACTS}, aim for {_TARGET_CONTACTS}",
+            "built in",
+            "the source's 5 to 10, across several departments",
+        )
+    )
+    out.append(
+        analysis.Assumption(
+            "engaged_days",
+            "A contact engaged recently",
+            "in the last 90 days",
+            "built in",
+            "alignment item email_engaged_90d",
+        )
+    )
+    out.append(
+        analysis.Assumption(
+            "sensitivity_step", "Threshold move in the sensitivity table", "10%", "built in"
+        )
+    )
+    return out
+
+
+def analyze(data: DataSet, params: Params) -> TieringAnalysis:
+    """Account tiering over one data set: scorecard, tiers, time plan, churn, names, alignment.
+
+    Needs an accounts table (else :class:`salesnb.analysis.NotAnalysable`); everything
+    else is optional and a section the data cannot support is listed in ``absent`` with
+    the reason. Reads the rules, checklist and history files the parameters name.
+    """
+    analysis.require(data, CORE, "account tiering")
+    per = analysis.periods(data, params)
+    window = per.window
+    opps = data.tables.get("opportunities")
+    rules, from_file = _rules(params, opps)
+    parts = _Parts()
+    cards, scored_accounts, spend, add = _scorecard_section(
+        parts, data, params, per, rules, from_file
+    )
+    _sensitivity_section(parts, scored_accounts, cards, rules, window.end.year, add)
+    plan = _time_section(parts, data, params, cards, window, add)
+    _churn_section(parts, params, per, data.tables["accounts"], rules, spend, add)
+    _nurture_section(parts, cards, add)
+    contacts = _names_section(parts, data, cards, add)
+    _coverage_section(parts, contacts, cards, add)
+    _alignment_section(parts, params, contacts, cards, window.end, add)
+    parts.tables["priorities"] = priority_list(cards, plan)
+    if (
+        opps is not None
+        and "deal_size" not in from_file
+        and parts.metrics.get("prior_spend_source") != "opportunities"
+    ):
+        won = opps["outcome"].eq("won") if "outcome" in opps else pd.Series(False, index=opps.index)
+        parts.coverage.append(
+            (
+                "opportunities",
+                len(opps),
+                int((won & opps["amount"].notna()).sum()),
+                {
+                    "not won (our deal size is the median won deal)": int((~won).sum()),
+                    "won without amount": int((won & opps["amount"].isna()).sum()),
+                },
+            )
+        )
+    missing = [t for t in ("contacts", "activities") if not data.has(t)]
+    if missing and len(parts.findings) < 3:
+        parts.findings.append(
+            (
+                6,
+                f"Without {_join([t + '.csv' for t in missing])}, "
+                + _join(
+                    (["named contacts per account"] if "contacts" in missing else [])
+                    + (["the time reps log against the plan"] if "activities" in missing else [])
+                )
+                + " cannot be checked: add "
+                + ("them" if len(missing) > 1 else "it")
+                + " to the data set.",
+            )
+        )
+    findings = [s for _, s in sorted(parts.findings, key=lambda f: f[0])][:5]
+    return TieringAnalysis(
+        params=params,
+        periods=per,
+        currency=params.currency or data.settings.currency,
+        tables=parts.tables,
+        notes=parts.notes,
+        absent=parts.absent,
+        metrics=parts.metrics,
+        findings=tuple(findings),
+        assumptions=tuple(_param_assumptions(params, rules, from_file) + parts.assumptions),
+        coverage=analysis.coverage(data, window, parts.coverage),
+        extras={"rules": rules},
+    )
 
 
 # --------------------------------------------------------------------------- plots
@@ -599,7 +1839,11 @@ def plot_tier_mix(cards: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     for x, v in enumerate(counts.to_numpy()):
         ax.annotate(str(v), (x, v), ha="center", va="bottom", fontsize=9)
     ax.set_ylabel("accounts")
-    ax.set_title(f"{counts['T1']} Tier 1 and {counts['Global']} Global accounts of {len(cards)}")
+    n = len(cards)
+    if n and counts["unscored"] == n:
+        ax.set_title(f"None of {n} accounts can be scored yet")
+    else:
+        ax.set_title(f"{counts['T1']} Tier 1 and {counts['Global']} Global accounts of {n}")
     return ax
 
 
@@ -607,15 +1851,20 @@ def plot_time(tiers_time: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Planned vs logged share of selling time per tier."""
     ax = get_ax(ax)
     x = np.arange(len(tiers_time))
-    ax.bar(x - 0.2, tiers_time["planned_share"], width=0.4, color=MUTED, label="planned")
-    ax.bar(x + 0.2, tiers_time["actual_share"], width=0.4, color=HIGHLIGHT, label="logged")
-    ax.set_xticks(x, tiers_time["tier"])
+    ax.bar(x - 0.2, tiers_time["planned_share"].fillna(0), width=0.4, color=MUTED, label="planned")
+    ax.bar(
+        x + 0.2, tiers_time["actual_share"].fillna(0), width=0.4, color=HIGHLIGHT, label="logged"
+    )
+    ax.set_xticks(x, [str(t) for t in tiers_time["tier"]])
     percent_axis(ax)
-    t1 = tiers_time.set_index("tier")
-    if "T1" in t1.index:
+    t = tiers_time.set_index("tier")
+    if "T1" in t.index:
         ax.set_title(
-            f"Tier 1 gets {t1.loc['T1', 'actual_share']:.0%} of logged time, plan {t1.loc['T1', 'planned_share']:.0%}"
+            f"Tier 1 gets {t.loc['T1', 'actual_share']:.0%} of logged time, "
+            f"plan {t.loc['T1', 'planned_share']:.0%}"
         )
+    else:
+        ax.set_title("Planned and logged share of selling time per tier")
     ax.legend()
     return ax
 
@@ -624,8 +1873,20 @@ def plot_coverage(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Heat map of contacts per account and department."""
     import seaborn as sns
 
+    if matrix.empty or matrix.shape[1] == 0:
+        raise DataError("the coverage matrix is empty: there is no account or department to draw")
     ax = get_ax(ax, figsize=(8, max(3.0, 0.22 * len(matrix) + 1)))
-    sns.heatmap(matrix, ax=ax, cmap="Blues", cbar=False, annot=True, fmt="d", linewidths=0.5)
+    sns.heatmap(
+        matrix.astype(int),
+        ax=ax,
+        cmap="Blues",
+        cbar=False,
+        annot=True,
+        fmt="d",
+        linewidths=0.5,
+        xticklabels=[str(c) for c in matrix.columns],
+        yticklabels=[str(i) for i in matrix.index],
+    )
     empty = int((matrix == 0).sum().sum())
     ax.set_title(f"{empty} account-department cells have no contact")
     ax.set_xlabel("department")
@@ -636,7 +1897,7 @@ def plot_coverage(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 def plot_sensitivity(summary: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Accounts that change tier per threshold change."""
     ax = get_ax(ax, figsize=(8, 0.3 * len(summary) + 1.2))
-    ax.barh(summary["change"], summary["accounts_changed"], color=PALETTE[0])
+    ax.barh([str(c) for c in summary["change"]], summary["accounts_changed"], color=PALETTE[0])
     ax.invert_yaxis()
     ax.set_xlabel("accounts that change tier")
     top = summary.loc[summary["accounts_changed"].idxmax()] if len(summary) else None
@@ -647,120 +1908,17 @@ def plot_sensitivity(summary: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def rules_table(rules: Rules) -> pd.DataFrame:
-    """The rules as a two-column table for the report."""
-    return pd.DataFrame(
-        [{"rule": k, "value": v} for k, v in asdict(rules).items() if k != "weights"]
-    )
-
-
-def make_rules(
-    rules_file: str = "", *, opportunities: pd.DataFrame | None = None, **values: Any
-) -> Rules:
-    """Rules from notebook parameters, overridden by a rules file when one is given; deal size from data."""
-    from .report import resolve
-
-    rules = Rules(**values)
-    if rules_file:
-        from_file = load_rules(resolve(rules_file))
-        given = yaml.safe_load(resolve(rules_file).read_text(encoding="utf-8")) or {}
-        rules = replace(rules, **{k: getattr(from_file, k) for k in given})
-    return rules.with_deal_size(opportunities)
-
-
-def tier_note(cards: pd.DataFrame) -> str:
-    """The tier mix in one sentence."""
-    c = cards["tier"].value_counts()
-    n = len(cards)
-    return (
-        f"Of {n} accounts, {c.get('T1', 0)} are Tier 1 ({c.get('T1', 0) / n:.0%}), {c.get('T2', 0)} Tier 2, "
-        f"{c.get('T3', 0)} Tier 3 and {c.get('T4', 0)} Tier 4 (handed to marketing for nurture); "
-        f"{c.get('Global', 0)} are Global and {c.get('unscored', 0)} cannot be scored yet."
-    )
-
-
-def time_note(tiers_time: pd.DataFrame, per_account: pd.DataFrame) -> str:
-    """Where logged time goes against the plan."""
-    t = tiers_time.set_index("tier")
-    if "T1" not in t.index or not t["actual_hours"].sum():
-        return "No logged activity in this window, so planned time cannot be compared with actual time."
-    served = per_account["served"].value_counts()
-    t4 = t["actual_share"].get("T4", 0.0)
-    return (
-        f"Tier 1 should get {t.loc['T1', 'planned_share']:.0%} of selling time and gets "
-        f"{t.loc['T1', 'actual_share']:.0%}; Tier 4, planned at 0%, takes {t4:.0%}. "
-        f"{served.get('under-served', 0)} accounts are under-served, {served.get('over-served', 0)} over-served."
-    )
-
-
-def names_note(names: pd.DataFrame, *, minimum: int = 5) -> str:
-    """Name development in one sentence."""
-    n = len(names)
-    return (
-        f"{int(names['below_minimum'].sum())} of {n} accounts have fewer than {minimum} named contacts, "
-        f"{int(names['single_threaded'].sum())} hang on a single contact and "
-        f"{int((~names['has_decision_maker']).sum())} have no known decision maker."
-    )
-
-
-def load_checklist(path: str | Path) -> pd.DataFrame:
-    """The team's weekly checklist file (CSV / Excel): account_id and yes/no items (see ALIGNMENT_ITEMS)."""
-    from .report import resolve
-    from .schema import _missing_mask, _parse_series
-    from .sources import read_cells
-
-    file = resolve(path)
-    if not file.is_file():
-        raise DataError(f"no such checklist file: {file}")
-    cells, _ = read_cells(file)
-    cells.columns = [str(c).strip().lower().replace(" ", "_") for c in cells.columns]
-    if "account_id" not in cells:
-        raise DataError(f"{file.name}: the checklist needs an account_id column")
-    unknown = sorted(set(cells.columns) - {"account_id", *ALIGNMENT_ITEMS})
-    if unknown:
-        raise DataError(
-            f"{file.name}: unknown column(s) {', '.join(unknown)}; items are {', '.join(ALIGNMENT_ITEMS)}"
-        )
-    out = pd.DataFrame({"account_id": cells["account_id"].astype("str").str.strip()})
-    for item in [c for c in cells.columns if c != "account_id"]:
-        given = cells[item].where(~_missing_mask(cells[item]))
-        parsed = _parse_series(given, "bool")
-        bad = given.notna() & parsed.isna()
-        if bad.any():
-            line = int(bad.idxmax())
-            raise DataError(
-                f"{file.name} line {line}, column '{item}': {cells[item][line]!r} is not yes/no"
-            )
-        out[item] = parsed.to_numpy()
-    return out
-
-
-def load_history(path: str | Path) -> pd.DataFrame:
-    """Tier history from a file (CSV / Excel: account_id, quarter, tier), e.g. last year's tier lists."""
-    from .periods import quarter_window
-    from .report import resolve
-    from .sources import read_cells
-
-    file = resolve(path)
-    if not file.is_file():
-        raise DataError(f"no such tier history file: {file}")
-    cells, _ = read_cells(file)
-    cells.columns = [str(c).strip().lower() for c in cells.columns]
-    missing = [c for c in ("account_id", "quarter", "tier") if c not in cells]
-    if missing:
-        raise DataError(f"{file.name}: the tier history needs column(s) {', '.join(missing)}")
-    out = cells[["account_id", "quarter", "tier"]].apply(lambda s: s.astype("str").str.strip())
-    bad_tier = ~out["tier"].isin(TIERS)
-    if bad_tier.any():
-        line = int(bad_tier.idxmax())
-        raise DataError(
-            f"{file.name} line {line}, column 'tier': {out['tier'][line]!r} is not one of {', '.join(TIERS)}"
-        )
-    for line, q in out["quarter"].items():
-        try:
-            quarter_window(q)
-        except Exception:
-            raise DataError(
-                f"{file.name} line {line}, column 'quarter': {q!r} is not a quarter like 2026Q3"
-            ) from None
-    return out.reset_index(drop=True)
+TieringAnalysis.charts = {
+    "tier_mix": analysis.Chart(
+        ("scorecard",), lambda a, ax: plot_tier_mix(a.tables["scorecard"], ax=ax)
+    ),
+    "sensitivity": analysis.Chart(
+        ("sensitivity",), lambda a, ax: plot_sensitivity(a.tables["sensitivity"], ax=ax)
+    ),
+    "time": analysis.Chart(
+        ("time_by_tier",), lambda a, ax: plot_time(a.tables["time_by_tier"], ax=ax)
+    ),
+    "coverage": analysis.Chart(
+        ("coverage_matrix",), lambda a, ax: plot_coverage(a.tables["coverage_matrix"], ax=ax)
+    ),
+}

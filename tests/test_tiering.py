@@ -173,7 +173,12 @@ def test_churn_flags():
     flagged, turnover = tiering.churn(history)
     assert flagged["account_id"].tolist() == ["a"]
     q2 = turnover.set_index("quarter").loc["2026Q2"]
-    assert (q2["t3_before"], q2["left_t3"], q2["turnover"], q2["too_high"]) == (2, 1, 0.5, True)
+    assert (q2["t3_before"], q2["left_t3"], q2["turnover_share"], q2["too_high"]) == (
+        2,
+        1,
+        0.5,
+        True,
+    )
 
 
 def test_name_development():
