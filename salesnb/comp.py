@@ -6,48 +6,67 @@ incentive, 1.0 at quota), optionally a *step* (all-or-nothing at a threshold) an
 *cap* (no more payout above an attainment). Between breakpoints the curve is linear;
 beyond the last one it continues with the last slope unless capped.
 
-Simulations run each plan over an attainment distribution: the data set's actual
-attainment per rep and quarter (revenue / quota), or a seeded parametric one.
+Each plan runs over an attainment distribution: the reps' measured attainment (revenue
+credited to the rep / quota, per rep and quarter, over the ``quarters_back`` quarters
+ending with the review quarter), or, when the data cannot give enough of it or the
+parameter asks, a seeded normal distribution, which every figure then calls simulated.
+
+:func:`analyze` wires it: ``a = sn.comp.analyze(ctx.data, sn.notebook.params(sn.comp.Params, globals()))``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
+from . import analysis
 from ._files import read_yaml
-from .schema import DataError
-from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax, percent_axis
+from .periods import last_quarters, quarter_window, span
+from .schema import DataError, UsageError
+from .sources import DataSet, revenue_by
+from .theme import HIGHLIGHT, MUTED, PALETTE, format_money, get_ax, money_axis, percent_axis
 
 __all__ = [
+    "CORE",
     "DEFAULT_PLANS",
+    "MIN_REPS",
+    "MIN_REP_QUARTERS",
+    "CompensationAnalysis",
+    "Params",
     "Plan",
+    "analyze",
     "attainment",
-    "cap_table",
-    "lookup",
-    "marginal_table",
-    "plan_table",
-    "choose_attainment",
     "cap_effect",
+    "cap_table",
+    "credit",
     "load_plans",
     "marginal",
-    "metrics",
+    "marginal_table",
     "parametric_attainment",
     "payout",
+    "plan_table",
     "plot_attainment",
     "plot_costs",
     "plot_marginal",
     "plot_payout_curves",
-    "results_note",
+    "quota_status",
+    "rep_table",
     "simulate",
 ]
 
+CORE: tuple[str, ...] = ("orders", "opportunities")
 NEAR_MISS = 0.10  # within 10 points below a threshold
+MIN_REP_QUARTERS = 10  # fewer: shares move in steps of 10 points or more
+MIN_REPS = 2  # one rep's history is not a team's distribution
+EDGE_DAYS = 7  # a quarter is covered when the data reaches into its first and last week
+USED = "used"
 
 
 @dataclass(frozen=True)
@@ -107,6 +126,37 @@ DEFAULT_PLANS: tuple[Plan, ...] = (
 )
 
 
+# --------------------------------------------------------------------------- parameters
+@dataclass(frozen=True, kw_only=True)
+class Params(analysis.Params):
+    """The notebook's parameters (less data_dir, output_dir, redact)."""
+
+    quarters_back: int = 8
+    attainment_source: str = "data"
+    mean_attainment: float = 0.95
+    sd_attainment: float = 0.25
+    simulated_reps: int = 200
+    seed: int = 7
+    target_incentive: float = 20000.0
+    plans_file: str = ""
+
+
+def _check_params(p: Params) -> None:
+    if p.attainment_source not in ("data", "normal"):
+        raise UsageError(
+            f"attainment_source must be 'data' or 'normal', got {p.attainment_source!r}"
+        )
+    for name, ok in (
+        ("quarters_back", p.quarters_back >= 1),
+        ("simulated_reps", p.simulated_reps >= 1),
+        ("sd_attainment", p.sd_attainment >= 0),
+        ("target_incentive", p.target_incentive >= 0),
+    ):
+        if not ok:
+            raise UsageError(f"{name} must be positive, got {getattr(p, name)!r}")
+
+
+# --------------------------------------------------------------------------- plans
 def load_plans(path: str | Path) -> tuple[Plan, ...]:
     """Plans from YAML: ``plans: [{name, points: [[a, p], ...], step, cap, note}]``; errors name the plan."""
     path = Path(path)
@@ -114,7 +164,7 @@ def load_plans(path: str | Path) -> tuple[Plan, ...]:
     items = raw.get("plans") if isinstance(raw, dict) else None
     if not isinstance(items, list) or not items:
         raise DataError(f"{path.name}: expected 'plans:' with a list of plan designs")
-    plans = []
+    plans: list[Plan] = []
     for i, item in enumerate(items, 1):
         if not isinstance(item, dict) or "name" not in item:
             raise DataError(f"{path.name}: plan {i} needs a name")
@@ -123,6 +173,8 @@ def load_plans(path: str | Path) -> tuple[Plan, ...]:
             raise DataError(
                 f"{path.name}: plan {item['name']}: unknown key(s) {', '.join(sorted(unknown))}"
             )
+        if str(item["name"]) in {p.name for p in plans}:
+            raise DataError(f"{path.name}: two plans are named {item['name']}: give each its own")
         try:
             points = tuple((float(a), float(p)) for a, p in item.get("points", [[0, 0], [1, 1]]))
             step = float(item["step"]) if item.get("step") is not None else None
@@ -162,6 +214,29 @@ def marginal(plan: Plan, grid: np.ndarray | None = None, *, delta: float = 0.01)
     return pd.DataFrame({"plan": plan.name, "attainment": grid, "marginal_payout": gain})
 
 
+def plan_table(plans: Sequence[Plan]) -> pd.DataFrame:
+    """The plan designs as a readable table."""
+    return pd.DataFrame(
+        [
+            {
+                "plan": p.name,
+                "breakpoints": ", ".join(f"{a:.0%}→{y:g}x" for a, y in p.points),
+                "step": None if p.step is None else f"{p.step:.0%}",
+                "cap": None if p.cap is None else f"{p.cap:.0%}",
+                "note": p.note,
+            }
+            for p in plans
+        ],
+        columns=["plan", "breakpoints", "step", "cap", "note"],
+    )
+
+
+def marginal_table(plans: Sequence[Plan]) -> pd.DataFrame:
+    """:func:`marginal` for every plan, stacked."""
+    return pd.concat([marginal(p) for p in plans], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- attainment
 def parametric_attainment(
     n: int = 200, *, mean: float = 0.95, sd: float = 0.25, seed: int = 7
 ) -> pd.DataFrame:
@@ -169,96 +244,225 @@ def parametric_attainment(
     rng = np.random.default_rng(seed)
     values = np.clip(rng.normal(mean, sd, n), 0.0, None)
     return pd.DataFrame(
-        {"owner": [f"rep {i + 1}" for i in range(n)], "period": "simulated", "attainment": values}
+        {
+            "owner": [f"simulated rep-quarter {i + 1}" for i in range(n)],
+            "period": "simulated",
+            "attainment": values,
+        }
     )
 
 
-def attainment(revenue: pd.DataFrame, accounts: pd.DataFrame, quotas: pd.DataFrame) -> pd.DataFrame:
-    """Attainment per rep and quarter: revenue of the rep's accounts / quota.
+def credit(revenue: pd.DataFrame, owners: pd.DataFrame, *, key: str = "account_id") -> pd.DataFrame:
+    """Revenue with the rep it is credited to: ``owners`` (``key``, owner) joined on ``key``.
 
-    ``revenue`` has account_id, quarter, revenue; ``accounts`` account_id, owner;
-    ``quotas`` owner, period, quota. Quarters without a quota are left out.
+    ``revenue`` has ``key``, quarter, revenue (as :func:`salesnb.sources.revenue_by` gives);
+    rows whose ``key`` has no owner get a missing owner (they are credited to nobody).
     """
     for df, cols, what in (
-        (revenue, ["account_id", "quarter", "revenue"], "revenue"),
-        (accounts, ["account_id", "owner"], "accounts"),
+        (revenue, [key, "quarter", "revenue"], "revenue"),
+        (owners, [key, "owner"], "owners"),
+    ):
+        missing = [c for c in cols if c not in df]
+        if missing:
+            raise DataError(f"credit needs {what} column(s) {', '.join(missing)}")
+    who = owners[[key, "owner"]].dropna(subset=[key]).drop_duplicates(subset=[key])
+    return revenue.merge(who, on=key, how="left")
+
+
+def quota_status(
+    quotas: pd.DataFrame,
+    *,
+    quarters: Sequence[str],
+    data_from: pd.Timestamp | None,
+    data_through: pd.Timestamp | None,
+    fiscal_start: int = 1,
+) -> pd.Series:
+    """For each quota row, ``"used"`` or the plain reason it is left out.
+
+    A row counts when its period is one of ``quarters`` (the review window), its quota is
+    above zero and the revenue data covers its quarter: it starts no later than the
+    quarter's first week and ends no earlier than its last week (``EDGE_DAYS``).
+    """
+    label = f"{quarters[0]} to {quarters[-1]}" if len(quarters) > 1 else str(quarters[0])
+    grace = pd.Timedelta(days=EDGE_DAYS - 1)
+
+    def why(period: str, quota: float) -> str:
+        if period not in quarters:
+            return f"quarter outside the window ({label})"
+        if data_from is None or data_through is None:
+            return "no revenue data to measure it against"
+        w = quarter_window(period, fiscal_start=fiscal_start)
+        if data_through < w.start:
+            return f"quarter the data does not reach (data ends {data_through:%Y-%m-%d})"
+        if data_from > w.end:
+            return f"quarter before the data starts ({data_from:%Y-%m-%d})"
+        if data_through < w.end - grace:
+            return f"quarter the data covers only in part (data ends {data_through:%Y-%m-%d})"
+        if data_from > w.start + grace:
+            return f"quarter the data covers only in part (data starts {data_from:%Y-%m-%d})"
+        if pd.isna(quota) or quota <= 0:
+            return "no quota (zero, negative or missing)"
+        return USED
+
+    return pd.Series(
+        [why(str(p), q) for p, q in zip(quotas["period"], quotas["quota"], strict=True)],
+        index=quotas.index,
+        dtype="object",
+    )
+
+
+def attainment(
+    revenue: pd.DataFrame, quotas: pd.DataFrame, *, quarters: Sequence[str]
+) -> pd.DataFrame:
+    """Attainment per rep and quarter of ``quarters``: revenue credited to the rep / quota.
+
+    ``revenue`` has owner, quarter, revenue (rows without an owner are credited to
+    nobody); ``quotas`` owner, period, quota. Only quotas of ``quarters`` (the review
+    window) with a quota above zero count; a rep with a quota and no revenue attains 0.
+    """
+    for df, cols, what in (
+        (revenue, ["owner", "quarter", "revenue"], "revenue"),
         (quotas, ["owner", "period", "quota"], "quotas"),
     ):
         missing = [c for c in cols if c not in df]
         if missing:
             raise DataError(f"attainment needs {what} column(s) {', '.join(missing)}")
-    owned = revenue.merge(accounts[["account_id", "owner"]], on="account_id", how="left")
     per = (
-        owned.dropna(subset=["owner"])
+        revenue.dropna(subset=["owner"])
         .groupby(["owner", "quarter"], as_index=False)["revenue"]
         .sum()
+        .rename(columns={"quarter": "period"})
     )
-    out = quotas.rename(columns={"period": "quarter"}).merge(
-        per, on=["owner", "quarter"], how="left"
-    )
-    out["revenue"] = out["revenue"].fillna(0.0)
-    out = out[out["quota"] > 0].copy()
+    q = quotas.loc[quotas["period"].isin(list(quarters)) & (quotas["quota"] > 0)]
+    out = q[["owner", "period", "quota"]].merge(per, on=["owner", "period"], how="left")
+    out["revenue"] = out["revenue"].fillna(0.0).astype(float)
     out["attainment"] = out["revenue"] / out["quota"]
-    return out.rename(columns={"quarter": "period"})[
-        ["owner", "period", "revenue", "quota", "attainment"]
-    ]
+    return (
+        out[["owner", "period", "revenue", "quota", "attainment"]]
+        .sort_values(["period", "owner"], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
-def simulate(
-    plans: tuple[Plan, ...] | list[Plan], att: pd.DataFrame, *, target_incentive: float
-) -> pd.DataFrame:
+def rep_table(att: pd.DataFrame) -> pd.DataFrame:
+    """One row per rep: quarters with a quota, quota, revenue, attainment over them, quarters below quota."""
+    out = (
+        att.assign(below=att["attainment"] < 1.0)
+        .groupby("owner", as_index=False)
+        .agg(
+            quarters=("period", "nunique"),
+            quota=("quota", "sum"),
+            revenue=("revenue", "sum"),
+            quarters_below_quota=("below", "sum"),
+        )
+    )
+    out["attainment"] = out["revenue"] / out["quota"]
+    out["quarters_below_quota"] = out["quarters_below_quota"].astype("int64")
+    return (
+        out[["owner", "quarters", "quota", "revenue", "attainment", "quarters_below_quota"]]
+        .sort_values(["attainment", "owner"], ascending=[False, True], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+# --------------------------------------------------------------------------- simulation
+def simulate(plans: Sequence[Plan], att: pd.DataFrame, *, target_incentive: float) -> pd.DataFrame:
     """Each plan over the attainment distribution: cost, zero payouts, near misses, cap effects.
 
     Returns one row per plan: cost (total payout in money), cost_per_point (per point
-    of attainment delivered), share_zero_payout, share_near_miss (within 10 points
-    below one of the plan's thresholds), reps_above_cap.
+    of attainment delivered; missing when no attainment was delivered), mean_payout,
+    share_zero_payout, share_near_miss (within 10 points below one of the plan's
+    thresholds), reps_above_cap (rep-quarters past the cap).
     """
     a = att["attainment"].to_numpy(dtype=float)
+    n = len(a)
     rows = []
     for plan in plans:
         pay = payout(plan, a) * target_incentive
-        near = np.zeros(len(a), dtype=bool)
+        near = np.zeros(n, dtype=bool)
         for t in plan.thresholds:
             near |= (a >= t - NEAR_MISS) & (a < t)
         rows.append(
             {
                 "plan": plan.name,
                 "cost": float(pay.sum()),
-                "cost_per_point": float(pay.sum() / (a.sum() * 100)) if a.sum() else float("nan"),
-                "mean_payout": float(pay.mean()) if len(a) else float("nan"),
-                "share_zero_payout": float((pay <= 0).mean()) if len(a) else float("nan"),
-                "share_near_miss": float(near.mean()) if len(a) else float("nan"),
+                "cost_per_point": float(pay.sum() / (a.sum() * 100)) if a.sum() > 0 else np.nan,
+                "mean_payout": float(pay.mean()) if n else np.nan,
+                "share_zero_payout": float((pay <= 0).mean()) if n else np.nan,
+                "share_near_miss": float(near.mean()) if n else np.nan,
                 "reps_above_cap": int((a > plan.cap).sum()) if plan.cap is not None else 0,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "plan",
+            "cost",
+            "cost_per_point",
+            "mean_payout",
+            "share_zero_payout",
+            "share_near_miss",
+            "reps_above_cap",
+        ],
+    )
 
 
 def cap_effect(plan: Plan, att: pd.DataFrame) -> dict[str, float]:
-    """What a cap costs in selling: reps past it, and the attainment they would stop short of."""
+    """What a cap costs in selling: rep-quarters past it, and the attainment above it that earns nothing."""
     if plan.cap is None:
         return {"reps_above_cap": 0, "attainment_points_lost": 0.0, "share_of_delivery_lost": 0.0}
     a = att["attainment"].to_numpy(dtype=float)
     beyond = np.clip(a - plan.cap, 0.0, None)
+    delivered = np.clip(a, 0.0, None).sum()
     return {
         "reps_above_cap": int((a > plan.cap).sum()),
         "attainment_points_lost": float(beyond.sum() * 100),
-        "share_of_delivery_lost": float(beyond.sum() / a.sum()) if a.sum() else 0.0,
+        "share_of_delivery_lost": float(beyond.sum() / delivered) if delivered else 0.0,
     }
 
 
-def metrics(results: pd.DataFrame) -> dict[str, Any]:
-    """summary.json metrics: per plan cost, share_zero_payout, share_near_miss (maps by plan name)."""
-    r = results.set_index("plan")
-    return {
-        "cost": r["cost"].to_dict(),
-        "share_zero_payout": r["share_zero_payout"].to_dict(),
-        "share_near_miss": r["share_near_miss"].to_dict(),
-        "cheapest_plan": str(r["cost"].idxmin()) if len(r) else None,
-    }
+def cap_table(plans: Sequence[Plan], att: pd.DataFrame) -> pd.DataFrame:
+    """:func:`cap_effect` for every capped plan (empty when no plan has a cap)."""
+    rows = [
+        {"plan": p.name, "cap": p.cap, **cap_effect(p, att)} for p in plans if p.cap is not None
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "plan",
+            "cap",
+            "reps_above_cap",
+            "attainment_points_lost",
+            "share_of_delivery_lost",
+        ],
+    )
 
 
-def plot_payout_curves(plans: tuple[Plan, ...] | list[Plan], *, ax: Axes | None = None) -> Axes:
+def _flat_ranges(table: pd.DataFrame) -> dict[str, list[str]]:
+    """Per plan, the attainment ranges where one more point earns nothing ("0% to 98%", "125% and up")."""
+    out: dict[str, list[str]] = {}
+    for name, part in table.groupby("plan", sort=False):
+        grid = part["attainment"].to_numpy()
+        flat = part["marginal_payout"].to_numpy() <= 1e-12
+        ranges, start = [], None
+        for i, f in enumerate(flat):
+            if f and start is None:
+                start = i
+            if start is not None and (not f or i == len(flat) - 1):
+                end = i if f else i - 1
+                ranges.append(
+                    f"{grid[start]:.0%} and up"
+                    if f and i == len(flat) - 1
+                    else f"{grid[start]:.0%} to {grid[end]:.0%}"
+                )
+                start = None
+        if ranges:
+            out[str(name)] = ranges
+    return out
+
+
+# --------------------------------------------------------------------------- plots
+def plot_payout_curves(plans: Sequence[Plan], *, ax: Axes | None = None) -> Axes:
     """Payout (multiple of the target incentive) against attainment, one line per plan."""
     ax = get_ax(ax)
     grid = np.round(np.arange(0.0, 1.81, 0.005), 3)
@@ -304,132 +508,729 @@ def plot_marginal(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_attainment(att: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """The attainment distribution the plans are tested on, with the quota line."""
+def plot_attainment(att: pd.DataFrame, *, title: str | None = None, ax: Axes | None = None) -> Axes:
+    """The attainment distribution the plans are tested on, with the quota line.
+
+    ``title`` states the finding (the analysis words it, saying "simulated" when it is);
+    the count axis shows whole rep-quarters only.
+    """
     ax = get_ax(ax)
     ax.hist(att["attainment"], bins=30, color=MUTED, edgecolor="white")
     ax.axvline(1.0, color=HIGHLIGHT, linestyle="--", linewidth=1.5)
     percent_axis(ax, "x")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("attainment")
     ax.set_ylabel("rep-quarters")
-    below = float((att["attainment"] < 1.0).mean())
-    ax.set_title(
-        f"{below:.0%} of rep-quarters fall short of quota: all-or-nothing pays them nothing"
-    )
+    ax.set_title(title or "The attainment the plans are tested on")
     return ax
 
 
-def plot_costs(results: pd.DataFrame, *, currency: str = "", ax: Axes | None = None) -> Axes:
-    """Total cost per plan, labelled with the share of rep-quarters earning nothing."""
-    from .theme import money_axis
-
-    ax = get_ax(ax)
-    order = results.sort_values("cost")
-    colors = [HIGHLIGHT if z > 0.25 else PALETTE[0] for z in order["share_zero_payout"]]
-    ax.barh(order["plan"], order["cost"], color=colors)
-    for y, (cost, zero) in enumerate(zip(order["cost"], order["share_zero_payout"], strict=True)):
-        ax.annotate(f" {zero:.0%} earn nothing", (cost, y), va="center", fontsize=8)
-    money_axis(ax, "x", currency)
-    ax.set_title(f"Cheapest is {order['plan'].iloc[0]}, because of who it does not pay")
-    return ax
-
-
-def choose_attainment(
-    revenue: pd.DataFrame | None,
-    accounts: pd.DataFrame | None,
-    quotas: pd.DataFrame | None,
+def plot_costs(
+    results: pd.DataFrame,
     *,
-    source: str = "data",
-    n: int = 200,
-    mean: float = 0.95,
-    sd: float = 0.25,
-    seed: int = 7,
-) -> tuple[pd.DataFrame, str]:
-    """The attainment distribution to simulate over, and a sentence saying where it came from.
+    currency: str = "",
+    title: str | None = None,
+    xlabel: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Total cost per plan, labelled with the share of rep-quarters paid nothing."""
+    ax = get_ax(ax)
+    order = results.sort_values("cost", kind="stable")
+    colors = [HIGHLIGHT if z > 0.25 else PALETTE[0] for z in order["share_zero_payout"]]
+    ax.barh(order["plan"].astype(str), order["cost"], color=colors)
+    for y, (cost, zero) in enumerate(zip(order["cost"], order["share_zero_payout"], strict=True)):
+        ax.annotate(f" {zero:.0%} paid nothing", (cost, y), va="center", fontsize=8)
+    top = float(order["cost"].max()) if len(order) else 0.0
+    if top > 0:
+        ax.set_xlim(0, top * 1.25)  # room for the labels
+    money_axis(ax, "x")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    ax.set_xlabel(xlabel or ("total payout" + (f" ({currency})" if currency else "")))
+    ax.set_title(title or "Total cost per plan")
+    return ax
 
-    ``source="data"`` uses actual attainment when the data set has quotas, owners and
-    revenue, else falls back to the parametric distribution (and says why).
-    """
-    if source not in ("data", "normal"):
-        raise DataError(f"attainment source must be 'data' or 'normal', got {source!r}")
-    if source == "data":
-        missing = [
-            name
-            for name, df in (("quotas", quotas), ("accounts with owner", accounts))
-            if df is None
-        ]
-        if accounts is not None and "owner" not in accounts:
-            missing.append("accounts with owner")
-        if not missing and revenue is not None and len(revenue):
-            att = attainment(revenue, accounts, quotas)
-            if len(att):
-                return att, (
-                    f"Actual attainment of {att['owner'].nunique()} reps over {att['period'].nunique()} "
-                    f"quarters ({len(att)} rep-quarters), mean {att['attainment'].mean():.0%}."
-                )
-            missing.append("quarters with both quota and revenue")
-        reason = ", ".join(missing) or "revenue in the window"
-        att = parametric_attainment(n, mean=mean, sd=sd, seed=seed)
+
+# --------------------------------------------------------------------------- analysis
+@dataclass(frozen=True, kw_only=True)
+class CompensationAnalysis(analysis.Analysis):
+    """The compensation-plan simulation over one data set (see :func:`analyze`)."""
+
+    methodology: ClassVar[str] = "compensation"
+
+
+CompensationAnalysis.charts = {
+    "payout_curves": analysis.Chart(
+        ("plans",), lambda a, ax: plot_payout_curves(a.extras["plans"], ax=ax)
+    ),
+    "attainment_distribution": analysis.Chart(
+        ("distribution",),
+        lambda a, ax: plot_attainment(
+            a.tables["distribution"], title=a.extras["titles"]["distribution"], ax=ax
+        ),
+    ),
+    "costs": analysis.Chart(
+        ("plan_comparison",),
+        lambda a, ax: plot_costs(
+            a.tables["plan_comparison"],
+            currency=a.currency,
+            title=a.extras["titles"]["costs"],
+            xlabel=a.extras["titles"]["costs_axis"],
+            ax=ax,
+        ),
+    ),
+    "marginal_incentive": analysis.Chart(
+        ("marginal",), lambda a, ax: plot_marginal(a.tables["marginal"], ax=ax)
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _Revenue:
+    """Revenue of the review window credited to reps, and what could not be credited."""
+
+    source: str  # orders / opportunities
+    attribution: str | None  # how revenue reaches a rep (None: it cannot)
+    credited: pd.DataFrame  # owner, quarter, revenue (owner missing: credited to nobody)
+    uncredited: float  # revenue of the window credited to nobody
+    data_from: pd.Timestamp | None
+    data_through: pd.Timestamp | None
+    coverage: tuple[str, int, int, dict[str, int]]
+    reason: str | None = None  # why attainment cannot be measured from it
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _source_span(data: DataSet, source: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """First and last date of the revenue source: order lines, or deals closed (any outcome)."""
+    if source == "orders":
+        got = data.sql("SELECT min(order_date) AS lo, max(order_date) AS hi FROM orders")
+        lo, hi = got["lo"].iloc[0], got["hi"].iloc[0]
+    else:
+        opps = data.tables["opportunities"]
+        if "outcome" not in opps:
+            return None, None
+        dates = opps.loc[opps["outcome"].isin(["won", "lost", "no_decision"]), "close_date"]
+        lo, hi = dates.min(), dates.max()
+    if pd.isna(lo) or pd.isna(hi):
+        return None, None
+    return pd.Timestamp(lo), pd.Timestamp(hi)
+
+
+def _owners(data: DataSet, source: str) -> tuple[str, pd.DataFrame, str] | None:
+    """(key, key -> owner table, how revenue is attributed), or None when nobody owns revenue."""
+    opps, accounts = data.tables.get("opportunities"), data.tables.get("accounts")
+    if source == "opportunities" and "owner" in opps and opps["owner"].notna().any():
         return (
-            att,
-            f"The data set has no {reason}: simulating {n} rep-quarters, normal(mean {mean:.0%}, sd {sd:.0%}).",
+            "opportunity_id",
+            opps[["opportunity_id", "owner"]],
+            "deal owner (opportunities.owner)",
         )
-    att = parametric_attainment(n, mean=mean, sd=sd, seed=seed)
-    return att, f"Simulating {n} rep-quarters, normal(mean {mean:.0%}, sd {sd:.0%}), seed {seed}."
+    if accounts is not None and "owner" in accounts and accounts["owner"].notna().any():
+        return "account_id", accounts[["account_id", "owner"]], "account owner (accounts.owner)"
+    return None
 
 
-def results_note(results: pd.DataFrame, att: pd.DataFrame) -> str:
-    """The comparison in two sentences: the cheapest plan, and what all-or-nothing does."""
-    r = results.set_index("plan")
-    text = f"Cheapest: {r['cost'].idxmin()}; most expensive: {r['cost'].idxmax()}."
-    if "all_or_nothing" in r.index:
-        a = r.loc["all_or_nothing"]
-        text += (
-            f" All-or-nothing pays nothing to {a['share_zero_payout']:.0%} of rep-quarters, and "
-            f"{a['share_near_miss']:.0%} miss by less than 10 points: the near misses who feel cheated."
+def _revenue(data: DataSet, history: Any, fiscal: int) -> _Revenue:
+    """Revenue of the window credited to reps (orders to the account owner; deals to the deal owner)."""
+    source = "orders" if data.has("orders") else "opportunities"
+    total = int(data.rows.get(source, len(data.tables.get(source, []))))
+    first, last = _source_span(data, source)
+    empty = pd.DataFrame({"owner": [], "quarter": [], "revenue": []})
+    opps = data.tables.get("opportunities")
+    if source == "opportunities" and "outcome" not in opps:
+        return _Revenue(
+            source, None, empty, 0.0, first, last,
+            (source, total, 0, {"no outcome: won deals cannot be told": total}),
+            "The opportunities have no outcome column, so won revenue cannot be told and "
+            "attainment cannot be measured: add outcome (won, lost, open) to opportunities.csv, "
+            "or add orders.csv.",
+        )  # fmt: skip
+    owned = _owners(data, source)
+    if owned is None:
+        if source == "orders":
+            where = "Revenue comes from order lines, credited to the account's owner, and " + (
+                "the data set has no accounts table"
+                if data.tables.get("accounts") is None
+                else "no account has an owner"
+            )
+            fix = "add an owner column to accounts.csv (the rep who owns each account)"
+        else:
+            where = "Neither the opportunities nor the accounts name an owner"
+            fix = "add owner to opportunities.csv (the deal owner) or to accounts.csv"
+        return _Revenue(
+            source, None, empty, 0.0, first, last,
+            (source, total, 0, {"no owner to credit it to": total}),
+            f"{where}, so revenue cannot be credited to reps and attainment cannot be "
+            f"measured: {fix}.",
+        )  # fmt: skip
+    key, owners, attribution = owned
+    rev, info = revenue_by(
+        data, history.start, history.end, by=(key, "quarter"), fiscal_start=fiscal
+    )
+    credited = credit(rev, owners, key=key)
+    uncredited = float(info["unassigned_revenue"]) + float(
+        credited.loc[credited["owner"].isna(), "revenue"].sum()
+    )
+    label = history.label
+    if source == "opportunities":
+        won = opps["outcome"].eq("won")
+        inside = opps["close_date"].between(history.start, history.end)
+        owner_of = owners.dropna(subset=[key]).drop_duplicates(subset=[key]).set_index(key)
+        no_owner = won & inside & opps[key].map(owner_of["owner"]).isna()
+        left = {
+            "not won": int((~won).sum()),
+            f"closed outside {label} (or no close date)": int((won & ~inside).sum()),
+            "deal has no owner" if key == "opportunity_id" else "account has no owner": int(
+                no_owner.sum()
+            ),
+        }
+    else:
+        lines = data.sql(
+            "SELECT account_id, count(*) AS lines FROM orders WHERE order_date BETWEEN ? AND ? "
+            "AND account_id IS NOT NULL GROUP BY 1",
+            [history.start.date(), history.end.date()],
         )
-    return text
-
-
-def plan_table(plans: tuple[Plan, ...] | list[Plan]) -> pd.DataFrame:
-    """The plan designs as a readable table."""
-    return pd.DataFrame(
-        [
-            {
-                "plan": p.name,
-                "breakpoints": ", ".join(f"{a:.0%}→{y:g}x" for a, y in p.points),
-                "step": p.step,
-                "cap": p.cap,
-                "note": p.note,
-            }
-            for p in plans
-        ]
+        lines = lines.merge(
+            owners.drop_duplicates(subset=["account_id"]), on="account_id", how="left"
+        )
+        left = {
+            f"outside {label}": total - int(info["lines"]),
+            "no account": int(info["unassigned_lines"]),
+            "account has no owner": int(lines.loc[lines["owner"].isna(), "lines"].sum()),
+        }
+    used = total - sum(left.values())
+    return _Revenue(
+        source,
+        attribution,
+        credited[["owner", "quarter", "revenue"]],
+        uncredited,
+        first,
+        last,
+        (source, total, used, left),
     )
 
 
-def marginal_table(plans: tuple[Plan, ...] | list[Plan]) -> pd.DataFrame:
-    """:func:`marginal` for every plan, stacked."""
-    return pd.concat([marginal(p) for p in plans], ignore_index=True)
+@dataclass(frozen=True)
+class _Measured:
+    """What the data says about attainment: the table, or why it cannot say it."""
+
+    table: pd.DataFrame | None
+    reason: str | None  # the absent sentence (None when measured)
+    short: str | None  # why the plans cannot run on it, in a few words
+    revenue: _Revenue | None
+    status: pd.Series | None  # per quota row: "used" or why not
+    coverage: list[tuple[str, int, int, dict[str, int]]]
 
 
-def cap_table(plans: tuple[Plan, ...] | list[Plan], att: pd.DataFrame) -> pd.DataFrame:
-    """:func:`cap_effect` for every capped plan (empty when no plan has a cap)."""
-    rows = [
-        {"plan": p.name, "cap": p.cap, **cap_effect(p, att)} for p in plans if p.cap is not None
+def _total_rows(data: DataSet, table: str) -> int:
+    if table in data.rows:
+        return int(data.rows[table])
+    df = data.tables.get(table)
+    return 0 if df is None else len(df)
+
+
+def _no_quota_reason(status: pd.Series, window: str, params: Params) -> str:
+    """The absent sentence when no quota row of the window can be used."""
+    inside = status[~status.str.startswith("quarter outside")]
+    if inside.empty:
+        return (
+            f"No quota falls in {window} (the {params.quarters_back} quarters ending with "
+            f"{params.quarter}), so attainment cannot be measured: add quotas for those quarters, "
+            "or set quarter and quarters_back to the quarters your quotas cover."
+        )
+    if inside.str.startswith("no quota").all():
+        return (
+            f"Every quota of {window} is zero or missing, so attainment cannot be measured: "
+            "give each rep and quarter a quota above zero in quotas.csv."
+        )
+    return (
+        f"The revenue data does not cover the quarters of {window} that have quotas "
+        f"({inside.iloc[0]}), so attainment cannot be measured: review a quarter the data "
+        "covers, or add the missing revenue."
+    )
+
+
+def _measure(
+    data: DataSet, params: Params, history: Any, quarters: list[str], fiscal: int
+) -> _Measured:
+    """Measured attainment over the window's quarters, or the reason it cannot be measured."""
+    quotas = data.tables.get("quotas")
+    if quotas is None:
+        source = "orders" if data.has("orders") else "opportunities"
+        total = _total_rows(data, source)
+        return _Measured(
+            None,
+            "No quotas table, so attainment cannot be measured: add quotas.csv (owner, period, quota).",
+            "no quotas table",
+            None,
+            None,
+            [(source, total, 0, {"not used: no quotas to measure it against": total})],
+        )
+    rev = _revenue(data, history, fiscal)
+    status = quota_status(
+        quotas,
+        quarters=quarters,
+        data_from=rev.data_from,
+        data_through=rev.data_through,
+        fiscal_start=fiscal,
+    )
+    counts = {str(k): int(v) for k, v in status.value_counts(sort=False).items()}
+    used = counts.pop(USED, 0)
+    if rev.reason is not None:
+        if used:
+            counts["revenue cannot be credited to reps"] = used
+        short = (
+            "no owner on revenue"
+            if rev.attribution is None and "owner" in rev.reason
+            else ("no won revenue to measure")
+        )
+        return _Measured(
+            None, rev.reason, short, rev, status, [rev.coverage, ("quotas", len(quotas), 0, counts)]
+        )
+    cover = [rev.coverage, ("quotas", len(quotas), used, counts)]
+    if not used:
+        reason = _no_quota_reason(status, history.label, params)
+        return _Measured(None, reason, "no quota the data covers in the window", rev, status, cover)
+    table = attainment(rev.credited, quotas.loc[status == USED], quarters=quarters)
+    return _Measured(table, None, None, rev, status, cover)
+
+
+def _revenue_without_quota(credited: pd.DataFrame, att: pd.DataFrame) -> float:
+    """Revenue credited to a rep in a quarter of ``att`` for which that rep has no quota."""
+    owned = credited.dropna(subset=["owner"])
+    owned = owned[owned["quarter"].isin(set(att["period"]))]
+    keys = set(zip(att["owner"], att["period"], strict=True))
+    mask = [(o, q) not in keys for o, q in zip(owned["owner"], owned["quarter"], strict=True)]
+    return float(owned.loc[mask, "revenue"].sum())
+
+
+def _distribution(m: _Measured, params: Params) -> tuple[pd.DataFrame, str | None]:
+    """The attainment the plans run on, and why it is simulated (None: measured)."""
+    why = m.short
+    if why is None and params.attainment_source == "normal":
+        why = 'parameter attainment_source "normal"'
+    if why is None and m.table is not None:
+        reps, n = m.table["owner"].nunique(), len(m.table)
+        if n < MIN_REP_QUARTERS or reps < MIN_REPS:
+            why = (
+                f"too few rep-quarters: {n} of {reps} rep{'' if reps == 1 else 's'}, "
+                f"fewer than {MIN_REP_QUARTERS} of at least {MIN_REPS} reps"
+            )
+    if why is None and m.table is not None:
+        return m.table[["owner", "period", "attainment"]].reset_index(drop=True), None
+    dist = parametric_attainment(
+        params.simulated_reps,
+        mean=params.mean_attainment,
+        sd=params.sd_attainment,
+        seed=params.seed,
+    )
+    return dist, why or 'parameter attainment_source "normal"'
+
+
+@dataclass(frozen=True)
+class _Words:
+    """What the notes, titles and findings share: currency, the distribution's name."""
+
+    currency: str
+    simulated: bool
+    n: int
+    incentive: str
+
+    @property
+    def rq(self) -> str:
+        return "simulated rep-quarters" if self.simulated else "rep-quarters"
+
+    def money(self, value: float) -> str:
+        return format_money(value, self.currency)
+
+
+def _notes(
+    a_tables: dict[str, pd.DataFrame],
+    m: _Measured,
+    why: str | None,
+    params: Params,
+    w: _Words,
+    history: Any,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The sentence per section and the chart titles."""
+    dist, r = a_tables["distribution"], a_tables["plan_comparison"].set_index("plan")
+    below = float((dist["attainment"] < 1.0).mean())
+    notes: dict[str, str] = {}
+    drawn = (
+        f"{w.n} rep-quarters drawn from a normal distribution (mean {params.mean_attainment:.0%}, "
+        f"sd {params.sd_attainment:.0%}, seed {params.seed}, clipped at 0)"
+    )
+    if w.simulated:
+        notes["banner"] = (
+            f"**Simulated attainment, not measured ({why}).** The plans in this report are "
+            f"compared on {drawn}, not on your reps' results. Every share of rep-quarters in "
+            f"this report is simulated, and every cost assumes a target incentive of {w.incentive} "
+            "per rep-quarter (parameter target_incentive)."
+            + (
+                " To measure attainment, add quotas.csv (owner, period, quota)."
+                if why == "no quotas table"
+                else ""
+            )
+        )
+        notes["distribution"] = (
+            f"Simulated, not measured ({why}): {drawn}; {below:.0%} of the simulated "
+            "rep-quarters fall short of quota."
+        )
+    else:
+        t = m.table
+        notes["distribution"] = (
+            f"Actual attainment of {t['owner'].nunique()} reps over {t['period'].nunique()} "
+            f"quarters ({w.n} rep-quarters), mean {t['attainment'].mean():.0%}: {below:.0%} of "
+            "rep-quarters fell short of quota."
+        )
+    if m.table is not None and m.revenue is not None:
+        rev = m.revenue
+        what = "net order lines" if rev.source == "orders" else "won deals at their close date"
+        parts = [f"Revenue ({what}) is credited to the {rev.attribution}."]
+        if rev.uncredited:
+            parts.append(
+                f"{w.money(rev.uncredited)} of revenue in {history.label} has no account or no "
+                "owner and counts for nobody."
+            )
+        without = _revenue_without_quota(rev.credited, m.table)
+        if without:
+            parts.append(
+                f"{w.money(without)} credited to reps without a quota that quarter is not part "
+                "of any attainment."
+            )
+        left = int((m.status != USED).sum())
+        if left:
+            parts.append(f"{left} of {len(m.status)} quota rows are left out (see data coverage).")
+        if w.simulated:
+            parts.append(f"The plans below run on simulated attainment instead ({why}).")
+        notes["attainment"] = " ".join(parts)
+    cheapest, dearest = str(r["cost"].idxmin()), str(r["cost"].idxmax())
+    harsh = _harshest(r)
+    notes["plan_comparison"] = (
+        f"Cheapest: {cheapest} ({w.money(r.loc[cheapest, 'cost'])}); most expensive: {dearest} "
+        f"({w.money(r.loc[dearest, 'cost'])}), over {w.n} {w.rq} at a target incentive of "
+        f"{w.incentive} per rep-quarter. {harsh} pays nothing to "
+        f"{r.loc[harsh, 'share_zero_payout']:.0%} of the {w.rq}, and "
+        f"{r.loc[harsh, 'share_near_miss']:.0%} of them miss one of its thresholds by less "
+        "than 10 points: the near misses who feel cheated."
+    )
+    flat = _flat_ranges(a_tables["marginal"])
+    notes["marginal"] = (
+        "The next point of attainment earns nothing under "
+        + "; ".join(f"{k} ({', '.join(v)})" for k, v in flat.items())
+        + "; every other plan pays for each point from 0% to 180%."
+        if flat
+        else "Every plan pays something for each further point of attainment from 0% to 180%."
+    )
+    if "caps" in a_tables:
+        notes["caps"] = " ".join(
+            f"{c.plan}: {c.reps_above_cap} of {w.n} {w.rq} ({c.reps_above_cap / w.n:.0%}) pass "
+            f"the {c.cap:.0%} cap; the {c.attainment_points_lost:,.0f} points of attainment "
+            f"above it ({c.share_of_delivery_lost:.0%} of all delivered) earn nothing."
+            for c in a_tables["caps"].itertuples()
+        )
+    titles = {
+        "distribution": (
+            f"Simulated: {below:.0%} of {w.n} simulated rep-quarters fall short of quota"
+            if w.simulated
+            else f"{below:.0%} of {w.n} rep-quarters fell short of quota"
+        ),
+        "costs": f"Cost per plan over {w.n} {w.rq}: {cheapest} is cheapest",
+        "costs_axis": (
+            "total payout"
+            + (f" ({w.currency})" if w.currency else "")
+            + f" at a target incentive of {w.incentive} per rep-quarter"
+            + (", on simulated attainment" if w.simulated else "")
+        ),
+    }
+    return notes, titles
+
+
+def _harshest(r: pd.DataFrame) -> str:
+    """all_or_nothing when it is one of the plans, else the plan paying nothing most often."""
+    return "all_or_nothing" if "all_or_nothing" in r.index else str(r["share_zero_payout"].idxmax())
+
+
+def _findings(
+    tables: dict[str, pd.DataFrame],
+    m: _Measured,
+    why: str | None,
+    params: Params,
+    w: _Words,
+    notes: dict[str, str],
+    history: Any,
+) -> tuple[str, ...]:
+    """Three to five sentences, the most important first; simulated shares say so."""
+    r = tables["plan_comparison"].set_index("plan")
+    out = []
+    if w.simulated:
+        out.append(
+            f"Attainment is simulated, not measured ({why}): the plans are compared on {w.n} "
+            f"simulated rep-quarters drawn from a normal distribution (mean {params.mean_attainment:.0%}, "
+            f"sd {params.sd_attainment:.0%}, seed {params.seed}), so every share below is simulated."
+        )
+    else:
+        out.append(notes["distribution"])
+    harsh = _harshest(r)
+    zero, near = float(r.loc[harsh, "share_zero_payout"]), float(r.loc[harsh, "share_near_miss"])
+    if zero > 0:
+        out.append(
+            f"{harsh} pays nothing to {zero:.0%} of the {w.rq}; {near:.0%} of them miss one of "
+            "its thresholds by less than 10 points."
+        )
+    cheapest, dearest = str(r["cost"].idxmin()), str(r["cost"].idxmax())
+    out.append(
+        f"Cheapest plan: {cheapest} ({w.money(r.loc[cheapest, 'cost'])}); most expensive: "
+        f"{dearest} ({w.money(r.loc[dearest, 'cost'])}), over {w.n} {w.rq} at a target "
+        f"incentive of {w.incentive} per rep-quarter (parameter target_incentive)."
+    )
+    caps = tables.get("caps")
+    if caps is not None and caps["reps_above_cap"].max() > 0:
+        c = caps.sort_values("reps_above_cap", ascending=False, kind="stable").iloc[0]
+        out.append(
+            f"{c['plan']}: {c['reps_above_cap'] / w.n:.0%} of the {w.rq} pass its "
+            f"{c['cap']:.0%} cap, and what they sell above it earns nothing."
+        )
+    if m.status is not None and m.table is not None:
+        outside = int(m.status.str.startswith("quarter outside").sum())
+        uncovered = int((m.status.str.contains("data")).sum())
+        if outside or uncovered:
+            parts = [f"{outside} fall outside {history.label}"] if outside else []
+            if uncovered:
+                parts.append(f"{uncovered} are for quarters the revenue data does not cover")
+            out.append(
+                f"Of {len(m.status)} quota rows, {' and '.join(parts)}: they are left out of "
+                "the attainment."
+            )
+    return tuple(out[:5])
+
+
+def _assumptions(
+    params: Params,
+    m: _Measured,
+    w: _Words,
+    data: DataSet,
+    plans_shown: str,
+    history: Any,
+) -> tuple[analysis.Assumption, ...]:
+    """Every value a figure rests on that the data did not give."""
+    out = [
+        analysis.assume(
+            params,
+            "target_incentive",
+            "Target incentive (bonus at 100% of quota, per rep-quarter)",
+            shown=w.incentive,
+            note="scales every cost; parameter target_incentive",
+        ),
+        analysis.assume(
+            params,
+            "quarters_back",
+            "Quarters of attainment history",
+            shown=f"{params.quarters_back} ({history.label})",
+            note="only quotas and revenue of these quarters count; parameter quarters_back",
+        ),
+        analysis.assume(
+            params,
+            "plans_file",
+            "Plan designs",
+            shown=plans_shown,
+            note="parameter plans_file (YAML) replaces the built-in plans",
+        ),
+        analysis.assume(
+            params,
+            "attainment_source",
+            "Attainment source asked for",
+            note='"data": measured when the data allows; "normal": always simulated',
+        ),
     ]
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "plan",
-            "cap",
-            "reps_above_cap",
-            "attainment_points_lost",
-            "share_of_delivery_lost",
-        ],
+    if w.simulated:
+        out += [
+            analysis.assume(
+                params,
+                "mean_attainment",
+                "Simulated attainment: mean",
+                shown=f"{params.mean_attainment:.0%}",
+                note="normal distribution the plans run on; parameter mean_attainment",
+            ),
+            analysis.assume(
+                params,
+                "sd_attainment",
+                "Simulated attainment: standard deviation",
+                shown=f"{params.sd_attainment:.0%}",
+                note="parameter sd_attainment",
+            ),
+            analysis.assume(
+                params,
+                "simulated_reps",
+                "Simulated rep-quarters",
+                note="draws from the distribution; parameter simulated_reps",
+            ),
+            analysis.assume(params, "seed", "Simulation seed", note="same seed, same draws"),
+        ]
+    source = "orders" if data.has("orders") else "opportunities"
+    if m.revenue is not None and m.revenue.attribution is not None:
+        credited = m.revenue.attribution
+    else:
+        found = (
+            _owners(data, source)
+            if source != "opportunities" or "outcome" in data.tables["opportunities"]
+            else None
+        )
+        credited = found[2] if found is not None else "nobody: no owner column in the data"
+    out += [
+        analysis.Assumption(
+            "revenue_attribution",
+            "Revenue credited to",
+            credited,
+            "from the data",
+            "order lines go to the account's owner; won deals (no orders) to the deal owner, "
+            "else the account's owner; revenue without an owner counts for nobody",
+        ),
+        analysis.Assumption(
+            "revenue_source",
+            "Revenue",
+            "net order lines" if source == "orders" else "won deals at their close date",
+            "from the data",
+            "order lines when the data set has them, else won opportunities",
+        ),
+        analysis.Assumption(
+            "near_miss",
+            "Near miss",
+            f"within {NEAR_MISS * 100:.0f} points below a threshold",
+            "built in",
+            "the step of an all-or-nothing plan, or the floor where payout starts",
+        ),
+        analysis.Assumption(
+            "min_rep_quarters",
+            "Measured attainment used when it has",
+            f"at least {MIN_REP_QUARTERS} rep-quarters of at least {MIN_REPS} reps",
+            "built in",
+            "fewer: the plans run on the simulated distribution",
+        ),
+        analysis.Assumption(
+            "quarter_covered",
+            "A quarter's quota counts when",
+            f"the revenue data reaches into its first and last {EDGE_DAYS} days",
+            "built in",
+            "quarters the data does not reach, or covers only in part, are left out",
+        ),
+    ]
+    return tuple(out)
+
+
+def _metrics(
+    tables: dict[str, pd.DataFrame], m: _Measured, why: str | None, params: Params
+) -> dict[str, Any]:
+    """summary.json metrics (None where the data cannot say them)."""
+    dist, r = tables["distribution"], tables["plan_comparison"].set_index("plan")
+    t, status, rev = m.table, m.status, m.revenue
+    caps = tables.get("caps")
+
+    def per_plan(col: str) -> dict[str, float | None]:
+        return {str(k): analysis.finite_or_none(v) for k, v in r[col].items()}
+
+    return {
+        "attainment_source": "simulated" if why else "quotas",
+        "attainment_source_reason": why,
+        "revenue_attribution": rev.attribution if rev is not None else None,
+        "rep_quarters": len(dist),
+        "mean_attainment": analysis.finite_or_none(dist["attainment"].mean()),
+        "share_below_quota": float((dist["attainment"] < 1.0).mean()),
+        "measured_rep_quarters": None if t is None else len(t),
+        "measured_reps": None if t is None else int(t["owner"].nunique()),
+        "measured_quarters": None if t is None else int(t["period"].nunique()),
+        "measured_mean_attainment": None
+        if t is None
+        else analysis.finite_or_none(t["attainment"].mean()),
+        "measured_share_below_quota": None if t is None else float((t["attainment"] < 1.0).mean()),
+        "quota_rows_used": None if status is None else (0 if t is None else len(t)),
+        "quota_rows_outside_window": None
+        if status is None
+        else int(status.str.startswith("quarter outside").sum()),
+        "quota_rows_not_covered": None
+        if status is None
+        else int(status.str.contains("data").sum()),
+        "revenue_without_owner": None
+        if rev is None or rev.attribution is None
+        else float(rev.uncredited),
+        "target_incentive": float(params.target_incentive),
+        "cost": per_plan("cost"),
+        "mean_payout": per_plan("mean_payout"),
+        "share_zero_payout": per_plan("share_zero_payout"),
+        "share_near_miss": per_plan("share_near_miss"),
+        "rep_quarters_above_cap": {}
+        if caps is None
+        else {str(p): int(v) for p, v in zip(caps["plan"], caps["reps_above_cap"], strict=True)},
+        "cheapest_plan": str(r["cost"].idxmin()),
+    }
+
+
+def analyze(data: DataSet, params: Params) -> CompensationAnalysis:
+    """Every plan over the reps' attainment: measured when the data can say it, else simulated.
+
+    Attainment per rep and quarter is revenue credited to the rep / quota, over the
+    ``quarters_back`` quarters ending with the review quarter: order lines are credited to
+    the account's owner (accounts.owner); won deals (no orders table) to the deal owner
+    (opportunities.owner), or the account's owner when deals name none. Only quotas of the
+    window's quarters that the revenue data covers count. With no quotas table, no owner,
+    fewer than ``MIN_REP_QUARTERS`` rep-quarters or ``MIN_REPS`` reps, or
+    ``attainment_source="normal"``, the plans run on a seeded normal distribution and
+    every share says it is simulated.
+    """
+    analysis.require(data, CORE, "compensation")
+    _check_params(params)
+    per = analysis.periods(data, params)
+    fiscal = per.fiscal_start
+    currency = params.currency or data.settings.currency
+    history = span(params.quarter, params.quarters_back, fiscal_start=fiscal)
+    quarters = [
+        q for q, _ in last_quarters(params.quarter, params.quarters_back, fiscal_start=fiscal)
+    ]
+    path = params.path("plans_file")
+    plans = DEFAULT_PLANS if path is None else load_plans(path)
+    plans_shown = (
+        ("built in" if path is None else f"from {path.name}")
+        + ": "
+        + ", ".join(p.name for p in plans)
     )
 
-
-def lookup(results: pd.DataFrame, plan: str, column: str) -> float:
-    """One figure of :func:`simulate`'s table (NaN when the plan is not in it)."""
-    row = results.loc[results["plan"] == plan, column]
-    return float(row.iloc[0]) if len(row) else float("nan")
+    m = _measure(data, params, history, quarters, fiscal)
+    dist, why = _distribution(m, params)
+    tables: dict[str, pd.DataFrame] = {"plans": plan_table(plans)}
+    absent: dict[str, str] = {}
+    if m.table is not None:
+        tables["attainment"] = m.table
+        tables["reps"] = rep_table(m.table)
+    else:
+        absent["attainment"] = absent["reps"] = str(m.reason)
+    tables["distribution"] = dist
+    tables["plan_comparison"] = simulate(plans, dist, target_incentive=params.target_incentive)
+    tables["marginal"] = marginal_table(plans)
+    caps = cap_table(plans, dist)
+    if len(caps):
+        tables["caps"] = caps
+    else:
+        absent["caps"] = (
+            "No plan caps its payout, so there is no cap effect to show: give a plan a cap "
+            "(e.g. cap: 1.25) in plans_file."
+        )
+    w = _Words(
+        currency,
+        why is not None,
+        len(dist),
+        f"{params.target_incentive:,.0f}" + (f" {currency}" if currency else ""),
+    )
+    notes, titles = _notes(tables, m, why, params, w, history)
+    notes["plans"] = f"{len(plans)} plan designs, {plans_shown}."
+    return CompensationAnalysis(
+        params=params,
+        periods=per,
+        currency=currency,
+        tables=tables,
+        notes=notes,
+        absent=absent,
+        metrics=_metrics(tables, m, why, params),
+        findings=_findings(tables, m, why, params, w, notes, history),
+        assumptions=_assumptions(params, m, w, data, plans_shown, history),
+        coverage=analysis.coverage(data, history, m.coverage),
+        extras={"plans": plans, "titles": titles},
+    )
