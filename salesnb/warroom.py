@@ -249,8 +249,9 @@ def candidates(
         named = pd.Series(0.0, index=d.index)
         unknown_all.append("competitor (no competitor column)")
 
+    since = _closed_since(d)
     order = list(stages) if stages is not None else sorted(d["stage"].dropna().unique())
-    position = d["stage"].map({s: i for i, s in enumerate(order)})
+    position = d["stage"].map({s: i for i, s in enumerate(order)}).where(since == "")
     mid = (position.between(1, len(order) - 2) if len(order) >= 3 else position * 0).fillna(0)
 
     parts = {
@@ -267,20 +268,34 @@ def candidates(
     d["buying_centers"] = n_bc.astype(int)
     d["contacts"] = n_ct.astype(int)
     d["reason"] = [
-        _reason(a, t, b, c, comp, s, unknown_all, tiers is not None, len(order))
-        for a, t, b, c, comp, s in zip(
+        _reason(a, t, b, c, comp, s, later, unknown_all, tiers is not None, len(order))
+        for a, t, b, c, comp, s, later in zip(
             d["amount"],
             tier,
             n_bc.astype(int),
             n_ct.astype(int),
             competitor,
             d["stage"],
+            since,
             strict=True,
         )
     ]
     return d.sort_values(
         ["score", "amount", "opportunity_id"], ascending=[False, False, True]
     ).reset_index(drop=True)
+
+
+def _closed_since(deals: pd.DataFrame) -> pd.Series:
+    """ "won on 2017-11-10" for a deal open at the quarter's end that has closed since, else ""."""
+    if "outcome" not in deals:
+        return pd.Series("", index=deals.index, dtype="object")
+    closed = deals["outcome"].isin(["won", "lost", "no_decision"])
+    text = (
+        deals["outcome"].astype("object").str.replace("_", " ")
+        + " on "
+        + deals["close_date"].dt.strftime("%Y-%m-%d")
+    )
+    return text.where(closed & deals["close_date"].notna(), "").astype("object")
 
 
 def _count_by_account(deals: pd.DataFrame, table: pd.DataFrame | None) -> pd.Series:
@@ -296,6 +311,7 @@ def _reason(
     n_ct: int,
     competitor: Any,
     stage: Any,
+    since: str,
     unknown_all: list[str],
     tiered: bool,
     n_stages: int,
@@ -306,14 +322,17 @@ def _reason(
         f"{n_bc} buying centers" if n_bc >= 2 else "",
         f"{n_ct} contacts" if n_ct >= 5 else "",
         f"competing with {competitor}" if isinstance(competitor, str) else "",
-        f"in {stage}" if isinstance(stage, str) else "",
+        f"in {stage}" if isinstance(stage, str) and not since else "",
+        f"{since} (after the quarter)" if since else "",
     ]
     unknown = list(unknown_all)
     if tiered and (not isinstance(tier, str)):
         unknown.insert(0, "tier (account not in the accounts table)")
     elif isinstance(tier, str) and tier == "unscored":
         unknown.insert(0, "tier (account unscored: too few facts)")
-    if not isinstance(stage, str):
+    if since:
+        unknown.append("stage at the quarter's end (the deal has closed since)")
+    elif not isinstance(stage, str):
         unknown.append("stage (not recorded)")
     elif n_stages < 3:
         unknown.append(f"stage position (only {n_stages} open stage{'s' * (n_stages != 1)})")
@@ -653,6 +672,7 @@ def brief(
         "stage": deal.get("stage"),
         "owner": deal.get("owner"),
         "close date": deal.get("close_date"),
+        "outcome now": deal.get("outcome"),
         "competitor": deal.get("competitor"),
     }
     accounts = data.get("accounts")
@@ -701,7 +721,7 @@ def loss_lens(
 
     Without an industry for the deal's account, every closed deal counts as similar
     (``compared_with`` says which). ``outsold`` and ``should_not_have_been_there`` are
-    None when the deals have no loss_reason column; ``no_decision_risk`` (no decision /
+    None when the deals have no loss_reason column; ``no_decision_share`` (no decision /
     similar closed deals) is NaN when no similar deal closed or when no closed deal at all
     is recorded as no decision (the data cannot tell it from a loss).
     """
@@ -735,7 +755,7 @@ def loss_lens(
         if has_reasons
         else None,
         "outsold": int(groups.get("outsold", 0)) if has_reasons else None,
-        "no_decision_risk": float((similar["outcome"] == "no_decision").mean())
+        "no_decision_share": float((similar["outcome"] == "no_decision").mean())
         if total and recorded
         else math.nan,
     }
@@ -790,7 +810,7 @@ def playbook(
         beat = "No named competitor: confirm there is none. "
     else:
         beat = "Competitor not recorded: find out who else is bidding. "
-    risk = lens.get("no_decision_risk")
+    risk = lens.get("no_decision_share")
     negotiate = (
         f"No-decision risk at similar accounts: {risk:.0%}; protect the business case "
         f"against the status quo. {todo}"
@@ -804,7 +824,14 @@ def playbook(
         ),
         (
             "How to sell it",
-            f"Stage {_shown(deal.get('stage'))}; expected close {_day(deal.get('close_date'))}. {todo}",
+            (
+                f"Closed since the quarter's end ({deal['outcome'].replace('_', ' ')} on "
+                f"{_day(deal.get('close_date'))}): what would the room have changed? "
+                if deal.get("outcome") in ("won", "lost", "no_decision")
+                else f"Stage {_shown(deal.get('stage'))}; expected close "
+                f"{_day(deal.get('close_date'))}. "
+            )
+            + todo,
         ),
         (
             "What to communicate to whom",
@@ -883,7 +910,7 @@ def plot_scores(table: pd.DataFrame, *, top: int = 10, ax: Axes | None = None) -
     ax.set_xlim(0, 1)
     ax.set_xlabel("score (0-1)")
     ax.set_title("Why these deals rank first: the score by criterion")
-    ax.legend(loc="lower right", fontsize=8, frameon=True)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=5, fontsize=8, frameon=False)
     return ax
 
 
@@ -962,7 +989,8 @@ def analyze(data: DataSet, params: Params) -> WarRoomAnalysis:
     t = data.tables
     status = deal_status(opps, run.as_of)
     considered = run.opps[status == "open"]
-    stage_order = list(pipeline.funnel(considered, as_of=run.as_of)["stage"])
+    still_open = considered[considered["outcome"] == "open"]
+    stage_order = list(pipeline.funnel(still_open, as_of=run.as_of)["stage"])
     ranked = candidates(
         considered,
         tiers=tiering.default_scorecard(t.get("accounts"), run.opps, year=run.as_of.year),
@@ -1253,7 +1281,7 @@ def _lens_note(row: pd.Series, quarter: str) -> str:
             f", {int(row['outsold']):,} outsold and {int(row['should_not_have_been_there']):,} "
             "where we should not have been"
         )
-    risk = row["no_decision_risk"]
+    risk = row["no_decision_share"]
     if pd.notna(risk):
         text += f"; {risk:.0%} ended with no decision"
     elif row["closed_deals"]:
@@ -1279,12 +1307,19 @@ def _findings(
 ) -> tuple[str, ...]:
     if cases.empty:
         return (_no_case_reason(status, run).split(":")[0] + ".",)
+    closed_since = int(cases["outcome"].isin(["won", "lost", "no_decision"]).sum())
     out = [
         f"{len(cases)} of {len(ranked):,} open deals get a war room: "
         + "; ".join(
             f"{r.label} ({r.amount:,.0f} {run.currency})".rstrip() for r in cases.itertuples()
         )
         + "."
+        + (
+            f" {closed_since} of them closed after the quarter's end: for {run.q} this is a "
+            "look back, not a plan."
+            if closed_since
+            else ""
+        )
     ]
     origin = _ORIGIN[run.source].format(q=run.q)
     if plan is None:

@@ -275,7 +275,7 @@ def test_brief_lens_and_playbook():
         lens["outsold"],
         lens["should_not_have_been_there"],
     ) == (4, 1, 1, 1)
-    assert lens["no_decision_risk"] == 0.25 and lens["compared_with"] == "same industry (retail)"
+    assert lens["no_decision_share"] == 0.25 and lens["compared_with"] == "same industry (retail)"
     book = warroom.playbook(OPEN.iloc[0], facts, lens, areas=["product"], product="Platform Core")
     assert book["section"].tolist() == [
         "What to sell",
@@ -293,7 +293,7 @@ def test_lens_without_loss_reasons_or_no_decision_says_unknown():
     lens = warroom.loss_lens(OPEN.iloc[0], closed, None)
     # no loss_reason column: outsold / bad fit cannot be told; no no_decision recorded at all
     assert lens["outsold"] is None and lens["should_not_have_been_there"] is None
-    assert pd.isna(lens["no_decision_risk"]) and lens["compared_with"] == "all closed deals"
+    assert pd.isna(lens["no_decision_share"]) and lens["compared_with"] == "all closed deals"
 
 
 def test_brief_without_roles_finds_no_false_gaps():
@@ -406,7 +406,7 @@ def test_analyze_hand_worked(tmp_path):
     lens = a.tables["loss_lens"].iloc[0]
     assert (lens["closed_deals"], lens["won"], lens["outsold"]) == (3, 1, 1)
     assert lens["should_not_have_been_there"] == 0
-    assert lens["no_decision_risk"] == pytest.approx(1 / 3)
+    assert lens["no_decision_share"] == pytest.approx(1 / 3)
     # the account's history: O1 and O9 open (160,000), O5 won, O8 lost
     history = a.tables["brief_history"].set_index("outcome")
     assert history["deals"].to_dict() == {"lost": 1, "open": 2, "won": 1}
