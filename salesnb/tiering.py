@@ -583,10 +583,12 @@ def churn(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tier churn over quarters: T1/T2 accounts that changed tier; T3 turnover per quarter.
 
-    ``history`` has account_id, quarter (sortable labels) and tier. Returns (flagged
-    T1/T2 accounts, one column per quarter; T3 turnover per quarter with ``too_high``
-    when more than ``t3_turnover_max`` of the previous quarter's Tier 3 left it;
-    ``turnover_share`` is NaN when the previous quarter had no Tier 3).
+    ``history`` has account_id, quarter (sortable labels) and tier. "unscored" (or no
+    row) in a quarter is no tier, not a change: an account whose data became known did
+    not move. Returns (flagged accounts that were T1 or T2 in some quarter and hold more
+    than one tier over the quarters, one column per quarter; T3 turnover per quarter:
+    of the previous quarter's Tier 3 with a tier in this one, the share that left Tier 3,
+    ``too_high`` above ``t3_turnover_max``, ``turnover_share`` NaN without such accounts).
     """
     cols = ["quarter", "t3_before", "left_t3", "turnover_share", "too_high"]
     if history.empty:
@@ -596,21 +598,24 @@ def churn(
     ).sort_index(axis=1)
     wide.columns = [str(c) for c in wide.columns]
     quarters = list(wide.columns)
-    was_top = wide.isin(["T1", "T2"]).any(axis=1)
-    changed = wide.ne(wide.iloc[:, 0], axis=0).any(axis=1)  # differs from the first quarter
+    tiered = wide.where(wide.isin(["T1", "T2", "T3", "T4", "Global"]))
+    was_top = tiered.isin(["T1", "T2"]).any(axis=1)
+    first = tiered.bfill(axis=1).iloc[:, 0]  # each account's first known tier
+    changed = (tiered.notna() & tiered.ne(first, axis=0)).any(axis=1)
     flagged = wide[was_top & changed].reset_index()
     turnover = []
     for prev, cur in zip(quarters, quarters[1:], strict=False):
-        before = set(wide.index[wide[prev] == "T3"])
-        after = set(wide.index[wide[cur] == "T3"])
-        share = len(before - after) / len(before) if before else np.nan
+        before = tiered[prev].eq("T3") & tiered[cur].notna()
+        left = before & tiered[cur].ne("T3")
+        n_before, n_left = int(before.sum()), int(left.sum())
+        share = n_left / n_before if n_before else np.nan
         turnover.append(
             {
                 "quarter": cur,
-                "t3_before": len(before),
-                "left_t3": len(before - after),
+                "t3_before": n_before,
+                "left_t3": n_left,
                 "turnover_share": share,
-                "too_high": bool(share > t3_turnover_max) if before else False,
+                "too_high": bool(share > t3_turnover_max) if n_before else False,
             }
         )
     return flagged, pd.DataFrame(turnover, columns=cols)
@@ -1168,7 +1173,8 @@ def _tier_sentence(
         return (
             f"None of the {n:,} accounts can be scored: a tier needs at least {rules.min_known} "
             f"of the {len(BOXES)} boxes known, and this data set has data for {have}. "
-            f"To score them, {add}."
+            f"To score them, {add} (or lower min_known in a rules file, and the tiers "
+            "rest on fewer facts)."
         )
     text = (
         f"Of {n:,} accounts, {counts['T1']:,} are Tier 1 ({counts['T1'] / n:.0%}), "

@@ -323,3 +323,357 @@ def test_tier_history_file(tmp_path):
     (tmp_path / "badq.csv").write_text("account_id,quarter,tier\na,Q1-2026,T1\n")
     with pytest.raises(DataError, match="'Q1-2026' is not a quarter"):
         tiering.load_history(tmp_path / "badq.csv")
+
+
+# --------------------------------------------------------------------------- analyze
+# Tiny data-set folders written by hand, loaded as a user's data set would be.
+import ast  # noqa: E402
+import csv  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from salesnb import notebook as sn_notebook  # noqa: E402
+from salesnb.schema import UsageError  # noqa: E402
+from salesnb.sources import load_dataset  # noqa: E402
+
+NO_CONTACTS = (
+    "No contacts table, so named contacts per account cannot be counted: add contacts.csv "
+    "(contact_id, account_id, full_name, department)."
+)
+NO_ACTIVITIES = (
+    "No activities table, so the time reps logged cannot be set against the plan: add "
+    "activities.csv (activity_id, account_id, activity_date, duration_minutes)."
+)
+# Five boxes known (no avg_customer_price column: pricing unknown), tenure at 2026:
+#   A1: website 80, 200 staff, 2000, spent 1000, priorities yes -> 5 of 5 -> T1
+#   A2: as A1 but never bought                                  -> 4 of 5 = 0.8 -> T2
+#   A3: website 30, 2 staff, founded 2024, no spend, no         -> 0 of 5 -> T4
+FULL = [
+    [
+        "account_id",
+        "account_name",
+        "website_score",
+        "employees",
+        "year_founded",
+        "prior_spend",
+        "priorities_fit",
+    ],
+    ["A1", "Acme $10k_<b>&% Ltd", 80, 200, 2000, 1000, "yes"],
+    ["A2", "שלום 😀", 80, 200, 2000, 0, "yes"],
+    ["A3", "Tiny", 30, 2, 2024, 0, "no"],
+]
+
+
+def _write(folder: Path, name: str, rows: list[list]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+
+
+def _dataset(folder: Path, **tables: list[list]):
+    for name, rows in tables.items():
+        _write(folder, name, rows)
+    ds = load_dataset(folder)
+    assert not ds.errors, ds.errors
+    return ds
+
+
+def _params(**values) -> tiering.Params:
+    return tiering.Params(quarter="2026Q3", **values)
+
+
+def test_analyze_thin_accounts_only(tmp_path):
+    ds = _dataset(tmp_path, accounts=[["account_id", "account_name"], ["A1", "One"], ["A2", "Two"]])
+    a = tiering.analyze(ds, _params())
+    assert set(a.absent) == {
+        "sensitivity",
+        "time_plan",
+        "time_by_tier",
+        "served",
+        "tier_churn",
+        "churn_flagged",
+        "nurture_list",
+        "names",
+        "coverage_matrix",
+        "alignment",
+    }
+    assert all(len(why) > 30 and why.endswith(".") for why in a.absent.values())
+    assert a.absent["names"] == NO_CONTACTS
+    m = a.metrics
+    assert (m["unscored"], m["accounts_scored"], m["boxes_known_share"]) == (2, 0, 0.0)
+    for key in (
+        "share_time_on_tier1_actual",
+        "share_time_on_tier1_planned",
+        "accounts_below_5_contacts",
+        "deal_size",
+        "prior_spend_source",
+        "tier12_changed",
+        "alignment_readiness_mean",
+    ):
+        assert m[key] is None, key
+    assert "add website_score (0-100), employees, year_founded" in a.note("scorecard")
+    assert a.findings[0].startswith("None of the 2 accounts can be scored")
+    assert a.coverage.rows.set_index("table").loc["accounts", "why"] == (
+        "unscored: fewer than 4 known boxes: 2"
+    )
+    for name in ("sensitivity", "time", "coverage"):  # each says why instead of failing
+        assert a.chart(name) is None and a.reason(name)
+    ax = a.chart("tier_mix")
+    assert ax.get_title() == "None of 2 accounts can be scored yet"
+    plt.close(ax.figure)
+
+
+def test_no_contacts_means_no_heatmap_and_a_reason(tmp_path):
+    # regression: the coverage heat map was drawn from an empty matrix and failed
+    ds = _dataset(tmp_path, accounts=FULL)
+    a = tiering.analyze(ds, _params())
+    assert a.absent["names"] == a.absent["coverage_matrix"] == NO_CONTACTS
+    assert a.chart("coverage") is None and a.reason("coverage") == NO_CONTACTS
+    assert a.metrics["accounts_below_5_contacts"] is None
+    with pytest.raises(DataError, match="coverage matrix is empty"):
+        tiering.plot_coverage(pd.DataFrame(index=pd.Index(["A1"], name="account_id")))
+
+
+def test_no_tier1_or_global_means_no_heatmap(tmp_path):
+    ds = _dataset(
+        tmp_path,
+        accounts=[FULL[0], FULL[2], FULL[3]],  # a T2 and a T4
+        contacts=[["contact_id", "account_id", "department"], ["C1", "A2", "it"]],
+    )
+    a = tiering.analyze(ds, _params())
+    assert a.metrics["T1"] == a.metrics["Global"] == 0
+    assert a.absent["coverage_matrix"].startswith("No account is Tier 1 or Global")
+    assert a.chart("coverage") is None
+    assert "names" in a.tables and a.metrics["accounts_below_5_contacts"] == 2
+
+
+def test_time_share_is_none_without_activities_and_the_plan_still_shows(tmp_path):
+    # regression: share_time_on_tier1_actual was 0.0 without an activities table
+    ds = _dataset(tmp_path, accounts=FULL)
+    a = tiering.analyze(ds, _params())
+    assert a.metrics["share_time_on_tier1_actual"] is None
+    assert a.metrics["actual_share_by_tier"] is None
+    assert a.absent["time_by_tier"] == NO_ACTIVITIES and a.chart("time") is None
+    # plan: T1 .65 and T2 .15 rescaled over the tiers present (T4 gets 0): .8125 / .1875
+    plan = a.tables["time_plan"].set_index("tier")
+    assert plan["planned_share"].to_dict() == pytest.approx({"T1": 0.8125, "T2": 0.1875, "T4": 0})
+    assert plan.loc["T1", "hours_per_week"] == pytest.approx(300 * 0.8125)
+    assert a.metrics["share_time_on_tier1_planned"] == pytest.approx(0.8125)
+    # strongest finding without activities: the tier mix
+    assert a.findings[0].startswith(
+        "Of 3 accounts, 1 are Tier 1 (33%), 1 Tier 2, 0 Tier 3 and 1 Tier 4"
+    )
+
+
+def test_logged_time_against_plan_worked_by_hand(tmp_path):
+    acts = [
+        ["activity_id", "account_id", "activity_date", "duration_minutes"],
+        ["X1", "A1", "2026-07-02", 60],
+        ["X2", "A2", "2026-08-01", 90],
+        ["X3", "A2", "2026-09-30", 90],
+        ["X4", "A3", "2026-07-15", ""],  # no duration: counts 30 minutes
+        ["X5", "ZZ", "2026-07-15", 45],  # account not in the accounts table
+        ["X6", "A1", "2026-06-30", 500],  # before the quarter
+    ]
+    ds = _dataset(tmp_path, accounts=FULL, activities=acts)
+    a = tiering.analyze(ds, _params())
+    # logged on known accounts: A1 60, A2 180, A3 30 = 270 minutes
+    m = a.metrics
+    assert m["share_time_on_tier1_actual"] == pytest.approx(60 / 270)
+    assert m["actual_share_by_tier"] == pytest.approx(
+        {"T1": 60 / 270, "T2": 180 / 270, "T4": 30 / 270}
+    )
+    assert m["tier_with_most_logged_time"] == "T2"
+    # strongest finding first: Tier 1's planned vs logged time
+    assert a.findings[0] == (
+        "Tier 1 got 22% of the time logged in 2026Q3 against a plan of 81%; Tier 4, "
+        "planned at 0%, took 11%."
+    )
+    row = a.coverage.rows.set_index("table").loc["activities"]
+    assert (row["rows"], row["used"], row["left_out"]) == (6, 4, 2)
+    assert row["why"] == "outside the window: 1; account not in the accounts table: 1"
+    minutes = next(x for x in a.assumptions if x.name == "activity_minutes")
+    assert (minutes.value, minutes.source) == ("30", "built in")
+    assert minutes.note.startswith("1 of the 4 activities used have no duration")
+    # 92 days = 13.14 weeks; A1 logged 1 h against 243.75 h a week: under-served
+    served = a.tables["served"].set_index("account_id")
+    assert served.loc["A1", "actual_hours_per_week"] == pytest.approx(1 / (92 / 7))
+    assert served.loc["A1", "served"] == "under-served"
+    assert served.loc["A3", "served"] == "unplanned time"
+    ax = a.chart("time")
+    ax.figure.canvas.draw()
+    plt.close(ax.figure)
+
+
+THIN_ACCOUNTS = [  # Maven's shape: employees and year founded, nothing else of the boxes
+    ["account_id", "account_name", "employees", "year_founded"],
+    ["A1", "Old buyer", 200, 2000],  # won 100 before the quarter
+    ["A2", "New buyer", 200, 2000],  # won 300 only inside the quarter
+    ["A3", "Never", 3, 2000],  # lost
+]
+THIN_DEALS = [
+    ["opportunity_id", "account_id", "stage", "outcome", "amount", "created_date", "close_date"],
+    ["O1", "A1", "Won", "won", 100, "2026-01-05", "2026-03-01"],
+    ["O2", "A2", "Won", "won", 300, "2026-06-01", "2026-08-01"],
+    ["O3", "A3", "Lost", "lost", 0, "2026-02-01", "2026-04-01"],
+]
+
+
+def test_thin_accounts_are_unscored_and_say_which_columns_to_add(tmp_path):
+    ds = _dataset(tmp_path, accounts=THIN_ACCOUNTS, opportunities=THIN_DEALS)
+    a = tiering.analyze(ds, _params())
+    m = a.metrics
+    # size, tenure and prior spend (derived from won deals before 2026-07-01) known: 3 of 6
+    assert m["boxes_known_share"] == pytest.approx(0.5)
+    assert (m["unscored"], m["prior_spend_source"], m["deal_size"]) == (3, "opportunities", 200.0)
+    assert a.note("scorecard") == (
+        "None of the 3 accounts can be scored: a tier needs at least 4 of the 6 boxes known, "
+        "and this data set has data for only 3 (size, tenure and prior spend). To score them, "
+        "add website_score (0-100), avg_customer_price (their average sale) and priorities_fit "
+        "(yes/no) to accounts.csv (or lower min_known in a rules file, and the tiers rest on "
+        "fewer facts)."
+    )
+    sources = {x.name: x.value for x in a.assumptions if x.name.startswith("box_")}
+    assert sources["box_prior_spend"] == "derived: the data set's won deals before 2026-07-01"
+    assert sources["box_website"] == "no data: add website_score (0-100)"
+    assert sources["box_size"] == "accounts.employees"
+    boxes = a.tables["box_data"].set_index("box")
+    # A1 bought before the quarter; A2's only win is inside it; A3 never won
+    assert boxes.loc["prior_spend", ["accounts_known", "accounts_checked"]].tolist() == [3, 1]
+    assert "What the data can tell: 2 of 3 accounts are mid-size" in " ".join(a.findings)
+    row = a.coverage.rows.set_index("table").loc["opportunities"]
+    assert (row["used"], row["why"]) == (
+        1,
+        "not won: 1; in or after the review window (prior spend counts earlier revenue): 1",
+    )
+
+
+def test_rules_file_is_read_from_the_resolved_parameter(tmp_path):
+    ds = _dataset(tmp_path / "data", accounts=THIN_ACCOUNTS, opportunities=THIN_DEALS)
+    rules = tmp_path / "rules.yml"
+    rules.write_text("min_known: 3\n")
+    a = tiering.analyze(ds, _params(rules_file=str(rules)))
+    # 3 known boxes now score: A1 3 of 3 -> T1; A2 2 of 3 = .67 -> T2; A3 1 of 3 (old) -> T4
+    tiers = a.tables["scorecard"].set_index("account_id")["tier"].to_dict()
+    assert tiers == {"A1": "T1", "A2": "T2", "A3": "T4"}
+    assert a.extras["rules"].min_known == 3
+    known = next(x for x in a.assumptions if x.name == "min_known")
+    assert (known.value, known.source) == ("3", "rules file")
+    assert a.tables["nurture_list"]["account_id"].tolist() == ["A3"]
+
+
+def test_a_methodology_never_imports_the_report_engine():
+    # regression: make_rules imported salesnb.report.resolve
+    tree = ast.parse(Path(tiering.__file__).read_text(encoding="utf-8"))
+    imported = [
+        (n.module or "") + ":" + ",".join(a.name for a in n.names)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom)
+    ]
+    assert not [i for i in imported if i.startswith("report") or ":report" in i], imported
+
+
+def test_time_shares_are_parameters_shown_in_the_assumptions(tmp_path):
+    ds = _dataset(tmp_path, accounts=FULL)
+    a = tiering.analyze(
+        ds, _params(time_share_t1=0.5, time_share_t2=0.5, team_selling_hours_per_week=100.0)
+    )
+    plan = a.tables["time_plan"].set_index("tier")
+    assert plan["hours_per_week"].to_dict() == pytest.approx({"T1": 50, "T2": 50, "T4": 0})
+    shown = {x.name: (x.value, x.source) for x in a.assumptions}
+    assert shown["time_share_t1"] == ("50.0%", "set for this run")
+    assert shown["time_share_global"] == ("22.5%", "default")
+    assert shown["team_selling_hours_per_week"] == ("100.0", "set for this run")
+    assert shown["time_share_t4"] == ("0%", "built in")
+    assert {"website_min", "t2", "t3", "min_known", "t1"} <= set(shown)
+    assert tiering.Params.default("time_share_t3") == 0.075
+    with pytest.raises(UsageError, match="time_share_t1"):
+        tiering.analyze(ds, _params(time_share_t1=1.5))
+
+
+def test_churn_rules_are_presented_as_common_practice_and_global_as_hardest(tmp_path):
+    accounts = [
+        [*FULL[0], "is_global"],
+        *[[*r, "no"] for r in FULL[1:]],
+        ["G1", "Big", 10, 300000, 1900, 0, "no", "yes"],
+    ]
+    a = tiering.analyze(_dataset(tmp_path, accounts=accounts), _params())
+    notes = {x.name: x.note for x in a.assumptions}
+    assert (
+        "common account-based practice, not the source material's teaching"
+        in notes["t3_turnover_max"]
+    )
+    assert "not the source material's teaching" in notes["tier12_stable"]
+    assert "hit every attribute but are the hardest to crack" in a.note("scorecard")
+    book = (Path(__file__).parents[1] / "notebooks" / "02_account_tiering.ipynb").read_text()
+    assert (
+        "not the source\\nmaterial's teaching" in book
+        or "not the source material's teaching" in book
+    )
+    assert "hardest to crack" in book
+
+
+def test_becoming_scored_is_not_churn():
+    history = pd.DataFrame(
+        {
+            "account_id": ["a"] * 3 + ["b"] * 3,
+            "quarter": ["2026Q1", "2026Q2", "2026Q3"] * 2,
+            "tier": ["unscored", "T1", "T1", "T3", "unscored", "T4"],
+        }
+    )
+    flagged, turnover = tiering.churn(history)
+    assert flagged.empty  # a was unknown, then T1: no move
+    t = turnover.set_index("quarter")
+    # 2026Q2: b's tier is unknown, so it neither stays nor leaves Tier 3
+    assert t.loc["2026Q2", "t3_before"] == 0 and pd.isna(t.loc["2026Q2", "turnover_share"])
+
+
+def test_contacts_without_department_or_role_are_unknown_not_zero(tmp_path):
+    contacts = [["contact_id", "account_id"], ["C1", "A1"], ["C2", "A1"]]
+    ds = _dataset(tmp_path, accounts=FULL, contacts=contacts)
+    a = tiering.analyze(ds, _params())
+    names = a.tables["names"].set_index("account_id")
+    assert names.loc["A1", "contacts"] == 2 and pd.isna(names.loc["A1", "departments"])
+    assert pd.isna(names.loc["A1", "has_decision_maker"])
+    assert a.metrics["accounts_without_decision_maker"] is None
+    assert a.absent["coverage_matrix"].startswith("Contacts have no department column")
+    assert a.absent["alignment"].startswith("Nothing is known about the weekly")
+
+
+def test_coverage_plot_draws_names_with_dollars(tmp_path):
+    contacts = [
+        ["contact_id", "account_id", "department"],
+        ["C1", "A1", "$fin$ance"],
+        ["C2", "A1", "it_<ops>"],
+    ]
+    ds = _dataset(tmp_path, accounts=FULL, contacts=contacts)
+    a = tiering.analyze(ds, _params())
+    matrix = a.tables["coverage_matrix"]
+    assert matrix.index.tolist() == ["Acme $10k_<b>&% Ltd"]  # names, not ids
+    ax = a.chart("coverage")
+    ax.figure.canvas.draw()
+    assert "Acme $10k_<b>&% Ltd" in [t.get_text() for t in ax.get_yticklabels()]
+    plt.close(ax.figure)
+    for name in a.tables:
+        assert sn_notebook.show(a, name) is not None
+
+
+def test_exported_checklist_reads_back(tmp_path):
+    (tmp_path / "c.csv").write_text(
+        "account_id,account_name,social_connected,exec_outreach,items_known,readiness\n"
+        "A1,Acme,yes,no,2,0.5\n"
+    )
+    checklist = tiering.load_checklist(tmp_path / "c.csv")
+    assert list(checklist.columns) == ["account_id", "social_connected", "exec_outreach"]
+    ds = _dataset(tmp_path / "data", accounts=FULL)
+    a = tiering.analyze(ds, _params(checklist_file=str(tmp_path / "c.csv")))
+    row = a.tables["alignment"].set_index("account_id").loc["A1"]
+    assert (row["items_known"], row["readiness"]) == (2, 0.5)
+    assert a.metrics["alignment_readiness_mean"] == 0.5
+
+
+def test_no_tier4_gives_an_empty_nurture_list_with_a_sentence(tmp_path):
+    a = tiering.analyze(_dataset(tmp_path, accounts=FULL[:3]), _params())
+    assert a.tables["nurture_list"].empty and a.metrics["nurture_accounts"] == 0
+    assert a.note("nurture_list").startswith("No account is Tier 4")
