@@ -771,12 +771,13 @@ def plot_readiness(account_table: pd.DataFrame, *, top: int = 25, ax: Axes | Non
     ax.set_xticks(np.arange(len(ITEMS)) + 0.5, list(ITEMS), rotation=40, ha="right")
     ax.set_yticks(np.arange(len(shown)) + 0.5, shown.index.tolist(), rotation=0)
     means = shown.mean()
-    weakest = means.idxmin() if means.notna().any() else None
-    ax.set_title(
-        f"The weakest item: {ITEMS[weakest][1]} (blank = unknown)"
-        if weakest
-        else "no item is known"
-    )
+    if means.notna().any() and means.min() < 1:
+        title = f"The weakest item: {ITEMS[means.idxmin()][1]} (blank = unknown)"
+    elif means.notna().any():
+        title = "Every item the data set can measure is present (blank = unknown)"
+    else:
+        title = "No item is known for these accounts"
+    ax.set_title(title)
     ax.set_ylabel("")
     return ax
 
@@ -897,9 +898,10 @@ def _inputs(data: DataSet, end: pd.Timestamp) -> _Inputs:
     opps = data.tables.get("opportunities")
     if opps is not None:
         known = opps["account_id"].isin(ids)
-        undated = known & opps["created_date"].isna()
+        # a deal without a created date is placed by its close date; one with neither counts
         later = known & (opps["created_date"] > end)
-        used["opportunities"] = opps[known & ~undated & ~later]
+        closed_later = known & opps["created_date"].isna() & (opps["close_date"] > end)
+        used["opportunities"] = opps[known & ~later & ~closed_later]
         rows.append(
             (
                 "opportunities",
@@ -907,8 +909,8 @@ def _inputs(data: DataSet, end: pd.Timestamp) -> _Inputs:
                 len(used["opportunities"]),
                 {
                     "no known account": int((~known).sum()),
-                    "no created date": int(undated.sum()),
                     f"created after {end:%Y-%m-%d}": int(later.sum()),
+                    f"no created date, closed after {end:%Y-%m-%d}": int(closed_later.sum()),
                 },
             )
         )
@@ -1013,8 +1015,7 @@ def _risk_section(plan: Plan | None, flags: pd.DataFrame, outside: list[str]) ->
             "large_account_employees, and accounts with a marketing_owner and campaign per target) "
             "and pass it as plan_file."
         )
-        out.absent["risk_flags"] = why
-        out.notes["risks"] = why
+        out.absent["risk_flags"] = why  # said where the chart would be; the table shows 6 unknowns
         out.findings.append(
             "No programme plan was given, so the six ABM failure risks are unknown "
             f"(write one like {EXAMPLE_PLAN} and pass it as plan_file)."
@@ -1129,7 +1130,10 @@ def _white_space_section(
             "outcome (open, won, lost, no_decision) to opportunities.csv."
         )
     elif not chosen:
-        why = "No account was selected as an ABM candidate (section 4 says why), so there is no white space to map."
+        why = (
+            "No account was selected as an ABM candidate (the candidates section says why), "
+            "so there is no white space to map."
+        )
     else:
         won = opps[(opps["outcome"] == "won") & (opps["close_date"] <= end)]
         grid = white_space(won, inputs.products, inputs.buying_centers, chosen)
@@ -1179,7 +1183,9 @@ def _white_space_note(
     )
 
 
-def _assumptions(params: Params, plan: Plan | None, end: pd.Timestamp) -> list[analysis.Assumption]:
+def _assumptions(
+    params: Params, plan: Plan | None, end: pd.Timestamp, has_opps: bool
+) -> list[analysis.Assumption]:
     def file(name: str) -> str:
         value = getattr(params, name)
         return Path(value).name if value else "none"
@@ -1220,13 +1226,6 @@ def _assumptions(params: Params, plan: Plan | None, end: pd.Timestamp) -> list[a
             "readiness and its coverage",
         ),
         analysis.Assumption(
-            "deals_counted",
-            "deals counted",
-            f"created by {end:%Y-%m-%d}",
-            "from the data",
-            "current opportunity status; the white space uses won deals closed by then",
-        ),
-        analysis.Assumption(
             "score_weights",
             "candidate score",
             "30% tier T1 or Global, 30% readiness, 20% wallet share to win, 20% strong or neutral relationships",
@@ -1241,6 +1240,16 @@ def _assumptions(params: Params, plan: Plan | None, end: pd.Timestamp) -> list[a
             "the tier part of the candidate score",
         ),
     ]
+    if has_opps:
+        out.append(
+            analysis.Assumption(
+                "deals_counted",
+                "deals counted",
+                f"created by {end:%Y-%m-%d}",
+                "from the data",
+                "current opportunity status; the white space uses won deals closed by then",
+            )
+        )
     if plan is not None:
         out += [
             analysis.Assumption(
@@ -1347,7 +1356,7 @@ def analyze(data: DataSet, params: Params) -> AbmAnalysis:
         absent=absent,
         metrics=metrics,
         findings=tuple(findings[:5]),
-        assumptions=tuple(_assumptions(params, plan, end)),
+        assumptions=tuple(_assumptions(params, plan, end, inputs.opportunities is not None)),
         coverage=analysis.coverage(data, per.window, inputs.rows),
     )
 

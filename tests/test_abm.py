@@ -428,6 +428,18 @@ def test_accounts_and_opportunities(tmp_path):
         assert show(a, name).to_html()
 
 
+def test_deals_without_created_date_still_count(tmp_path):
+    """O1 has no created date and closed in the quarter; O2 neither date: both show a deal."""
+    opps = (
+        "opportunity_id,account_id,stage,amount,created_date,close_date\n"
+        "O1,A1,Won,100,,2026-08-01\nO2,A2,Open,80,,\nO3,A2,Open,80,,2026-12-01\n"
+    )
+    a = analyze(write(tmp_path / "d", accounts=ACC_CSV, opportunities=opps))
+    assert a.metrics["readiness_mean"] == 1.0
+    why = a.coverage.rows.set_index("table").loc["opportunities", "why"]
+    assert why == "no created date, closed after 2026-09-30: 1"
+
+
 def test_demo_plan_does_not_leak(tmp_path):
     """Regression: the defaults name no example file, so the demo's targets never reach a review."""
     assert abm.Params.default("plan_file") == "" and abm.Params.default("questionnaire_file") == ""
