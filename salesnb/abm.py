@@ -1334,7 +1334,7 @@ def analyze(data: DataSet, params: Params) -> AbmAnalysis:
             if plan is not None and (flags["status"] != "unknown").any()
             else None
         ),
-        "candidates": len(chosen) if chosen else None,
+        "candidates": len(chosen) if chosen else (0 if params.capacity <= 0 else None),
     }
     tables = {
         "figures": _figures(metrics, len(acc), int(figures["items"] or 0), flags, plan is not None)

@@ -535,6 +535,11 @@ def test_full_data_set_with_buying_centers_and_contacts(tmp_path):
     assert "key_initiatives" in a.findings[0]  # what to add to buying_centers.csv
 
 
+def test_capacity_zero_selects_none(tmp_path):
+    a = analyze(write(tmp_path / "d", accounts=ACC_CSV, opportunities=OPP_CSV), capacity=0)
+    assert a.metrics["candidates"] == 0 and "capacity parameter is 0" in a.absent["candidates"]
+
+
 def test_every_account_alike_has_no_candidates(tmp_path):
     """12 accounts, each with an industry and a won deal: all score 0.3 x 1, none stands out."""
     accounts = "account_id,account_name,industry\n" + "".join(
