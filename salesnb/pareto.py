@@ -182,7 +182,7 @@ def fractal_levels(table: pd.DataFrame, *, levels: int = LEVELS, base: float = 0
     -------
     DataFrame
         ``level``, ``entity_share`` (0.2, 0.04 ...), ``accounts`` (k = ceil(share x n)),
-        ``n``, ``actual_share``, ``theoretical_share``, ``gap`` (actual - theory) and
+        ``n``, ``actual_share``, ``theoretical_share``, ``share_gap`` (actual - theory) and
         ``note``: "single account" when k is 1, "same accounts as the level above" when k
         equals the level above's k (so the level adds nothing).
     """
@@ -211,7 +211,7 @@ def fractal_levels(table: pd.DataFrame, *, levels: int = LEVELS, base: float = 0
         )
         above = k
     out = pd.DataFrame(rows)
-    out.insert(6, "gap", out["actual_share"] - out["theoretical_share"])
+    out.insert(6, "share_gap", out["actual_share"] - out["theoretical_share"])
     return out
 
 
@@ -301,7 +301,7 @@ def verdict(levels: pd.DataFrame) -> str:
             "so there is no spread to measure."
         )
     key, words = band(float(actual))  # type: ignore[misc]
-    head = f"The top {p:.0%} of accounts ({k} of {n}) bring {actual:.0%} of revenue: {words}"
+    head = f"The top {p:.0%} of accounts ({k:,} of {n:,}) bring {actual:.0%} of revenue: {words}"
     if key != "steeper":
         head += f" (theory {theory:.0%})"
     text = f"{head}. {_ADVICE[key]}"
@@ -494,7 +494,7 @@ def plot_pareto(
     value: str = "revenue",
     cutoff: float = 0.8,
     currency: str = "",
-    max_bars: int = 60,
+    max_bars: int = 100,
     ax: Axes | None = None,
 ) -> Axes:
     """Each entity's value (largest first) with the cumulative share and the cut-off.
@@ -530,7 +530,7 @@ def plot_pareto(
     twin.set_ylim(0, 1.02)
     percent_axis(twin)
     twin.grid(False)
-    ax.set_title(f"{k} of {n} accounts ({k / n:.0%}) make {cutoff:.0%} of {value}")
+    ax.set_title(f"{k:,} of {n:,} accounts ({k / n:.0%}) make {cutoff:.0%} of {value}")
     return ax
 
 
@@ -557,7 +557,7 @@ def plot_fractal(levels: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Actual vs theoretical share held at each fractal level (20%, 4%, 0.8% ...)."""
     ax = get_ax(ax)
     labels = [
-        f"top {p:.1%}".replace(".0%", "%") + f"\n{int(k)} account{'s' * (int(k) != 1)}"
+        f"top {_pct(p)}\n{_n(k, 'account')}"
         for p, k in zip(levels["entity_share"], levels["accounts"], strict=True)
     ]
     x = np.arange(len(levels))
@@ -788,8 +788,14 @@ def _named(table: pd.DataFrame, names: pd.Series | None) -> pd.DataFrame:
 
 
 def _n(count: float, thing: str) -> str:
+    """``1 account``, ``3 accounts``, ``2 won opportunities``."""
     c = int(count)
-    return f"{c:,} {thing}{'s' * (c != 1)}"
+    if c == 1:
+        return f"{c:,} {thing}"
+    plural = (
+        thing[:-1] + "ies" if thing.endswith("y") and thing[-2:-1] not in "aeiou" else thing + "s"
+    )
+    return f"{c:,} {plural}"
 
 
 # --------------------------------------------------------------------------- analyze: sections
@@ -843,7 +849,7 @@ def _ranking_part(
     part.findings.append(part.notes["ranking"])
     if len(ranking) > 1:  # one account: the verdict says all there is
         part.findings.append(
-            f"{k_cut} of {len(ranking)} accounts ({k_cut / len(ranking):.0%}) make "
+            f"{k_cut:,} of {len(ranking):,} accounts ({k_cut / len(ranking):.0%}) make "
             f"{params.cutoff:.0%} of the window's revenue (the vital few); Gini "
             f"{m['gini']:.2f}, where 0 means every account buys the same."
         )
@@ -994,7 +1000,7 @@ def _movement_part(
     part.tables["movement"] = moves
     part.notes["movement"] = (
         f"Top {TOP_GROUP:.0%} of accounts by revenue, {per.window.label} against "
-        f"{per.previous.label}: {entered} entered, {left} left, {stayed} stayed."
+        f"{per.previous.label}: {entered:,} entered, {left:,} left, {stayed:,} stayed."
     )
     part.metrics.update(top_group_entered=entered, top_group_left=left)
     return part
@@ -1056,52 +1062,52 @@ def _chain_part(
     n_prod, n_vital = len(prod), int(prod["vital"].sum())
     n_cust, n_vcust = len(cust), int(cust["vital"].sum())
     focus_hours = float(plan.loc[plan["group"] == "vital few", "hours_per_week"].sum())
-    part.tables["chain_products"] = prod[
-        [
-            c
-            for c in (
-                "product_id",
-                "product_name",
-                "revenue",
-                "commission_rate",
-                "commission",
-                "rank",
-                "share",
-                "cum_share",
-                "vital",
-            )
-            if c in prod
-        ]
-    ]
+    part.tables["chain_products"] = _products_view(prod, basis)
     part.tables["vital_few"] = vital
     part.tables["time_plan"] = plan
     cut = f"{params.cutoff:.0%}"
     if basis == "commission":
         rates = products.get("commission_rate")
         no_rate = int((rates.isna() | (rates <= 0)).sum()) if rates is not None else 0
-        first = f"{n_vital} of {n_prod} products earn {cut} of the commission"
+        first = f"{n_vital:,} of {n_prod:,} products earn {cut} of the commission"
         if no_rate:
             first += f" ({_n(no_rate, 'product')} without a commission rate earn none and are not ranked)"
     else:
         first = (
             "No product carries a commission rate, so products are ranked by revenue instead: "
-            f"{n_vital} of {n_prod} make {cut} of it"
+            f"{n_vital:,} of {n_prod:,} make {cut} of it"
         )
     text = (
-        f"{first}. {n_vcust} of the {n_cust} customers who buy them account for {cut} of those "
+        f"{first}. {n_vcust:,} of the {n_cust:,} customers who buy them account for {cut} of those "
         f"products' revenue; the time plan gives them {focus_hours:.0f} of "
         f"{params.weekly_selling_hours:g} weekly selling hours (an assumed "
         f"{params.focus_share:.0%} focus)."
     )
     if counts["no_product"]:
         text += (
-            f" {_n(counts['no_product'], src.line)} in {per.window.label} name no product "
+            f" {_n(counts['no_product'], src.line)} in {per.window.label} "
+            f"name{'s' * (counts['no_product'] == 1)} no product "
             "and are left out of the chain."
         )
     part.notes["chain_products"] = text
     part.findings.append(text)
     part.metrics.update(commission_basis=basis, vital_products=n_vital, vital_customers=n_vcust)
     return part, (len(products), n_prod, basis)
+
+
+def _products_view(prod: pd.DataFrame, basis: str) -> pd.DataFrame:
+    """The product ranking for reading: names (the id where unknown), no commission columns
+    when products are ranked by revenue."""
+    cols = ["product_id", "product_name", "revenue", "commission_rate", "commission"]
+    if basis == "revenue":
+        cols = cols[:3]
+    out = prod.reindex(columns=[*cols, "rank", "share", "cum_share", "vital"])
+    out["product_name"] = (
+        out["product_name"]
+        .astype("str")
+        .where(out["product_name"].notna(), out["product_id"].astype("str"))
+    )
+    return out.reset_index(drop=True)
 
 
 def _complaints_part(
@@ -1156,7 +1162,7 @@ def _complaints_part(
     part.tables["complaints"] = _named(table, names)
     text = (
         f"{_n(n, 'account')} opened {_n(table['cases'].sum(), 'case')} in {w.label}. The worst "
-        f"4% ({k4}) caused {s4:.0%} of them (theory 64%), the worst 20% ({k20}) caused "
+        f"4% ({k4:,}) caused {s4:.0%} of them (theory 64%), the worst 20% ({k20:,}) caused "
         f"{s20:.0%} (theory 80%). {both} of the most demanding accounts "
         f"{'is' if both == 1 else 'are'} also among the top 20% by revenue."
     )
@@ -1297,7 +1303,7 @@ def _assumptions(
             analysis.Assumption(
                 "commission_rate",
                 "Commission rates",
-                f"from products.csv ({known} of {len(products)} products)"
+                f"from products.csv ({known:,} of {len(products):,} products)"
                 if chain[2] == "commission"
                 else "none in the data: products ranked by revenue",
                 "from the data",

@@ -72,7 +72,7 @@ def test_fractal_levels_hand_worked(table):
     assert levels["accounts"].tolist() == [2, 1, 1]  # ceil(0.2*10), ceil(0.04*10), ceil(0.008*10)
     assert levels["actual_share"].tolist() == pytest.approx([0.7, 0.5, 0.5])
     assert levels["theoretical_share"].tolist() == pytest.approx([0.8, 0.64, 0.512])
-    assert levels["gap"].tolist() == pytest.approx([-0.1, -0.14, -0.012])
+    assert levels["share_gap"].tolist() == pytest.approx([-0.1, -0.14, -0.012])
 
 
 def test_fractal_levels_say_when_a_level_is_one_account_or_repeats():
@@ -289,7 +289,7 @@ def test_pareto_chart_title_agrees_with_what_is_drawn(n):
     )
     ax = pareto.plot_pareto(t, cutoff=0.8, max_bars=60)
     k = int((t["cum_share"] - t["share"] < 0.8).sum())  # accounts needed to reach 80%
-    assert ax.get_title() == f"{k} of {n} accounts ({k / n:.0%}) make 80% of revenue"
+    assert ax.get_title() == f"{k:,} of {n:,} accounts ({k / n:.0%}) make 80% of revenue"
     x, y = _line_reaching(ax, 0.8)
     assert len(x) == n and y.max() >= 0.8  # the line covers every account and reaches the mark
     assert x[np.argmax(y >= 0.8 - 1e-12)] == k  # ... exactly at the k of the title
@@ -511,7 +511,9 @@ def test_one_account(tmp_path):
     assert m["herfindahl"] == 1.0 and m["revenue_total"] == 1000
     assert a.findings[0].startswith("Only one account has positive revenue")
     assert a.tables["fractal"]["accounts"].tolist() == [1, 1, 1]
-    assert "With 1 account the top 20% and 4% and 0.8% are each a single account" in a.note("fractal")
+    assert "With 1 account the top 20% and 4% and 0.8% are each a single account" in a.note(
+        "fractal"
+    )
     assert a.absent["movement"].startswith("No account has positive revenue in 2026Q2")
     assert m["top_group_entered"] is None
 
@@ -563,6 +565,7 @@ def test_without_commission_rates_products_rank_by_revenue_and_say_so(small):
     assert a.note("chain_products").startswith(
         "No product carries a commission rate, so products are ranked by revenue instead"
     )
+    assert "commission" not in a.tables["chain_products"]  # it would only repeat revenue
     rates = next(x for x in a.assumptions if x.name == "commission_rate")
     assert rates.value == "none in the data: products ranked by revenue"
 
