@@ -32,19 +32,7 @@ import yaml
 from . import __version__
 from ._files import atomic_path
 from .analysis import data_span
-from .notebook import (  # noqa: F401  (setup ... note: old names, until every notebook uses sn.notebook)
-    METRICS_MIME,
-    RESULT_MIME,
-    Context,
-    _jsonable,
-    export_table,
-    note,
-    project_root,
-    pseudonym,
-    publish,
-    resolve,
-    setup,
-)
+from .notebook import METRICS_MIME, RESULT_MIME, _jsonable, project_root, resolve
 from .periods import quarter_window
 from .schema import UsageError
 from .sources import DataSet, load_dataset

@@ -109,7 +109,7 @@ def test_export_neutralises_formulas(tmp_path):
     table = pd.DataFrame(
         {"account_name": ['=HYPERLINK("http://x","y")', "@cmd", "Plain"], "n": [1, -2, 3]}
     )
-    report.export_table(table, tmp_path / "t")
+    sn.notebook.export_table(table, tmp_path / "t")
     assert pd.read_csv(tmp_path / "t.csv")["account_name"].tolist() == [
         '\'=HYPERLINK("http://x","y")',
         "'@cmd",
@@ -161,9 +161,12 @@ def test_non_default_parameters_and_redaction(tmp_path):
 def test_failure_is_isolated(tmp_path, run_cli):
     books = tmp_path / "books"
     ok = make_notebook(
-        books / "01_ok.ipynb", "import salesnb as sn\nsn.report.publish({'answer': 42})"
+        books / "01_ok.ipynb", "import salesnb as sn\nsn.notebook.publish({'answer': 42})"
     )
-    bad = make_notebook(books / "02_broken.ipynb", "raise ValueError('deliberately broken')")
+    bad = make_notebook(
+        books / "02_broken.ipynb",
+        "import salesnb as sn\nsn.notebook.publish({'kept': 7})\nraise ValueError('deliberately broken')",
+    )
     out = tmp_path / "out"
     summary = report.review(ROOT / "data" / "demo", "2026Q3", out, jobs=2, notebooks=[ok, bad])
     assert summary["notebooks"]["01_ok"]["status"] == "ok"
@@ -171,6 +174,8 @@ def test_failure_is_isolated(tmp_path, run_cli):
     assert (out / "01_ok" / "01_ok.pdf").stat().st_size > 1000
     broken = summary["notebooks"]["02_broken"]
     assert broken["status"] == "failed" and broken["error"] == "ValueError: deliberately broken"
+    assert broken["metrics"] == {"kept": 7}  # published before the failure: not lost
+    assert summary["data_through"] == "2026-09-30" and summary["quarter_complete"] is True
     executed = json.loads((out / "02_broken" / "02_broken.ipynb").read_text())
     assert any(
         o.get("output_type") == "error" for c in executed["cells"] for o in c.get("outputs", [])
@@ -397,14 +402,36 @@ def test_pipeline_summary_and_pdf(summary, review_dir):
 
 
 def test_pipeline_without_snapshot_says_why(tmp_path):
-    params = report.convert_parameters(PIPELINE, {"previous_data_dir": "", "target": "1000000"})
+    # 2026Q2: the demo ships snapshots/2026Q2 (taken at 2026Q2's end), not snapshots/2026Q1
+    params = report.convert_parameters(PIPELINE, {"target": "1000000"})
     res = report.run_notebook(
-        PIPELINE, data=ROOT / "data" / "demo", quarter="2026Q3", out=tmp_path, parameters=params
+        PIPELINE, data=ROOT / "data" / "demo", quarter="2026Q2", out=tmp_path, parameters=params
     )
     assert res.status == "ok", res.error
-    assert res.metrics["pvf_by_stage"] is None
+    assert res.metrics["pvf_by_stage"] is None and "pvf" in res.absent
     _, text = pdf_text(tmp_path / "03_pipeline_health" / "03_pipeline_health.pdf")
-    assert "No previous snapshot was given" in text
+    assert "No snapshot of last quarter's pipeline was found" in " ".join(text.split())
+    assert "snapshots/2026Q1/opportunities.csv" in text
+
+
+def test_path_parameters_are_resolved_from_the_callers_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT / "data")
+    planned = report.plan(
+        ROOT / "data" / "demo",
+        "2026Q3",
+        notebooks=[PIPELINE],
+        overrides={"previous_data_dir": "demo/snapshots/2026Q2"},
+    )
+    assert planned[0][1]["previous_data_dir"] == str(
+        ROOT / "data" / "demo" / "snapshots" / "2026Q2"
+    )
+    with pytest.raises(UsageError, match="previous_data_dir: no such file or folder"):
+        report.plan(
+            ROOT / "data" / "demo",
+            "2026Q3",
+            notebooks=[PIPELINE],
+            overrides={"previous_data_dir": "nowhere/2026Q2"},
+        )
 
 
 WAR_ROOM = ROOT / "notebooks" / "05_war_room.ipynb"
