@@ -14,10 +14,32 @@ Validation is two-stage:
 
 Line numbers: the frames handed to the rules carry the source line as their index
 (header = line 1), so every problem names the line a user sees in an editor.
+
+Missing values depend on what a column means (:func:`missing_tokens`, the one rule
+every reader uses: pandas parsing here, the DuckDB raw-line reader in
+:mod:`salesnb.sources`, and the importer in :mod:`salesnb.crm`). Cells are compared
+after trimming spaces, ignoring case:
+
+- *structural* tokens mean "no value" in every column: an empty cell, ``n/a``,
+  ``#n/a``, ``null``, ``nan``, ``nat``, ``-`` and ``--``;
+- the *words* ``none`` and ``na`` are values in a ``category`` column (a
+  relationship status of "none" is no relationship; region "NA" is North America),
+  and mean "no value" in every other kind of column;
+- ``text`` columns (names, titles, reasons) treat every token as missing: free text
+  has no vocabulary in which "None" or "NA" is a defined value, and exports write
+  those words into empty name and reason fields (a competitor "None" is no
+  competitor). Ids, numbers, dates, yes/no and quarters also treat every token as
+  missing.
+
+Numbers (money, number, fraction and whole-number columns) must be finite and below
+:data:`MAX_MAGNITUDE` (10^15) in absolute value: ``inf``, ``-inf``, ``Infinity``,
+``-nan`` or ``1e308`` are errors, because one such cell turns every sum (and each
+share of it) into nonsense. The text ``nan`` alone is the structural missing token.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -30,7 +52,11 @@ import pandera.pandas as pa
 __all__ = [
     "COLUMN_KINDS",
     "CATEGORIES",
+    "MAX_MAGNITUDE",
     "MISSING_TOKENS",
+    "MISSING_WORDS",
+    "NUMERIC_KINDS",
+    "STRUCTURAL_MISSING",
     "Parsed",
     "RAW_TABLES",
     "TABLES",
@@ -44,6 +70,10 @@ __all__ = [
     "check_table",
     "currency_problem",
     "check_text",
+    "missing_mask",
+    "missing_tokens",
+    "number_trouble",
+    "cell_problem",
     "problems_frame",
     "parse_table",
     "table_for_file",
@@ -65,10 +95,17 @@ ColumnKind = Literal[
 ]
 COLUMN_KINDS: tuple[str, ...] = get_args(ColumnKind)
 
-# Cell values that mean "no value" in exports from spreadsheets and CRMs.
-MISSING_TOKENS: frozenset[str] = frozenset(
-    {"", "na", "n/a", "nan", "null", "none", "#n/a", "-", "--", "nat"}
-)
+# Cell values that mean "no value" in exports from spreadsheets and CRMs (compared
+# trimmed and in lower case). Structural tokens are missing in every column; the words
+# are values in a category column ("none": no relationship, "NA": North America).
+STRUCTURAL_MISSING: frozenset[str] = frozenset({"", "n/a", "#n/a", "null", "nan", "nat", "-", "--"})
+MISSING_WORDS: frozenset[str] = frozenset({"none", "na"})
+MISSING_TOKENS: frozenset[str] = STRUCTURAL_MISSING | MISSING_WORDS
+
+# Numbers at or above this absolute value are errors: no amount, count or score in a
+# sales data set is a quadrillion, and sums of such values lose every cent.
+MAX_MAGNITUDE: float = 1e15
+_MAX_TEXT = f"1e{round(math.log10(MAX_MAGNITUDE))}"  # as messages write it
 
 # Controlled vocabularies (stored in snake_case lower case after normalisation).
 CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -394,8 +431,96 @@ _FALSE = {"false", "no", "n", "0", "f", "0.0"}
 _PERIOD = re.compile(r"^\d{4}Q[1-4]$")
 
 
-def _missing_mask(s: pd.Series) -> pd.Series:
-    return s.isna() | s.astype("str").str.strip().str.lower().isin(MISSING_TOKENS)
+def missing_tokens(kind: str) -> frozenset[str]:
+    """The cell values (trimmed, lower case) that mean "no value" in a column of ``kind``.
+
+    Parameters
+    ----------
+    kind
+        A column kind (:data:`COLUMN_KINDS`); columns the schema does not know are "text".
+
+    Returns
+    -------
+    frozenset of str
+        :data:`STRUCTURAL_MISSING` for ``category`` columns, where "none" and "na"
+        are values; :data:`MISSING_TOKENS` (structural tokens and those words) for
+        every other kind.
+
+    Examples
+    --------
+    >>> "none" in missing_tokens("category"), "none" in missing_tokens("money")
+    (False, True)
+    """
+    return STRUCTURAL_MISSING if kind == "category" else MISSING_TOKENS
+
+
+def missing_mask(s: pd.Series, kind: str = "text") -> pd.Series:
+    """True where a cell of a ``kind`` column means "no value" (see :func:`missing_tokens`)."""
+    return s.isna() | s.astype("str").str.strip().str.lower().isin(missing_tokens(kind))
+
+
+_missing_mask = missing_mask  # the name tiering.py imports
+
+NUMERIC_KINDS: tuple[str, ...] = ("money", "number", "fraction", "int")
+NumberTrouble = Literal["not_a_number", "not_finite", "too_large"]
+
+
+def number_trouble(text: str) -> NumberTrouble:
+    """Why a cell of a numeric column was not accepted: no number, not finite, or too large."""
+    try:
+        x = float(str(text).strip())
+    except ValueError:
+        return "not_a_number"
+    if not math.isfinite(x):
+        return "not_finite"
+    return "too_large" if abs(x) >= MAX_MAGNITUDE else "not_a_number"
+
+
+def cell_problem(text: str, kind: str) -> tuple[str, str]:
+    """The problem and fix for a cell that is not a value of its ``kind`` column.
+
+    One wording for every reader (pandas parsing here, the DuckDB raw-line check in
+    :mod:`salesnb.sources`). Numbers distinguish text that is no number, infinite or
+    not-a-number values, and magnitudes of :data:`MAX_MAGNITUDE` or more.
+
+    Parameters
+    ----------
+    text
+        The cell as written in the file.
+    kind
+        The column kind (``money``, ``date`` ...).
+
+    Returns
+    -------
+    (problem, fix)
+
+    Examples
+    --------
+    >>> cell_problem("inf", "money")[0]
+    "'inf' is not a finite number (infinite or not-a-number)"
+    >>> cell_problem("soon", "date")[0]
+    "'soon' is not a date"
+    """
+    trouble = number_trouble(text) if kind in NUMERIC_KINDS else "not_a_number"
+    if trouble == "not_finite":
+        return (
+            f"{text!r} is not a finite number (infinite or not-a-number)",
+            "write the real value or leave the cell empty; infinity and not-a-number "
+            "usually come from a division by zero in the system that wrote the file",
+        )
+    if trouble == "too_large":
+        return (
+            f"{text!r} is implausibly large (numbers must be below {_MAX_TEXT} in absolute value)",
+            "correct the value in the source: it may be in the wrong unit, have digits "
+            "run together, or be a placeholder such as 1e308",
+        )
+    return f"{text!r} is not {_KIND_WORD.get(kind, 'a number')}", _FIX.get(kind, _FIX["number"])
+
+
+def _usable(values: pd.Series) -> pd.Series:
+    """Numbers that are finite and below MAX_MAGNITUDE; others become NA."""
+    ok = np.isfinite(values) & (values.abs() < MAX_MAGNITUDE)
+    return values.where(ok.fillna(False).astype(bool))
 
 
 def _parse_series(s: pd.Series, kind: str) -> pd.Series:
@@ -406,9 +531,10 @@ def _parse_series(s: pd.Series, kind: str) -> pd.Series:
         out = s.astype("str").str.strip().str.lower()
         return out.str.replace(r"[\s\-/]+", "_", regex=True).astype("str")
     if kind in ("money", "number", "fraction"):
-        return pd.to_numeric(s.astype("str").str.strip(), errors="coerce").astype("float64")
+        num = pd.to_numeric(s.astype("str").str.strip(), errors="coerce").astype("float64")
+        return _usable(num)
     if kind == "int":
-        num = pd.to_numeric(s.astype("str").str.strip(), errors="coerce")
+        num = _usable(pd.to_numeric(s.astype("str").str.strip(), errors="coerce").astype("float64"))
         whole = num.where(np.isclose(num, np.round(num)))
         return whole.round().astype("Int64")
     if kind == "date":
@@ -516,32 +642,47 @@ def parse_table(df: pd.DataFrame, table: Table, *, file: str) -> Parsed:
     for col in df.columns:
         spec = next((c for c in table.columns if c.name == col), None)
         raw = df[col]
-        missing_cells = _missing_mask(raw)
         kind = spec.kind if spec else "text"
+        missing_cells = missing_mask(raw, kind)
         typed = _parse_series(raw.where(~missing_cells), kind)
         if kind in ("id", "text", "category"):
             typed = typed.where(~missing_cells)
         else:
             bad = ~missing_cells & typed.isna()
             unparsed |= bad
-            if bad.any():
-                idx = raw.index[bad]
-                problems.append(
-                    Problem(
-                        "error",
-                        file,
-                        f"{raw[bad].iloc[0]!r} is not {_KIND_WORD[kind]}",
-                        _FIX.get(kind, _FIX["number"]),
-                        table.name,
-                        col,
-                        int(idx[0]),
-                        int(bad.sum()),
-                        _examples(idx[1:], raw[bad].iloc[1:]) if bad.sum() > 1 else "",
-                    )
-                )
+            problems += _unparsed_problems(raw[bad], kind, file=file, table=table.name, col=col)
         out[col] = typed
     typed_df = pd.DataFrame(out, index=df.index)
     return Parsed(typed_df, problems, df.index[unparsed])
+
+
+def _unparsed_problems(
+    bad: pd.Series, kind: str, *, file: str, table: str, col: str
+) -> list[Problem]:
+    """One error per reason (not a value / not finite / too large) for a column's bad cells."""
+    if bad.empty:
+        return []
+    if kind in NUMERIC_KINDS:
+        reason = bad.astype("str").map(number_trouble)
+    else:
+        reason = pd.Series("not_a_number", index=bad.index)
+    problems = []
+    for _, cells in bad.groupby(reason, sort=False):
+        text, fix = cell_problem(str(cells.iloc[0]), kind)
+        problems.append(
+            Problem(
+                "error",
+                file,
+                text,
+                fix,
+                table,
+                col,
+                int(cells.index[0]),
+                len(cells),
+                _examples(cells.index[1:], cells.iloc[1:]) if len(cells) > 1 else "",
+            )
+        )
+    return problems
 
 
 # --------------------------------------------------------------------------- rules

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import re
 import tempfile
@@ -26,15 +27,20 @@ import pandas as pd
 import yaml
 
 from .schema import (
+    MAX_MAGNITUDE,
+    NUMERIC_KINDS,
     RAW_TABLES,
     TABLES,
     DataError,
     Problem,
     Table,
     UsageError,
+    cell_problem,
     check_currency,
     check_table,
     currency_problem,
+    missing_tokens,
+    number_trouble,
     parse_table,
     table_for_file,
 )
@@ -57,14 +63,6 @@ __all__ = [
 
 SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xlsm")
 _SETTINGS_FILE = "dataset.yml"
-_DUCK_TYPES = {
-    "money": "DOUBLE",
-    "number": "DOUBLE",
-    "fraction": "DOUBLE",
-    "int": "BIGINT",
-    "date": "TIMESTAMP",
-    "bool": "BOOLEAN",
-}
 _EXAMPLES = 5
 # what a bad file makes DuckDB raise; anything else is a bug and keeps its traceback
 _DUCK_USER_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException)
@@ -622,15 +620,24 @@ def _csv_layout(path: Path, forced: str | None) -> tuple[str, str, list[str]]:
 
 
 def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | None = None) -> None:
-    """Check a raw-line table with DuckDB, streaming it from disk (never whole in pandas)."""
+    """Check a raw-line table with DuckDB, streaming it from disk (never whole in pandas).
+
+    One pass reads every cell as text, turns the missing-value tokens of each column's
+    kind into NULL (:func:`salesnb.schema.missing_tokens`) and counts everything:
+    keys, gaps, orphans, currencies and cells that are not values of their kind
+    (numbers must be finite and below :data:`~salesnb.schema.MAX_MAGNITUDE`). Only
+    when some cells are bad does a second pass locate them by line.
+    """
     name = path.name
     is_csv = path.suffix.lower() != ".parquet"
     first_problem = len(ds.problems)
     try:
         if is_csv:
             encoding, delim, header = _csv_layout(path, encoding_retry or ds.settings.encoding)
+            source_types = dict.fromkeys(header, "VARCHAR")
         else:
-            header = _raw_header(connect(), f"read_parquet({_lit(str(path))})")
+            source_types = _parquet_types(connect(), path)
+            header = list(source_types)
     except DataError as exc:
         ds.problems += exc.problems
         return
@@ -666,8 +673,8 @@ def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | No
         )
     if missing or dupes:
         return
-    kinds = {c.name: c.kind for c in table.columns}
-    types = {n: _DUCK_TYPES.get(kinds.get(n, "text"), "VARCHAR") for n in norm}
+    known = {c.name: c.kind for c in table.columns}
+    kinds = {n: known.get(n, "text") for n in norm}
     if is_csv:
         if encoding == "latin-1" and not ds.settings.encoding:
             ds.problems.append(
@@ -679,42 +686,44 @@ def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | No
                     table.name,
                 )
             )
-        cols = "{" + ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in types.items()) + "}"
-        base = (
-            f"read_csv({_lit(str(path))}, header=true, auto_detect=false, delim={_lit(delim)}, "
-            f"quote='\"', escape='\"', encoding={_lit(encoding)}, columns={cols}, "
-            "nullstr=['', 'NA', 'N/A', 'NULL', 'null', 'NaN', '#N/A']"
-        )
+        base = _csv_source(path, delim, encoding, dict.fromkeys(norm, "VARCHAR"))
         rej = f"rej_{table.name}"
         checked = (
             f"{base}, store_rejects=true, rejects_table={_lit(rej)}, "
             f"rejects_scan={_lit(rej + '_scan')}, rejects_limit=1000)"
         )
         plain = f"{base}, ignore_errors=true)"
-        select = ", ".join(
-            f"CAST({_q(n)} AS DATE) AS {_q(n)}" if types[n] == "TIMESTAMP" else _q(n) for n in norm
-        )
-        typed_checked = f"SELECT {select} FROM {checked}"
-        typed = f"SELECT {select} FROM {plain}"
+        cells = {n: _q(n) for n in norm}
     else:
-        src = f"read_parquet({_lit(str(path))})"
-        select = ", ".join(
-            f"TRY_CAST({_q(o)} AS {'DATE' if types[n] == 'TIMESTAMP' else types[n]}) AS {_q(n)}"
-            for o, n in zip(header, norm, strict=True)
-        )
-        typed = typed_checked = f"SELECT {select} FROM {src}"
+        checked = plain = f"read_parquet({_lit(str(path))})"
+        cells = {n: _q(h) for h, n in zip(header, norm, strict=True)}
+    present = {
+        n: _present_sql(cells[n], kinds[n], source_types[h])
+        for h, n in zip(header, norm, strict=True)
+    }
+    cells_checked = "SELECT " + ", ".join(f"{present[n]} AS {_q(n)}" for n in norm)
+    inner = f"{cells_checked} FROM {checked}"
+    typed = "SELECT " + ", ".join(
+        f"{_view_sql(cells[n], present[n], kinds[n], source_types[h])} AS {_q(n)}"
+        for h, n in zip(header, norm, strict=True)
+    )
+    typed += f" FROM {plain}"
     con = connect()
     try:
-        n_rows = _raw_stats(con, ds, table, typed_checked, typed, norm)
+        n_rows, bad = _raw_stats(con, ds, table, inner, norm, kinds)
         if is_csv:
-            bad_encoding = _raw_rejects(con, ds, table, name, f"rej_{table.name}")
+            bad_encoding = _raw_rejects(con, ds, table, name, rej)
             if bad_encoding and encoding == "utf-8" and not ds.settings.encoding:
                 # UTF-8 at the start, something else further down: read it all as Latin-1
                 del ds.problems[first_problem:]
                 _read_raw(ds, table, path, encoding_retry="latin-1")  # reports the encoding finding
                 return
-        else:
-            _parquet_casts(con, ds, table, name, path, header, norm, types)
+        if bad:
+            if is_csv:
+                located = _locate_csv(con, path, delim, encoding, norm, kinds)
+            else:
+                located = _locate_parquet(con, path, header, norm, kinds, present)
+            ds.problems += _bad_cell_problems(bad, located, kinds, name, table.name)
     except _DUCK_USER_ERRORS as exc:
         ds.problems.append(_duck_error(name, table, exc))
         return
@@ -733,8 +742,91 @@ def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | No
     ds.raw[table.name] = RawTable(table.name, path, n_rows, typed)
 
 
-def _raw_header(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
-    return [d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description]
+def _csv_source(path: Path, delim: str, encoding: str, columns: dict[str, str]) -> str:
+    """The start of a DuckDB ``read_csv(...`` call (no closing parenthesis) with these column types."""
+    types = "{" + ", ".join(f"{_lit(c)}: {_lit(t)}" for c, t in columns.items()) + "}"
+    return (
+        f"read_csv({_lit(str(path))}, header=true, auto_detect=false, delim={_lit(delim)}, "
+        f"quote='\"', escape='\"', encoding={_lit(encoding)}, columns={types}"
+    )
+
+
+def _parquet_types(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
+    """Column name -> DuckDB type of a Parquet file (from its footer only)."""
+    rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})").fetchall()
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+def _present_sql(cell: str, kind: str, source_type: str) -> str:
+    """SQL for a cell, or NULL where it means "no value" in a ``kind`` column.
+
+    The tokens come from :func:`salesnb.schema.missing_tokens`, the rule pandas parsing
+    uses too; a NaN stored in a Parquet float column is the token "nan" as a number.
+    """
+    if source_type == "VARCHAR":
+        tokens = missing_tokens(kind)
+        # the length test first, so ids and names are never matched; a regular expression,
+        # because DuckDB turns a long IN list into a join that reads every column
+        longest = max(len(t.encode()) for t in tokens)
+        pattern = "(?i)(" + "|".join(re.escape(t) for t in sorted(tokens)) + ")"
+        is_token = f"strlen({cell}) <= {longest} AND regexp_full_match({cell}, {_lit(pattern)})"
+        return f"CASE WHEN {is_token} THEN NULL ELSE {cell} END"
+    if source_type in ("FLOAT", "DOUBLE"):
+        return f"CASE WHEN isnan({cell}) THEN NULL ELSE {cell} END"
+    return cell
+
+
+def _number_sql(cell: str) -> str:
+    return f"TRY_CAST({cell} AS DOUBLE)"
+
+
+def _typed_sql(cell: str, kind: str) -> str:
+    """SQL for a cell (missing tokens already NULL) as its kind's type; NULL when it is not one.
+
+    Numbers must be finite and below MAX_MAGNITUDE (``abs(NaN) < x`` is false in DuckDB).
+    """
+    if kind == "date":
+        return f"CAST(TRY_CAST({cell} AS TIMESTAMP) AS DATE)"
+    if kind == "bool":
+        return f"TRY_CAST({cell} AS BOOLEAN)"
+    if kind in NUMERIC_KINDS:
+        x = _number_sql(cell)
+        usable = f"abs({x}) < {MAX_MAGNITUDE!r}"
+        if kind == "int":
+            return f"CAST(CASE WHEN {usable} AND {x} = round({x}) THEN {x} END AS BIGINT)"
+        return f"CASE WHEN {usable} THEN {x} END"
+    return cell
+
+
+def _view_sql(cell: str, present: str, kind: str, source_type: str) -> str:
+    """SQL for a column of the analysis view: canonical type, unusable values NULL.
+
+    Parquet columns already of the right type skip the text steps (a NaN float fails
+    ``abs(x) < MAX_MAGNITUDE`` like infinity does).
+    """
+    if kind in NUMERIC_KINDS and kind != "int" and source_type in _DUCK_NUMBERS:
+        return f"CASE WHEN abs({cell}) < {MAX_MAGNITUDE!r} THEN CAST({cell} AS DOUBLE) END"
+    if kind == "date" and source_type in ("DATE", "TIMESTAMP"):
+        return f"CAST({cell} AS DATE)"
+    return _typed_sql(present, kind)
+
+
+_DUCK_NUMBERS = ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT")
+
+
+def _bad_conditions(cell: str, kind: str) -> dict[str, str]:
+    """SQL conditions, per reason, for a cell that is present but not a value of its kind."""
+    if kind in NUMERIC_KINDS:
+        x = _number_sql(cell)
+        whole = f" OR {x} <> round({x})" if kind == "int" else ""
+        return {
+            "not_a_number": f"{cell} IS NOT NULL AND ({x} IS NULL{whole})",
+            "not_finite": f"NOT isfinite({x})",
+            "too_large": f"isfinite({x}) AND abs({x}) >= {MAX_MAGNITUDE!r}",
+        }
+    if kind in ("date", "bool"):
+        return {"not_a_number": f"{cell} IS NOT NULL AND {_typed_sql(cell, kind)} IS NULL"}
+    return {}
 
 
 def _duck_error(name: str, table: Table, exc: Exception) -> Problem:
@@ -756,11 +848,15 @@ def _raw_stats(
     con: duckdb.DuckDBPyConnection,
     ds: DataSet,
     table: Table,
-    typed_checked: str,
-    typed: str,
+    cells: str,
     cols: list[str],
-) -> int:
-    """One pass over the file for every count; a second, short one only for examples."""
+    kinds: dict[str, str],
+) -> tuple[int, dict[tuple[str, str], int]]:
+    """One pass over the file for every count; short ones only for examples.
+
+    ``cells`` is a SELECT of the columns as read, missing-value tokens already NULL.
+    Returns the number of rows and the count of bad cells per (column, reason).
+    """
     key = table.key[0]
     name = ds.files[table.name].name
     needed = [c.name for c in table.columns if c.needed and c.name in cols and c.name != key]
@@ -770,8 +866,16 @@ def _raw_stats(
         f"count(*) - count(t.{_q(key)}) AS null_key",
         f"count(t.{_q(key)}) - count(DISTINCT hash(t.{_q(key)})) AS dup_key",  # 8-byte hashes: far less memory
     ]
-    # count every column so that DuckDB casts (and rejects) every cell
     parts += [f"count(t.{_q(c)}) AS {_q('n_' + c)}" for c in cols]
+    checks = {
+        (c, reason): cond
+        for c in cols
+        for reason, cond in _bad_conditions(f"t.{_q(c)}", kinds[c]).items()
+    }
+    parts += [
+        f"count(*) FILTER (WHERE {cond}) AS {_q(f'bad:{c}:{reason}')}"
+        for (c, reason), cond in checks.items()
+    ]
     joins = []
     for i, (col, target) in enumerate(refs.items()):
         tkey = TABLES[target].key[0]
@@ -785,14 +889,15 @@ def _raw_stats(
             "list(DISTINCT upper(t.currency)) FILTER (WHERE t.currency IS NOT NULL) AS currencies"
         )
     # fetch the whole result: DuckDB fills the rejects table only once the query is finished
-    result = con.execute(f"SELECT {', '.join(parts)} FROM ({typed_checked}) t {' '.join(joins)}")
+    result = con.execute(f"SELECT {', '.join(parts)} FROM ({cells}) t {' '.join(joins)}")
     names = [d[0] for d in result.description]
     stats = dict(zip(names, result.fetchall()[0], strict=True))
     n = int(stats["n"])
+    bad = {cr: int(stats[f"bad:{cr[0]}:{cr[1]}"]) for cr in checks}
 
     def examples(where: str, select: str) -> str:
         got = con.execute(
-            f"SELECT {select} FROM ({typed}) t {' '.join(joins)} WHERE {where} LIMIT {_EXAMPLES}"
+            f"SELECT {select} FROM ({cells}) t {' '.join(joins)} WHERE {where} LIMIT {_EXAMPLES}"
         ).fetchall()
         return ", ".join(str(g[0]) for g in got)
 
@@ -811,11 +916,11 @@ def _raw_stats(
         )
     if stats["dup_key"]:  # hashes may collide: count exactly before reporting
         stats["dup_key"] = con.execute(
-            f"SELECT count(*) - count(DISTINCT {_q(key)}) FROM ({typed}) WHERE {_q(key)} IS NOT NULL"
+            f"SELECT count(*) - count(DISTINCT {_q(key)}) FROM ({cells}) WHERE {_q(key)} IS NOT NULL"
         ).fetchall()[0][0]
     if stats["dup_key"]:
         dup = con.execute(
-            f"SELECT {_q(key)} FROM ({typed}) GROUP BY 1 HAVING count(*) > 1 LIMIT {_EXAMPLES}"
+            f"SELECT {_q(key)} FROM ({cells}) GROUP BY 1 HAVING count(*) > 1 LIMIT {_EXAMPLES}"
         ).fetchall()
         ds.problems.append(
             Problem(
@@ -875,100 +980,175 @@ def _raw_stats(
     if stats.get("currencies"):
         counts = dict(
             con.execute(
-                f"SELECT upper(currency), count(*) FROM ({typed}) WHERE currency IS NOT NULL "
+                f"SELECT upper(currency), count(*) FROM ({cells}) WHERE currency IS NOT NULL "
                 "GROUP BY 1 ORDER BY 2 DESC"
             ).fetchall()
         )
         found = currency_problem(counts, currency=ds.settings.currency, file=name, table=table.name)
         if found:
             ds.problems.append(found)
-    return n
+    return n, {k: v for k, v in bad.items() if v}
 
 
 def _raw_rejects(
     con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name: str, rej: str
 ) -> bool:
-    """Report the lines DuckDB rejected; True when some were rejected for their encoding."""
+    """Report the lines DuckDB could not split; True when some were rejected for their encoding."""
     try:
-        rows = con.execute(
-            f"SELECT line, column_name, error_type, csv_line, error_message FROM {rej} ORDER BY line"
-        ).fetchall()
+        rows = con.execute(f"SELECT line, error_type FROM {rej} ORDER BY line").fetchall()
     except duckdb.CatalogException:  # DuckDB creates the table only when a line was rejected
         return False
-    by_kind: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    by_kind: dict[str, list[tuple[Any, ...]]] = {}
     for r in rows:
-        col = str(r[1]) if r[2] == "CAST" else ""
-        by_kind.setdefault((col, str(r[2])), []).append(r)
-    kinds = {c.name: c.kind for c in table.columns}
+        by_kind.setdefault(str(r[1]), []).append(r)
     more = " (only the first 1,000 bad lines are listed)" if len(rows) >= 1000 else ""
-    for (col, etype), items in by_kind.items():
-        first = items[0]
+    for etype, items in by_kind.items():
         lines = ", ".join(str(i[0]) for i in items[1 : _EXAMPLES + 1])
-        if etype == "CAST":
-            value = re.search(r'string "(.*?)"', str(first[4]))
-            shown = value.group(1) if value else str(first[3])[:40]
-            kind = kinds.get(col, "number")
-            word = {"date": "a date", "int": "a whole number"}.get(kind, "a number")
-            fix = (
-                "write dates as YYYY-MM-DD"
-                if kind == "date"
-                else "write plain numbers with a dot as decimal separator"
-            )
-            problem = f"{shown!r} is not {word}{more}"
-        else:
-            problem = f"the line does not split into the header's columns ({etype.lower()}){more}"
-            fix = "quote values that contain the delimiter, close every quote, or export again"
         ds.problems.append(
+            Problem(
+                "error",
+                name,
+                f"the line does not split into the header's columns ({etype.lower()}){more}",
+                "quote values that contain the delimiter, close every quote, or export again",
+                table.name,
+                None,
+                int(items[0][0]),
+                len(items),
+                f"lines {lines}" if lines else "",
+            )
+        )
+    return any(r[1] == "INVALID ENCODING" for r in rows)
+
+
+# Reading numbers as decimals with log10(MAX_MAGNITUDE) = 15 integer digits makes DuckDB
+# reject, with their line, the cells that are infinite, not-a-number or MAX_MAGNITUDE and more.
+_DECIMAL = f"DECIMAL(38,{38 - round(math.log10(MAX_MAGNITUDE))})"
+_LOCATE_TYPES = {
+    "money": _DECIMAL,
+    "number": _DECIMAL,
+    "fraction": _DECIMAL,
+    "int": "BIGINT",
+    "date": "TIMESTAMP",
+    "bool": "BOOLEAN",
+}
+
+
+def _case_variants(tokens: frozenset[str]) -> list[str]:
+    """Every upper / lower case spelling of the tokens (DuckDB's ``nullstr`` compares exactly)."""
+    out: set[str] = set()
+    for token in tokens:
+        spellings = [""]
+        for ch in token:
+            spellings = [s + c for s in spellings for c in {ch.lower(), ch.upper()}]
+        out.update(spellings)
+    return sorted(out)
+
+
+Located = dict[tuple[str, str], list[tuple[int, str]]]
+
+
+def _locate_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    delim: str,
+    encoding: str,
+    cols: list[str],
+    kinds: dict[str, str],
+) -> Located:
+    """Lines and values of the bad cells: a second pass in which DuckDB casts and rejects.
+
+    Text columns stay text, so the tokens of the typed kinds can be DuckDB's null strings.
+    """
+    typed = {c: _LOCATE_TYPES.get(kinds[c], "VARCHAR") for c in cols}
+    nulls = frozenset().union(*(missing_tokens(kinds[c]) for c in cols if typed[c] != "VARCHAR"))
+    source = _csv_source(path, delim, encoding, typed)
+    nullstr = "[" + ", ".join(_lit(t) for t in _case_variants(nulls)) + "]"
+    rej = "rej_locate"
+    counts = ", ".join(f"count({_q(c)})" for c in cols if typed[c] != "VARCHAR")  # cast them all
+    con.execute(
+        f"SELECT {counts} FROM {source}, nullstr={nullstr}, store_rejects=true, "
+        f"rejects_table={_lit(rej)}, rejects_scan={_lit(rej + '_scan')}, rejects_limit=1000)"
+    ).fetchall()
+    try:
+        rows = con.execute(
+            f"SELECT line, column_name, error_message, csv_line FROM {rej} "
+            "WHERE error_type = 'CAST' ORDER BY line"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return {}
+    located: Located = {}
+    for line, col, message, csv_line in rows:
+        col = str(col)
+        found = re.search(r'string "(.*?)"', str(message))
+        value = found.group(1) if found else str(csv_line)[:40]
+        kind = kinds.get(col, "text")
+        reason = number_trouble(value) if kind in NUMERIC_KINDS else "not_a_number"
+        located.setdefault((col, reason), []).append((int(line), value))
+    return located
+
+
+def _locate_parquet(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    header: list[str],
+    cols: list[str],
+    kinds: dict[str, str],
+    present: dict[str, str],
+) -> Located:
+    """Row numbers and values of the bad cells of a Parquet file."""
+    source = f"read_parquet({_lit(str(path))}, file_row_number=true)"
+    select = ", ".join(f"{present[c]} AS {_q(c)}" for c in cols)
+    located: Located = {}
+    for col in cols:
+        for reason, cond in _bad_conditions(_q(col), kinds[col]).items():
+            got = con.execute(
+                f"SELECT file_row_number + 1 AS row, CAST({_q(col)} AS VARCHAR) "
+                f"FROM (SELECT file_row_number, {select} FROM {source}) "
+                f"WHERE {cond} ORDER BY 1 LIMIT {_EXAMPLES}"
+            ).fetchall()
+            if got:
+                located[(col, reason)] = [(int(r), str(v)) for r, v in got]
+    return located
+
+
+def _bad_cell_problems(
+    bad: dict[tuple[str, str], int],
+    located: Located,
+    kinds: dict[str, str],
+    name: str,
+    table: str,
+) -> list[Problem]:
+    """One error per column and reason, with the first line, value and the fix."""
+    problems = []
+    for (col, reason), count in bad.items():
+        where = located.get((col, reason), [])
+        problem, fix = cell_problem(where[0][1] if where else "", kinds[col])
+        if not where:  # not among the first 1,000 rejected lines
+            problem = f"values that cannot be used ({reason.replace('_', ' ')})"
+        unit = "rows" if name.lower().endswith(".parquet") else "lines"
+        rest = where[1:_EXAMPLES]
+        examples = (
+            f"{unit} "
+            + ", ".join(str(r[0]) for r in rest)
+            + "; values "
+            + ", ".join(repr(r[1])[:40] for r in rest)
+            if rest
+            else ""
+        )
+        problems.append(
             Problem(
                 "error",
                 name,
                 problem,
                 fix,
-                table.name,
-                col or None,
-                int(first[0]),
-                len(items),
-                f"lines {lines}" if lines else "",
+                table,
+                col,
+                where[0][0] if where else None,
+                count,
+                examples,
             )
         )
-    return any(r[2] == "INVALID ENCODING" for r in rows)
-
-
-def _parquet_casts(
-    con: duckdb.DuckDBPyConnection,
-    ds: DataSet,
-    table: Table,
-    name: str,
-    path: Path,
-    header: list[str],
-    norm: list[str],
-    types: dict[str, str],
-) -> None:
-    source = f"read_parquet({_lit(str(path))}, file_row_number=true)"
-    for orig, n in zip(header, norm, strict=True):
-        if types[n] == "VARCHAR":
-            continue
-        target = "DATE" if types[n] == "TIMESTAMP" else types[n]
-        cond = f"{_q(orig)} IS NOT NULL AND TRY_CAST({_q(orig)} AS {target}) IS NULL"
-        count = con.execute(f"SELECT count(*) FROM {source} WHERE {cond}").fetchone()
-        if count and count[0]:
-            ex = con.execute(
-                f"SELECT file_row_number + 1, {_q(orig)} FROM {source} WHERE {cond} "
-                f"ORDER BY 1 LIMIT {_EXAMPLES}"
-            ).fetchall()
-            ds.problems.append(
-                Problem(
-                    "error",
-                    name,
-                    f"{str(ex[0][1])!r} is not {'a date' if target == 'DATE' else 'a number'}",
-                    "write the column with its proper type",
-                    table.name,
-                    n,
-                    int(ex[0][0]),
-                    int(count[0]),
-                    "rows " + ", ".join(str(e[0]) for e in ex[1:]),
-                )
-            )
+    return problems
 
 
 # --------------------------------------------------------------------------- aggregates

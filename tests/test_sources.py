@@ -102,7 +102,7 @@ def test_parquet_bad_values_are_located_by_row(tmp_path):
     assert described[0].startswith(
         "orders.parquet row 2, column 'order_date': 'soon' is not a date"
     )
-    assert described[1].startswith("orders.parquet row 3, column 'amount': 'x' is not a number")
+    assert described[1].startswith("orders.parquet row 3, column 'amount': 'x' is not an amount")
 
 
 def test_latin1_raw_table_is_read_with_a_finding(tmp_path):

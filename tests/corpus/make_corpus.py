@@ -243,7 +243,7 @@ def main() -> None:
             "orders.csv": ords("L1,A1,2025-01-02,10.5", "L2,A2,2025-01-03,12 EUR"),
         },
         1,
-        ["orders.csv line 3", "amount", "not a number"],
+        ["orders.csv line 3", "amount", "'12 EUR' is not an amount"],
     )
     case(
         "27_orders_duplicate_ids",
