@@ -910,7 +910,7 @@ def plot_scores(table: pd.DataFrame, *, top: int = 10, ax: Axes | None = None) -
     ax.set_xlim(0, 1)
     ax.set_xlabel("score (0-1)")
     ax.set_title("Why these deals rank first: the score by criterion")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=5, fontsize=8, frameon=False)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
     return ax
 
 
