@@ -917,6 +917,10 @@ _NO_CONTACTS = (
     "No contacts table, so named contacts per account cannot be counted: add contacts.csv "
     "(contact_id, account_id, full_name, department)."
 )
+_EMPTY_ACCOUNTS = (
+    "The accounts table has no rows, so there is nothing to tier: add one row per customer "
+    "or prospect to accounts.csv."
+)
 _NO_ACTIVITIES = (
     "No activities table, so the time reps logged cannot be set against the plan: add "
     "activities.csv (activity_id, account_id, activity_date, duration_minutes)."
@@ -1081,16 +1085,18 @@ def _scorecard_section(
     known_cells = int(boxes["accounts_known"].sum())
     known_share = known_cells / (n * len(BOXES)) if n else None
 
-    parts.tables["box_data"] = boxes
-    parts.tables["scorecard"] = cards
-    parts.notes["box_data"] = (
-        f"{known_share:.0%} of the scorecard's boxes are known ({known_cells:,} of "
-        f"{n * len(BOXES):,}: {n:,} accounts x {len(BOXES)} boxes)."
-        + ("" if known_share == 1 else f" To know more of them: {add}.")
-        if n
-        else "The accounts table has no rows."
-    )
-    parts.notes["scorecard"] = _tier_sentence(counts, n, rules, boxes, add)
+    if n:
+        parts.tables["box_data"] = boxes
+        parts.tables["scorecard"] = cards
+        parts.notes["box_data"] = (
+            f"{known_share:.0%} of the scorecard's boxes are known ({known_cells:,} of "
+            f"{n * len(BOXES):,}: {n:,} accounts x {len(BOXES)} boxes)."
+            + ("" if known_share == 1 else f" To know more of them: {add}.")
+        )
+        parts.notes["scorecard"] = _tier_sentence(counts, n, rules, boxes, add)
+    else:
+        for name in ("box_data", "scorecard", "priorities"):
+            parts.absent[name] = _EMPTY_ACCOUNTS
     parts.metrics.update(
         {
             **counts,
@@ -1106,7 +1112,7 @@ def _scorecard_section(
             "nurture_accounts": counts["T4"],
         }
     )
-    parts.findings.append((2, parts.notes["scorecard"]))
+    parts.findings.append((2, parts.notes.get("scorecard", _EMPTY_ACCOUNTS)))
     if n and known_share is not None and known_share < 1 and counts["unscored"] < n:
         parts.findings.append(
             (4, f"Only {known_share:.0%} of the scorecard's boxes are known: to know more, {add}.")
@@ -1232,10 +1238,19 @@ def _revenue_coverage(
     return table, int(got["total"]), int(got["used"]), left
 
 
-def _cannot(what: str, add: str, n: int) -> str:
-    """The reason a section needs scored accounts."""
-    if n == 0:
+def _cannot(what: str, add: str, tiers: pd.Series) -> str:
+    """The reason a section that needs accounts tiered by their boxes is absent."""
+    if len(tiers) == 0:
         return f"The accounts table has no rows, so {what}: add accounts to accounts.csv."
+    g = int((tiers == "Global").sum())
+    if g:
+        u = len(tiers) - g
+        return (
+            f"No account is tiered by its boxes ({g:,} Global by their flag"
+            + (f", {u:,} cannot be scored" if u else "")
+            + f"), so {what}"
+            + (f": to score them, {add}." if u else ".")
+        )
     return f"No account can be scored, so {what}: to score them, {add}."
 
 
@@ -1243,7 +1258,7 @@ def _sensitivity_section(
     parts: _Parts, accounts: pd.DataFrame, cards: pd.DataFrame, rules: Rules, year: int, add: str
 ) -> None:
     if not cards["tier"].isin(["T1", "T2", "T3", "T4"]).any():
-        parts.absent["sensitivity"] = _cannot("no threshold can move a tier", add, len(cards))
+        parts.absent["sensitivity"] = _cannot("no threshold can move a tier", add, cards["tier"])
         parts.metrics["sensitivity_most_moved"] = None
         return
     summary, moved = sensitivity(accounts, rules, as_of_year=year)
@@ -1309,7 +1324,7 @@ def _time_section(
         parts.metrics[key] = None
     if not planned:
         why = (
-            _cannot("there is no time plan", add, len(cards))
+            _cannot("there is no time plan", add, cards["tier"])
             if not cards["tier"].isin(["T1", "T2", "T3", "T4", "Global"]).any()
             else "Only Tier 4 accounts (or tiers with a planned share of 0) remain, so no "
             "selling time is planned: set the time_share_* parameters above 0."
@@ -1443,9 +1458,8 @@ def _churn_section(
             accounts, rules, [(q, end.year, spend.get(q)) for q, end in quarters]
         )
         if not history["tier"].isin(["T1", "T2", "T3", "T4"]).any():
-            parts.absent["tier_churn"] = _cannot(
-                "there is no tier history to compare", add, len(accounts)
-            )
+            tiers = history.loc[history["quarter"] == params.quarter, "tier"]
+            parts.absent["tier_churn"] = _cannot("there is no tier history to compare", add, tiers)
             parts.absent["churn_flagged"] = parts.absent["tier_churn"]
             return
         source = (
@@ -1477,7 +1491,7 @@ def _churn_section(
 def _nurture_section(parts: _Parts, cards: pd.DataFrame, add: str) -> None:
     if not cards["tier"].isin(["T1", "T2", "T3", "T4"]).any():
         parts.absent["nurture_list"] = _cannot(
-            "no account can be told to be outside the sweet spot", add, len(cards)
+            "no account can be told to be outside the sweet spot", add, cards["tier"]
         )
         return
     nurture = disqualification_list(cards)
@@ -1567,7 +1581,7 @@ def _coverage_section(
     key = cards[cards["tier"].isin(["T1", "Global"])].head(_KEY_TARGETS_SHOWN)
     if key.empty:
         parts.absent["coverage_matrix"] = (
-            _cannot("there are no key targets to map contacts for", add, len(cards))
+            _cannot("there are no key targets to map contacts for", add, cards["tier"])
             if not cards["tier"].isin(["T1", "T2", "T3", "T4"]).any()
             and not (cards["tier"] == "Global").any()
             else "No account is Tier 1 or Global, so there are no key targets whose contacts "
@@ -1617,7 +1631,7 @@ def _alignment_section(
     checklist = load_checklist(path) if path else None
     if targets.empty:
         parts.absent["alignment"] = (
-            _cannot("there are no key targets to review weekly", add, len(cards))
+            _cannot("there are no key targets to review weekly", add, cards["tier"])
             if (cards["tier"] == "unscored").all()
             else "No account is Tier 1 or Global, so there are no key targets to review weekly."
         )
@@ -1784,7 +1798,8 @@ def analyze(data: DataSet, params: Params) -> TieringAnalysis:
     contacts = _names_section(parts, data, cards, add)
     _coverage_section(parts, contacts, cards, add)
     _alignment_section(parts, params, contacts, cards, window.end, add)
-    parts.tables["priorities"] = priority_list(cards, plan)
+    if len(cards):
+        parts.tables["priorities"] = priority_list(cards, plan)
     if (
         opps is not None
         and "deal_size" not in from_file

@@ -677,3 +677,35 @@ def test_no_tier4_gives_an_empty_nurture_list_with_a_sentence(tmp_path):
     a = tiering.analyze(_dataset(tmp_path, accounts=FULL[:3]), _params())
     assert a.tables["nurture_list"].empty and a.metrics["nurture_accounts"] == 0
     assert a.note("nurture_list").startswith("No account is Tier 4")
+
+
+def test_params_match_the_notebook():
+    import nbformat
+
+    path = Path(__file__).parents[1] / "notebooks" / "02_account_tiering.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    tree = ast.parse(cell.source)
+    declared = {n.target.id: n.value.value for n in tree.body}
+    assert set(declared) - {"data_dir", "output_dir", "redact"} == set(tiering.Params.names())
+    for name in tiering.Params.names():
+        if name != "quarter":
+            assert declared[name] == tiering.Params.default(name), name
+    assert nb.metadata["salesnb"]["requires"] == [list(tiering.CORE)]
+    assert nb.metadata["salesnb"]["methodology"] == tiering.TieringAnalysis.methodology
+
+
+def test_global_only_is_not_called_unscorable(tmp_path):
+    accounts = [
+        ["account_id", "account_name", "is_global"],
+        ["G1", "Big", "yes"],
+        ["G2", "Bigger", "yes"],
+    ]
+    a = tiering.analyze(_dataset(tmp_path, accounts=accounts), _params())
+    assert a.metrics["Global"] == 2 and a.metrics["unscored"] == 0
+    assert a.absent["sensitivity"] == (
+        "No account is tiered by its boxes (2 Global by their flag), so no threshold can move a tier."
+    )
+    # all planned time goes to Global (the only tier with a share)
+    assert a.tables["time_plan"].set_index("tier")["planned_share"].to_dict() == {"Global": 1.0}
+    assert a.metrics["share_time_on_tier1_planned"] == 0.0
