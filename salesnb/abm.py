@@ -157,6 +157,16 @@ def _flag(values: pd.Series, known: pd.Series | bool) -> pd.Series:
     return pd.Series(pd.array(out, dtype="boolean"), index=values.index)
 
 
+def _ids(df: pd.DataFrame | None) -> np.ndarray:
+    """The distinct account ids of ``df`` (none for None), for a fast ``isin``."""
+    return np.array([], dtype=object) if df is None else df["account_id"].dropna().unique()
+
+
+def _pair(df: pd.DataFrame) -> pd.Series:
+    """account_id and buying_center as one text key."""
+    return df["account_id"].astype(str) + "\x1f" + df["buying_center"].astype(str)
+
+
 def _notna(rows: pd.DataFrame, column: str) -> pd.Series:
     return rows[column].notna() if column in rows else pd.Series(False, index=rows.index)
 
@@ -217,20 +227,14 @@ def audit(
     out["buying_centers"] = _flag(has_bc, buying_centers is not None)
     out["wallet_share"] = bc_item("wallet_size", "our_revenue")
     out["sales_goals"] = bc_item("sales_goal")
-    with_opps = set(opportunities["account_id"].dropna()) if opportunities is not None else set()
+    with_opps = _ids(opportunities)
     out["opportunity_status"] = _flag(rows["account_id"].isin(with_opps), opportunities is not None)
 
     people = contacts.dropna(subset=["account_id"]) if contacts is not None else None
-    at_account = rows["account_id"].isin(set(people["account_id"]) if people is not None else set())
+    at_account = rows["account_id"].isin(_ids(people))
     if people is not None and "buying_center" in people:
-        pairs = set(zip(people["account_id"], people["buying_center"], strict=True))
-        in_bc = pd.Series(
-            [
-                (a, b) in pairs
-                for a, b in zip(rows["account_id"], rows["buying_center"], strict=True)
-            ],
-            index=rows.index,
-        )
+        placed = people.dropna(subset=["buying_center"])
+        in_bc = _pair(rows).isin(_pair(placed).unique()) & has_bc
         out["contacts"] = _flag(in_bc.where(has_bc, at_account), True)
     else:  # a row with a buying center needs contacts.buying_center to tell
         out["contacts"] = _flag(at_account, (~has_bc) & (people is not None))
@@ -247,19 +251,13 @@ def audit(
     out["growth_trend"] = bc_item("growth_trend")
 
     opp_comp = opportunities is not None and "competitor" in opportunities
-    named = (
-        set(opportunities.loc[opportunities["competitor"].notna(), "account_id"])
-        if opp_comp
-        else set()
-    )
+    named = _ids(opportunities[opportunities["competitor"].notna()] if opp_comp else None)
     out["competitive_environment"] = _flag(
         (has_bc & _notna(rows, "competitor")) | rows["account_id"].isin(named),
         "competitor" in bc_cols or opp_comp,
     )
     engaged_known = people is not None and "last_engaged" in people
-    engaged = (
-        set(people.loc[people["last_engaged"].notna(), "account_id"]) if engaged_known else set()
-    )
+    engaged = _ids(people[people["last_engaged"].notna()] if engaged_known else None)
     out["engagement_history"] = _flag(
         (has_bc & _notna(rows, "engagement_score")) | rows["account_id"].isin(engaged),
         "engagement_score" in bc_cols or engaged_known,
@@ -304,28 +302,32 @@ def by_account(table: pd.DataFrame) -> pd.DataFrame:
     out["buying_center_count"] = g["buying_center"].count()
     out["readiness"] = g["readiness"].mean()
     out["readiness_coverage"] = g["readiness_coverage"].mean()
-    out["items_known"] = g[cols].agg(lambda s: s.notna().any()).sum(axis=1)
-    shares = g[cols].agg(lambda s: s.astype("Float64").mean()).astype(float)
+    items = table[cols].astype("Float64").astype(float)  # unknown -> NaN, skipped by mean
+    by = table["account_id"]
+    out["items_known"] = items.notna().groupby(by, sort=False).any().sum(axis=1)
+    shares = items.groupby(by, sort=False).mean()
     return pd.concat([out, shares], axis=1).reset_index()
 
 
 def gap_list(table: pd.DataFrame) -> pd.DataFrame:
     """Who must find what: one row per missing (known, not present) item, required first."""
     ids = [c for c in ("account_id", "account_name", "buying_center") if c in table]
-    long = table[ids + (["owner"] if "owner" in table else []) + list(ITEMS)].melt(
-        id_vars=ids + (["owner"] if "owner" in table else []), var_name="item", value_name="value"
-    )
-    long = long[long["value"].notna() & ~long["value"].fillna(True).astype(bool)]
+    keep = ids + (["owner"] if "owner" in table else [])
+    missing = table[list(ITEMS)].astype("Float64").eq(0).fillna(False)  # unknown is no gap
+    rows, cols = np.nonzero(missing.to_numpy(dtype=bool))
     order = {"required": 0, "recommended": 1, "best practice": 2}
-    out = long.assign(
-        level=long["item"].map(lambda i: ITEMS[i][0]),
-        find=long["item"].map(lambda i: ITEMS[i][1]),
-        who=long["owner"].fillna("account team") if "owner" in long else "account team",
+    item = np.array(list(ITEMS), dtype=object)[cols]
+    out = table[keep].iloc[rows].reset_index(drop=True)
+    out = out.assign(
+        item=item,
+        level=[ITEMS[i][0] for i in item],
+        find=[ITEMS[i][1] for i in item],
+        who=out["owner"].fillna("account team") if "owner" in out else "account team",
+        _o=[order[ITEMS[i][0]] for i in item],
+        _i=cols,
     )
-    out = out.assign(_o=out["level"].map(order), _i=out["item"].map(list(ITEMS).index))
     out = out.sort_values(["_o", "account_id", "_i"], kind="stable")
-    cols = ids + ["item", "level", "find", "who"]
-    return out[cols].reset_index(drop=True)
+    return out[ids + ["item", "level", "find", "who"]].reset_index(drop=True)
 
 
 def to_measure(unknown: Iterable[str], tables: dict[str, set[str] | None]) -> str:
