@@ -225,9 +225,11 @@ def reason(a: Analysis, name: str) -> Any:
     return _because(why) if why else None
 
 
-_PERCENT = re.compile(r"(share|rate|readiness|pct|percent|coverage|conversion)", re.I)
+_PERCENT = re.compile(r"(share|rate|readiness|pct|percent|coverage|conversion|attainment)", re.I)
+_ALWAYS_PERCENT = re.compile(r"attainment", re.I)  # 137% of quota is still a percentage
 _MONEY = re.compile(
-    r"(amount|revenue|value|cost|gap|needed|in_stage|pipeline|payout|spend|quota|wallet|price|commission)",
+    r"(amount|revenue|value|cost|gap|needed|in_stage|pipeline|payout|spend|quota|wallet|price|"
+    r"commission|goal|incentive|bonus)",
     re.I,
 )
 
@@ -241,7 +243,9 @@ def _styled(table: pd.DataFrame) -> Any:
             continue
         if pd.api.types.is_float_dtype(s):
             name = str(col)
-            if _PERCENT.search(name) and s.dropna().between(-1.5, 1.5).all():
+            if _ALWAYS_PERCENT.search(name) or (
+                _PERCENT.search(name) and s.dropna().between(-1.5, 1.5).all()
+            ):
                 formats[col] = "{:.1%}"
             elif _MONEY.search(name):
                 formats[col] = "{:,.0f}"
@@ -251,7 +255,12 @@ def _styled(table: pd.DataFrame) -> Any:
             formats[col] = "{:,}"
         elif pd.api.types.is_datetime64_any_dtype(s):
             formats[col] = "{:%Y-%m-%d}"
-    return table.style.hide(axis="index").format(formats, na_rep="–")
+    # text from the data is escaped: a name like "<b>Co</b>" shows as typed, never as markup
+    return (
+        table.style.hide(axis="index")
+        .format(formats, na_rep="–", escape="html")
+        .format_index(escape="html", axis=1)
+    )
 
 
 def show(
@@ -312,7 +321,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def export_table(table: pd.DataFrame, stem: Path) -> list[Path]:
     """Excel (formatted, frozen header, text never run as a formula) and CSV, written atomically."""
     stem.parent.mkdir(parents=True, exist_ok=True)
-    xlsx, csv = stem.with_suffix(".xlsx"), stem.with_suffix(".csv")
+    # names may hold dots (an id like "A.1"): add the suffix, never replace part of the name
+    xlsx, csv = stem.parent / f"{stem.name}.xlsx", stem.parent / f"{stem.name}.csv"
     with (
         atomic_path(xlsx) as tmp,
         pd.ExcelWriter(

@@ -6,6 +6,8 @@ formatters; notebooks call :func:`apply` once in their setup cell.
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -30,7 +32,14 @@ MUTED = "#b8c4d0"  # everything else
 
 
 def apply() -> None:
-    """Set the kit's theme (call once per notebook)."""
+    """Set the kit's theme (call once per notebook).
+
+    A glyph missing from the font (an emoji in a name) draws as a box; matplotlib's warning
+    about it is for developers and must not print into a report.
+    """
+    warnings.filterwarnings(
+        "ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning
+    )
     sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
     pd.set_option("display.max_colwidth", 400)  # reasons and playbook text are read in full
     mpl.rcParams.update(
