@@ -65,6 +65,7 @@ __all__ = [
     "rules_table",
     "scorecard",
     "sensitivity",
+    "spend_before",
     "tier_history",
     "time_by_tier",
     "time_plan",
@@ -212,15 +213,34 @@ def rules_table(rules: Rules) -> pd.DataFrame:
 
 
 def default_scorecard(
-    accounts: pd.DataFrame | None, opportunities: pd.DataFrame | None, *, year: int
+    accounts: pd.DataFrame | None,
+    opportunities: pd.DataFrame | None,
+    *,
+    year: int,
+    prior_spend: pd.Series | None = None,
 ) -> pd.DataFrame | None:
     """Tiers by the default rules (deal size from the won deals), for methodologies that rank by tier.
 
     The war room and ABM use this one definition; None without an accounts table.
+    ``prior_spend`` (per account_id, e.g. :func:`spend_before`) fills the prior-spend box
+    when the accounts table does not record it, as :func:`analyze` does.
     """
     if accounts is None:
         return None
-    return scorecard(accounts, Rules().with_deal_size(opportunities), as_of_year=year)
+    recorded = "prior_spend" in accounts and bool(accounts["prior_spend"].notna().any())
+    scored = accounts if recorded else with_prior_spend(accounts, prior_spend)
+    return scorecard(scored, Rules().with_deal_size(opportunities), as_of_year=year)
+
+
+def spend_before(data: DataSet, start: pd.Timestamp) -> pd.Series | None:
+    """Revenue per account before ``start`` (orders, else won deals); None when none is recorded.
+
+    What :func:`analyze` uses for the prior-spend box when accounts do not record prior_spend.
+    """
+    _, table = _prior_spend_source(data, pd.DataFrame())  # from revenue, whatever accounts record
+    if table is None:
+        return None
+    return _spend_before(data, {"start": start})["start"]
 
 
 # --------------------------------------------------------------------------- scorecard

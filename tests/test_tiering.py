@@ -709,3 +709,24 @@ def test_global_only_is_not_called_unscorable(tmp_path):
     # all planned time goes to Global (the only tier with a share)
     assert a.tables["time_plan"].set_index("tier")["planned_share"].to_dict() == {"Global": 1.0}
     assert a.metrics["share_time_on_tier1_planned"] == 0.0
+
+
+def test_default_scorecard_can_share_the_derived_prior_spend(tmp_path):
+    # accounts without prior_spend: analyze derives it from won deals before the quarter
+    accounts = [[c for c in FULL[0] if c != "prior_spend"]] + [r[:5] + r[6:] for r in FULL[1:]]
+    deals = [
+        THIN_DEALS[0],
+        ["O1", "A1", "Won", "won", 100, "2026-01-05", "2026-03-01"],  # A1 bought before 2026Q3
+        ["O2", "A2", "Won", "won", 300, "2026-06-01", "2026-08-01"],  # A2 only inside it
+    ]
+    ds = _dataset(tmp_path, accounts=accounts, opportunities=deals)
+    a = tiering.analyze(ds, _params())
+    spend = tiering.spend_before(ds, pd.Timestamp("2026-07-01"))
+    assert spend.to_dict() == {"A1": 100.0}
+    shared = tiering.default_scorecard(
+        ds.table("accounts"), ds.table("opportunities"), year=2026, prior_spend=spend
+    )
+    mine = a.tables["scorecard"].set_index("account_id")["tier"]
+    assert shared.set_index("account_id")["tier"].to_dict() == mine.to_dict()
+    # A1 5 of 5 (pricing unknown) -> T1; A2 4 of 5 -> T2; A3 0 of 5 -> T4
+    assert mine.to_dict() == {"A1": "T1", "A2": "T2", "A3": "T4"}
