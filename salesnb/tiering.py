@@ -907,6 +907,8 @@ class Params(analysis.Params):
             "Global": self.time_share_global,
         }
         bad = [f"time_share_{t.lower()}" for t, v in shares.items() if not 0 <= v <= 1]
+        if self.team_selling_hours_per_week < 0:
+            raise UsageError("team_selling_hours_per_week cannot be negative")
         if bad:
             raise UsageError(f"{', '.join(bad)}: a share of time must be between 0 and 1")
         return shares
@@ -1240,7 +1242,11 @@ def _revenue_coverage(
     data: DataSet, table: str, start: pd.Timestamp
 ) -> tuple[str, int, int, dict[str, int]]:
     """Rows of the revenue table used for prior spend (before the window, with an account)."""
-    date, won = ("order_date", "TRUE") if table == "orders" else ("close_date", "outcome = 'won'")
+    date, won = (
+        ("order_date", "TRUE")
+        if table == "orders"
+        else ("close_date", "coalesce(outcome = 'won', FALSE)")
+    )
     got = data.sql(
         f"SELECT count(*) AS total, "
         f"count(*) FILTER (WHERE {won} AND {date} < ? AND account_id IS NOT NULL) AS used, "
@@ -1343,12 +1349,18 @@ def _time_section(
     ):
         parts.metrics[key] = None
     if not planned:
-        why = (
-            _cannot("there is no time plan", add, cards["tier"])
-            if not cards["tier"].isin(["T1", "T2", "T3", "T4", "Global"]).any()
-            else "Only Tier 4 accounts (or tiers with a planned share of 0) remain, so no "
-            "selling time is planned: set the time_share_* parameters above 0."
-        )
+        if not cards["tier"].isin(["T1", "T2", "T3", "T4", "Global"]).any():
+            why = _cannot("there is no time plan", add, cards["tier"])
+        elif params.team_selling_hours_per_week <= 0:
+            why = (
+                "The team has no selling hours a week, so no time is planned: set "
+                "team_selling_hours_per_week."
+            )
+        else:
+            why = (
+                "Only Tier 4 accounts (or tiers with a planned share of 0) remain, so no "
+                "selling time is planned: set the time_share_* parameters above 0."
+            )
         parts.absent["time_plan"] = why
         parts.absent["time_by_tier"] = why
         parts.absent["served"] = why
@@ -1823,9 +1835,13 @@ def analyze(data: DataSet, params: Params) -> TieringAnalysis:
     if (
         opps is not None
         and "deal_size" not in from_file
-        and parts.metrics.get("prior_spend_source") != "opportunities"
+        and not any(row[0] == "opportunities" for row in parts.coverage)
     ):
-        won = opps["outcome"].eq("won") if "outcome" in opps else pd.Series(False, index=opps.index)
+        won = (
+            opps["outcome"].eq("won").fillna(False).astype(bool)
+            if "outcome" in opps
+            else pd.Series(False, index=opps.index)
+        )
         parts.coverage.append(
             (
                 "opportunities",
