@@ -945,7 +945,14 @@ def _readiness_section(
     measured = acc["readiness"].dropna()
     mean = analysis.finite_or_none(measured.mean()) if len(measured) else None
     cover = analysis.finite_or_none(acc["readiness_coverage"].mean()) if len(acc) else None
-    ready = int((measured >= ready_min).sum()) if mean is not None else None
+    # "ready" needs every required item known: readiness over two known items is no verdict
+    required = [i for i, (level, _) in ITEMS.items() if level == "required"]
+    known_required = acc[required].notna().all(axis=1) if len(acc) else pd.Series(dtype=bool)
+    ready = (
+        int(((acc["readiness"] >= ready_min) & known_required).sum())
+        if mean is not None and known_required.any()
+        else None
+    )
     figures = {
         "readiness_mean": mean,
         "readiness_coverage": cover,
@@ -964,7 +971,11 @@ def _readiness_section(
     gaps = gap_list(table)
     out.tables = {"readiness": acc, "audit": table, "gaps": gaps}
     stated = (
-        f"{ready} of {len(acc):,} accounts are ready for ABM (readiness {ready_min:.0%} or more)"
+        f"{ready} of {len(acc):,} accounts are ready for ABM (readiness {ready_min:.0%} or more, "
+        "every required item known)"
+        if ready is not None
+        else f"no account can be called ready, because the required items "
+        f"{', '.join(i.replace('_', ' ') for i in required if acc[i].isna().all())} are unknown"
     )
     if cover is not None and cover >= 1:
         headline = f"{stated}; mean readiness {mean:.0%}, measured on all {len(ITEMS)} items."

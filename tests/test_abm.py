@@ -412,7 +412,8 @@ def test_accounts_and_opportunities(tmp_path):
     assert rows.loc["opportunities", "why"] == "no known account: 1; created after 2026-09-30: 1"
     # only opportunity status is known (weight 3 of 27); A1 has a deal, A2 none
     assert a.metrics["readiness_coverage"] == pytest.approx(3 / W)
-    assert a.metrics["readiness_mean"] == 0.5 and a.metrics["accounts_ready"] == 1
+    # one item known of the six required: readiness 0.5, but no account can be called ready
+    assert a.metrics["readiness_mean"] == 0.5 and a.metrics["accounts_ready"] is None
     assert "measured on 1 of 12 items (11% of the weighted list)" in a.findings[0]
     assert "add buying_centers.csv" in a.findings[0] and "industry to accounts.csv" in a.findings[0]
     # no outcome column: won deals cannot be told
