@@ -77,8 +77,10 @@ def format_money(value: float, currency: str = "") -> str:
         text = f"{v / 1e9:.1f}B"
     elif v >= 1e6:
         text = f"{v / 1e6:.1f}M"
-    elif v >= 1e3:
+    elif v >= 1e4:
         text = f"{v / 1e3:.0f}k"
+    elif v >= 1e3:
+        text = f"{v / 1e3:.1f}k".replace(".0k", "k")  # 1.5k, not a second "2k"
     else:
         text = f"{v:.0f}"
     return f"{sign}{text}" + (f" {currency}" if currency else "")

@@ -470,14 +470,28 @@ def test_abm_summary_and_pdf(summary, review_dir):
     assert entry["status"] == "ok", entry["error"]
     m = entry["metrics"]
     assert 0 <= m["readiness_mean"] <= 1 and m["candidates"] == 10
-    assert set(m["risk_flags"]) == {
+    assert m["risk_flags"] is None  # no plan by default: the demo's example plan never leaks in
+    assert {"gap_work_list.xlsx", "abm_candidates.csv"} <= {Path(o).name for o in entry["outputs"]}
+    pages, text = pdf_text(review_dir / "06_abm_readiness" / "06_abm_readiness.pdf")
+    assert pages > 1 and "No programme plan was given" in text
+
+
+def test_abm_with_the_example_plan(tmp_path):
+    res = report.run_notebook(
+        ABM,
+        data=ROOT / "data" / "demo",
+        quarter="2026Q3",
+        out=tmp_path,
+        parameters={"plan_file": str(ROOT / "data" / "examples" / "abm_plan.yml")},
+    )
+    assert res.status == "ok", res.error
+    assert set(res.metrics["risk_flags"]) == {
         "no alignment to sales goals",
         "overly broad deployment",
         "lack of resources",
     }
-    assert {"gap_work_list.xlsx", "abm_candidates.csv"} <= {Path(o).name for o in entry["outputs"]}
-    pages, text = pdf_text(review_dir / "06_abm_readiness" / "06_abm_readiness.pdf")
-    assert pages > 1 and "12 target accounts for a capacity of 10" in text
+    _, text = pdf_text(tmp_path / "06_abm_readiness" / "06_abm_readiness.pdf")
+    assert "12 target accounts for a capacity of 10" in text
 
 
 def test_abm_without_plan_and_bad_questionnaire(tmp_path):
@@ -488,7 +502,8 @@ def test_abm_without_plan_and_bad_questionnaire(tmp_path):
         out=tmp_path / "a",
         parameters={"plan_file": "", "questionnaire_file": ""},
     )
-    assert res.status == "ok", res.error and res.metrics["risk_flags"] == []
+    assert res.status == "ok", res.error
+    assert res.metrics["risk_flags"] is None
     bad = tmp_path / "q.yml"
     bad.write_text("joint_objectives: sometimes\n")
     res = report.run_notebook(
