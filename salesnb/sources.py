@@ -23,6 +23,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import duckdb
+import ftfy
+import ftfy.badness
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -48,6 +51,7 @@ from .schema import (
 __all__ = [
     "DataSet",
     "RawTable",
+    "Repair",
     "Settings",
     "SUFFIXES",
     "check_runaway_quote",
@@ -55,6 +59,7 @@ __all__ = [
     "load_dataset",
     "read_dataset",
     "read_cells",
+    "repair_mojibake",
     "revenue_by",
     "activity_by_account",
     "last_activity",
@@ -433,6 +438,103 @@ def read_cells(path: Path, *, encoding: str | None = None) -> tuple[pd.DataFrame
     return df, problems
 
 
+# --------------------------------------------------------------------------- mojibake
+# Characters that start the Windows-1252 / Latin-1 reading of a UTF-8 multi-byte sequence
+# ("é" -> "Ã©", "’" -> "â€™", "İ" -> "Ä°", "М" -> "Ðœ"): a cheap filter before ftfy looks.
+_MOJIBAKE_MARKERS = "[ÂÃÄÅÆÇÐÑâãäåæçèé]"
+
+
+@dataclass(frozen=True)
+class Repair:
+    """What :func:`repair_mojibake` changed in one column."""
+
+    cells: int  # cells repaired
+    before: str = ""  # an example as read ...
+    after: str = ""  # ... and as repaired
+    line: int | None = None  # where the example is (the Series' index)
+
+    def describe(self) -> str:
+        """``3 cell(s) ... e.g. 'MartÃ\xadn' -> 'Martín'``."""
+        return (
+            f"{self.cells:,} cell(s) repaired from mojibake (UTF-8 text that was read as "
+            f"Windows-1252 / Latin-1), e.g. {self.before!r} -> {self.after!r}"
+        )
+
+
+def repair_mojibake(s: pd.Series) -> tuple[pd.Series, Repair]:
+    """Text garbled by a wrong decoding ("MartÃ\xadn" for "Martín"), repaired with ftfy.
+
+    Only cells holding a marker character (Ã, Â, â ...) are looked at, each distinct
+    value once, and only those ftfy's badness measure calls mojibake are changed (with
+    ``ftfy.fix_encoding``: no other normalisation), so correct accents are left alone
+    and large columns stay cheap.
+
+    Parameters
+    ----------
+    s
+        A text column (strings or NA).
+
+    Returns
+    -------
+    (repaired, repair)
+        A new Series (the input is not changed) and what was repaired.
+
+    Examples
+    --------
+    >>> fixed, r = repair_mojibake(pd.Series(["MartÃ\xadn", "Müller", None]))
+    >>> fixed.tolist()[:2], r.cells
+    (['Martín', 'Müller'], 1)
+    """
+    present = s.notna()
+    txt = s.astype("str").where(present)
+    marked = txt.str.contains(_MOJIBAKE_MARKERS, regex=True).fillna(False).astype(bool)
+    if not marked.any():
+        return s, Repair(0)
+    fixes = {}
+    for value in txt[marked].unique():
+        if ftfy.badness.is_bad(value):
+            fixed = ftfy.fix_encoding(value)
+            if fixed != value:
+                fixes[value] = fixed
+    hit = marked & txt.isin(list(fixes))
+    if not hit.any():
+        return s, Repair(0)
+    out = s.copy()
+    out[hit] = txt[hit].map(fixes)
+    first = str(txt[hit].iloc[0])
+    at = txt[hit].index[0]
+    line = int(at) if isinstance(at, int | np.integer) else None
+    return out, Repair(int(hit.sum()), first, fixes[first], line)
+
+
+def _repair_text_columns(
+    cells: pd.DataFrame, table: Table, file: str
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Mojibake repaired in memory in the table's free-text columns, one finding per column."""
+    kinds = {c.name: c.kind for c in table.columns}
+    problems = []
+    out = cells
+    for col in cells.columns:
+        if kinds.get(_norm(col), "text") != "text":
+            continue
+        fixed, repair = repair_mojibake(cells[col])
+        if repair.cells:
+            out = out.assign(**{col: fixed})
+            problems.append(
+                Problem(
+                    "finding",
+                    file,
+                    repair.describe(),
+                    "the file is unchanged and the text was repaired for this analysis; "
+                    "export it again as UTF-8, or correct the names in the source system",
+                    table.name,
+                    _norm(col),
+                    repair.line,
+                )
+            )
+    return out, problems
+
+
 # --------------------------------------------------------------------------- data sets
 def _table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
     files: dict[str, Path] = {}
@@ -555,6 +657,8 @@ def _read_small(ds: DataSet, table: Table, path: Path) -> None:
     except DataError as exc:
         ds.problems += exc.problems
         return
+    cells, repaired = _repair_text_columns(cells, table, path.name)
+    problems += repaired
     typed, parse_problems, unparsed = parse_table(cells, table, file=path.name)
     problems += parse_problems
     if all(c in typed.columns for c in table.required):

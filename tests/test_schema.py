@@ -192,3 +192,81 @@ def test_period_accepts_quarters(value):
     df = frame({"owner": ["Ann"], "period": [value], "quota": ["10"]})
     typed, problems, _ = parse_table(df, TABLES["quotas"], file="q.csv")
     assert problems == [] and typed["period"].iloc[0] == "2026Q3"
+
+
+def test_missing_tokens_depend_on_the_column_kind():
+    assert schema.missing_tokens("category") == schema.STRUCTURAL_MISSING
+    assert {"none", "na"} & schema.missing_tokens("category") == set()
+    for kind in set(schema.COLUMN_KINDS) - {"category"}:
+        assert schema.missing_tokens(kind) == schema.MISSING_TOKENS, kind
+    df = frame(
+        {
+            "account_id": ["A1", "A1", "A1", "A1", "A1"],
+            "buying_center": ["it", "sales", "hr", "ops", "legal"],
+            "relationship_status": ["none", " None ", "n/a", "NA", "strong"],
+            "competitor": ["None", "NA", "-", "Acme", "null"],
+            "wallet_size": ["none", "NA", "1", "nan", ""],
+        }
+    )
+    typed, problems, unparsed = parse_table(df, TABLES["buying_centers"], file="bc.csv")
+    assert problems == [] and unparsed.empty
+    # category: "none" is a relationship status (no relationship); only n/a is missing
+    assert typed["relationship_status"].tolist()[:2] == ["none", "none"]
+    assert pd.isna(typed["relationship_status"].iloc[2])
+    assert typed["relationship_status"].tolist()[3:] == ["na", "strong"]
+    # free text: every token is missing (a competitor "None" is no competitor)
+    assert typed["competitor"].isna().tolist() == [True, True, True, False, True]
+    assert typed["wallet_size"].isna().tolist() == [True, True, False, True, True]
+
+
+def test_region_na_is_north_america_not_missing():
+    df = frame(
+        {"account_id": ["A1", "A2"], "account_name": ["Alpha", "Beta"], "region": ["NA", "-"]}
+    )
+    typed, _, _ = parse_table(df, TABLES["accounts"], file="a.csv")
+    assert typed["region"].iloc[0] == "na" and pd.isna(typed["region"].iloc[1])
+
+
+def test_non_finite_and_huge_numbers_are_errors():
+    amounts = ["inf", "-inf", "Infinity", "-nan", "1e308", "999999999999999", "1e15", "nan", "12.5"]
+    n = len(amounts)
+    df = frame(
+        {
+            "opportunity_id": [f"O{i}" for i in range(n)],
+            "account_id": ["A1"] * n,
+            "stage": ["won"] * n,
+            "amount": amounts,
+            "created_date": ["2026-01-01"] * n,
+            "close_date": ["2026-02-01"] * n,
+        }
+    )
+    typed, problems, unparsed = parse_table(df, TABLES["opportunities"], file="o.csv")
+    infinite = by_rule(problems, "not a finite number")
+    assert (infinite.line, infinite.column, infinite.count) == (2, "amount", 4)
+    assert infinite.problem.startswith("'inf' is not a finite number")
+    assert "lines 3, 4, 5" in infinite.examples and "'-nan'" in infinite.examples
+    assert "division by zero" in infinite.fix
+    huge = by_rule(problems, "implausibly large")
+    assert (huge.line, huge.count, huge.severity) == (6, 2, "error")
+    assert "'1e308'" in huge.problem and "1e15" in huge.problem
+    assert list(unparsed) == [2, 3, 4, 5, 6, 8]
+    # 999,999,999,999,999 is below the bound; "nan" alone is the missing-value token
+    assert typed["amount"].iloc[5] == 999999999999999.0 and typed["amount"].iloc[8] == 12.5
+    assert pd.isna(typed["amount"].iloc[7])
+    assert typed["amount"].drop(index=unparsed).sum() == 999999999999999.0 + 12.5
+
+
+def test_infinite_whole_number_is_an_error_not_a_crash():
+    df = frame(
+        {"account_id": ["A1", "A2"], "account_name": ["a", "b"], "employees": ["inf", "1e20"]}
+    )
+    typed, problems, _ = parse_table(df, TABLES["accounts"], file="a.csv")
+    assert [p.line for p in problems] == [2, 3] and typed["employees"].isna().all()
+    assert "not a finite number" in problems[0].describe()
+
+
+def test_cell_problem_wording():
+    assert schema.cell_problem("abc", "money")[0] == "'abc' is not an amount"
+    assert schema.cell_problem("-Infinity", "number")[0].startswith("'-Infinity' is not a finite")
+    assert schema.cell_problem("-1e15", "fraction")[0].startswith("'-1e15' is implausibly large")
+    assert schema.cell_problem("soon", "date")[0] == "'soon' is not a date"

@@ -205,3 +205,120 @@ def test_inch_marks_and_commas_in_quoted_values_are_not_stray_quotes(tmp_path):
     )
     ds = sources.load_dataset(write(tmp_path / "d", {"products.csv": text}))
     assert ds.table("products")["product_name"].tolist() == ['Frame, 3.5" x 5"', 'Cart 8.5"']
+
+
+def by_text(problems, text):
+    found = [p for p in problems if text in p.problem]
+    assert len(found) == 1, [p.describe() for p in problems]
+    return found[0]
+
+
+def test_raw_orders_with_infinite_and_huge_amounts_are_errors(tmp_path):
+    orders = (
+        "order_id,account_id,order_date,amount\n"
+        "L1,A1,2026-07-01,100.5\n"  # line 2
+        "L2,A1,2026-07-02,inf\n"  # line 3: infinite
+        "L3,A2,2026-07-03,1e308\n"  # line 4: overflows any sum
+        "L4,A2,2026-07-04,-nan\n"  # line 5: not-a-number written as a number
+        "L5,A3,2026-07-05,nan\n"  # line 6: the missing-value token
+        "L6,A3,2026-07-06,NA\n"  # line 7: missing
+        "L7,A3,2026-07-07,-Infinity\n"  # line 8: infinite
+        "L8,A3,2026-07-08,999999999999999\n"  # line 9: large, but below 1e15
+    )
+    ds = sources.read_dataset(
+        write(tmp_path / "d", {"accounts.csv": ACCOUNTS, "orders.csv": orders})
+    )
+    infinite = by_text(ds.errors, "not a finite number")
+    assert (infinite.file, infinite.line, infinite.column, infinite.count) == (
+        "orders.csv",
+        3,
+        "amount",
+        3,
+    )
+    assert infinite.problem.startswith("'inf' is not a finite number")
+    assert "lines 5, 8" in infinite.examples and "'-Infinity'" in infinite.examples
+    assert "division by zero" in infinite.fix
+    huge = by_text(ds.errors, "implausibly large")
+    assert (
+        (huge.line, huge.count) == (4, 1) and "'1e308'" in huge.problem and "1e15" in huge.problem
+    )
+    assert len(ds.errors) == 2
+    gap = by_text(ds.findings, "no value")
+    assert (
+        (gap.column, gap.count) == ("amount", 2) and "L5" in gap.examples and "L6" in gap.examples
+    )
+    # the analysis view never sums a non-finite or absurd value: 100.5 + 999,999,999,999,999
+    total = ds.sql("SELECT sum(amount) AS s, count(amount) AS n FROM orders").iloc[0]
+    assert (total["s"], total["n"]) == (999999999999999.0 + 100.5, 2)
+
+
+def test_raw_parquet_infinite_amount_is_an_error_and_nan_is_missing(tmp_path):
+    folder = write(tmp_path / "d", {"accounts.csv": ACCOUNTS})
+    pd.DataFrame(
+        {
+            "order_id": ["L1", "L2", "L3", "L4"],
+            "account_id": ["A1", "A1", "A2", "A2"],
+            "order_date": pd.to_datetime(["2026-01-01"] * 4),
+            "amount": [10.0, float("inf"), float("nan"), 2e300],
+        }
+    ).to_parquet(folder / "orders.parquet")
+    ds = sources.read_dataset(folder)
+    described = sorted(p.describe() for p in ds.errors)
+    assert len(described) == 2
+    assert described[0].startswith("orders.parquet row 2, column 'amount': 'inf' is not a finite")
+    assert described[1].startswith("orders.parquet row 4, column 'amount': '2e+300' is implausibly")
+    gap = by_text(ds.findings, "no value")  # a NaN float is Parquet's "no value"
+    assert (gap.column, gap.count) == ("amount", 1)
+    assert ds.sql("SELECT sum(amount) AS s FROM orders")["s"].iloc[0] == 10.0
+
+
+def test_raw_tables_apply_missing_tokens_by_column_kind(tmp_path):
+    activities = (
+        "activity_id,account_id,activity_date,activity_type,owner\n"
+        "X1,A1,2026-01-01,none,NA\n"
+        "X2,A2,2026-01-02,NA,Bob\n"
+        "X3,NULL,N/A,n/a,none\n"
+        "X4,A3,2026-01-04,call,-\n"
+    )
+    ds = sources.read_dataset(
+        write(tmp_path / "d", {"accounts.csv": ACCOUNTS, "activities.csv": activities})
+    )
+    got = ds.sql("SELECT * FROM activities ORDER BY activity_id")
+    # category: 'none' and 'NA' are values, 'n/a' is missing; id, text, date: every token is missing
+    assert got["activity_type"].tolist()[:2] == ["none", "NA"]
+    assert pd.isna(got["activity_type"].iloc[2]) and got["activity_type"].iloc[3] == "call"
+    assert got["owner"].isna().tolist() == [True, False, True, True]
+    assert got["account_id"].isna().tolist() == [False, False, True, False]
+    assert pd.isna(got["activity_date"].iloc[2])
+    assert ds.errors == []
+    assert {p.column for p in ds.findings} == {"account_id", "activity_date"}
+
+
+def test_check_repairs_mojibake_in_memory_with_a_finding(tmp_path):
+    text = (
+        "account_id,account_name,owner\n"
+        "A1,MartÃ\u00adn Sommer,JosÃ© Ruiz\n"  # UTF-8 bytes once read as Windows-1252
+        "A2,Müller GmbH,Zoë\n"  # correct accents stay as they are
+        "A3,MartÃ\u00adn Sommer,Ann\n"
+    )
+    folder = write(tmp_path / "d", {"accounts.csv": text})
+    before = tree_digest(folder)
+    ds = sources.load_dataset(folder)
+    accounts = ds.table("accounts")
+    assert accounts["account_name"].tolist() == ["Martín Sommer", "Müller GmbH", "Martín Sommer"]
+    assert accounts["owner"].tolist() == ["José Ruiz", "Zoë", "Ann"]
+    name, owner = sorted(ds.findings, key=lambda p: p.column)
+    assert (name.file, name.column, name.line) == ("accounts.csv", "account_name", 2)
+    assert (owner.column, owner.line) == ("owner", 2) and owner.problem.startswith("1 cell(s)")
+    assert name.problem.startswith("2 cell(s) repaired from mojibake")
+    assert "'MartÃ\\xadn Sommer' -> 'Martín Sommer'" in name.problem
+    assert "unchanged" in name.fix
+    assert tree_digest(folder) == before  # repaired in memory only
+
+
+def test_repair_mojibake_leaves_correct_text_alone():
+    s = pd.Series(["SÃO PAULO", "Ärzte", "Ça va", "naïve", None, "â€œQuoteâ€\x9d", "Â£100"])
+    fixed, repair = sources.repair_mojibake(s)
+    assert fixed.tolist()[:4] == ["SÃO PAULO", "Ärzte", "Ça va", "naïve"]
+    assert pd.isna(fixed.iloc[4]) and fixed.tolist()[5:] == ["\u201cQuote\u201d", "£100"]
+    assert repair.cells == 2 and s.iloc[5] == "â€œQuoteâ€\x9d"  # input not changed
