@@ -151,11 +151,23 @@ tables:
     assert report.tables["orders"]["rejected"] == {"no account_id": 1}
 
 
+def sf_report_with(extra: int) -> str:
+    """SF_REPORT with ``extra`` more good deals before the footer lines."""
+    head, _, footer = SF_REPORT.partition('""\n"Grand Totals')
+    rows = "".join(
+        f'"Eve Ng","Co {i}","Deal {i}","Prospecting","USD 100.00","10","12/1/2026","11/2/2026"\n'
+        for i in range(extra)
+    )
+    return head + rows + '""\n"Grand Totals' + footer
+
+
 def test_unparseable_required_value_rejects_the_row(tmp_path):
-    src = write(tmp_path / "in" / "report.csv", SF_REPORT.replace("9/1/2026", "someday"))
+    # 1 bad row of 3 + 17 = 20 is 5%: still accepted (more would stop the import)
+    src = write(tmp_path / "in" / "report.csv", sf_report_with(17).replace("9/1/2026", "someday"))
     report = crm.import_exports([src], tmp_path / "out", source="salesforce")
     rejected = report.tables["opportunities"]["rejected"]
     assert list(rejected.values()) == [1] and "'someday' on line 2" in next(iter(rejected))
+    assert report.tables["opportunities"]["kept"] == 19
 
 
 def test_mixed_currencies_without_rates_is_an_error(tmp_path):
@@ -344,3 +356,294 @@ tables:
     assert opp["owner"].tolist() == ["Ann Lee", "Bob Ray", "u9"]  # unknown ids stay
     assert opp["contact_name"].fillna("").tolist() == ["Ann Lee", "Ray", "Cy"]
     assert report.tables["opportunities"]["flagged"]["owner looked up in reps.csv"] == 2
+
+
+# ---------------------------------------------------------------- dates, shares, tokens, mojibake
+ORDERS_MAPPING = """
+tables:
+  orders:
+    file: orders.csv
+    columns: {order_id: Order ID, account_id: Customer, order_date: Order Date, amount: Sales}
+"""
+
+
+def import_orders(tmp_path, rows: list[str], mapping: str = ORDERS_MAPPING, head="") -> Path:
+    """Import an orders.csv of ``rows`` with ``mapping``; return the output folder."""
+    header = head or "Order ID,Customer,Order Date,Sales"
+    src = write(tmp_path / "in" / "orders.csv", "\n".join([header, *rows]) + "\n")
+    out = tmp_path / "out"
+    crm.import_exports([src], out, mapping=write(tmp_path / "m.yml", mapping))
+    return out
+
+
+def dates_of(out: Path, column: str = "order_date", table: str = "orders") -> list[str]:
+    return pd.read_csv(out / f"{table}.csv", dtype=str)[column].tolist()
+
+
+def test_day_first_dates_are_inferred_from_a_day_above_12(tmp_path):
+    # without inference 13/01/19 was rejected and 03/01/19 read as 1 March
+    out = import_orders(
+        tmp_path,
+        ["1,C1,03/01/19,10", "2,C1,13/01/19,20", "3,C2,28/02/2019,30", "4,C2,2019-03-05,40"],
+    )
+    assert dates_of(out) == ["2019-01-03", "2019-01-13", "2019-02-28", "2019-03-05"]
+    report = json.loads((out / "import_report.json").read_text())["tables"]["orders"]
+    assert report["rejected"] == {}
+    assert report["flagged"]["order_date: dates read day first, as '13/01/19' on line 3 shows"] == 4
+
+
+def test_month_first_dates_are_inferred_from_a_second_number_above_12(tmp_path):
+    out = import_orders(tmp_path, ["1,C1,03/01/19,10", "2,C1,1/13/19,20", "3,C1,12.31.2019,5"])
+    assert dates_of(out) == ["2019-03-01", "2019-01-13", "2019-12-31"]
+
+
+def test_ambiguous_dates_stop_the_import_with_both_readings(tmp_path, run_cli):
+    rows = ["1,C1,03/01/19,10", "2,C1,04/02/19,20", "3,C1,2019-01-05,5"]
+    with pytest.raises(DataError) as info:
+        import_orders(tmp_path, rows)
+    message = str(info.value)
+    assert message.startswith(
+        "orders.csv column 'Order Date' is ambiguous: '03/01/19' reads as 2019-01-03 "
+        "(day first) or 2019-03-01 (month first); set reader: {dayfirst: true} or "
+        "date_format in the mapping"
+    )
+    assert "tables.orders.reader" in message and "line 2" in message
+    assert not (tmp_path / "out").exists()
+    result = run_cli(
+        "import",
+        tmp_path / "in" / "orders.csv",
+        "--mapping",
+        tmp_path / "m.yml",
+        "--out",
+        tmp_path / "cli",
+    )
+    assert result.code == 1 and "is ambiguous" in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("reader", "expected"),
+    [
+        ("{dayfirst: true}", ["2019-01-03", "2019-02-04", "2019-01-05"]),
+        ("{dayfirst: false}", ["2019-03-01", "2019-04-02", "2019-01-05"]),
+        ('{date_format: "%d/%m/%y"}', ["2019-01-03", "2019-02-04", None]),
+    ],
+)
+def test_the_mapping_settles_ambiguous_dates(tmp_path, reader, expected):
+    mapping = ORDERS_MAPPING + f"    reader: {reader}\n    max_rejected_share: 0.5\n"
+    out = import_orders(
+        tmp_path, ["1,C1,03/01/19,10", "2,C1,04/02/19,20", "3,C1,2019-01-05,5"], mapping
+    )
+    got = pd.read_csv(out / "orders.csv", dtype=str)["order_date"]
+    assert got.tolist() == [d for d in expected if d]  # the ISO date does not fit date_format
+
+
+def test_iso_dates_are_never_ambiguous(tmp_path):
+    out = import_orders(tmp_path, ["1,C1,2019-01-03,10", "2,C1,2019-02-04 10:30:00,20"])
+    assert dates_of(out) == ["2019-01-03", "2019-02-04"]
+    flagged = json.loads((out / "import_report.json").read_text())["tables"]["orders"]["flagged"]
+    assert not [k for k in flagged if "dates read" in k]
+
+
+def test_a_column_that_contradicts_itself_is_an_error(tmp_path):
+    with pytest.raises(DataError) as info:
+        import_orders(tmp_path, ["1,C1,13/01/19,10", "2,C1,01/13/19,20"])
+    message = str(info.value)
+    assert "orders.csv line 2, column 'order_date'" in message
+    assert (
+        "'Order Date' mixes date orders: '13/01/19' (line 2) can only be day first, "
+        "'01/13/19' (line 3) only month first" in message
+    )
+
+
+def test_an_ambiguous_column_follows_the_other_dates_of_its_file(tmp_path):
+    src = write(
+        tmp_path / "in" / "deals.csv",
+        "id,acct,stage,amt,created,closed\n1,A,Won,10,03/01/19,25/01/19\n2,A,Won,20,04/02/19,05/03/19\n",
+    )
+    mapping = write(
+        tmp_path / "m.yml",
+        "tables:\n  opportunities:\n    file: deals.csv\n    columns: {opportunity_id: id, "
+        "account_id: acct, stage: stage, amount: amt, created_date: created, close_date: closed}\n",
+    )
+    report = crm.import_exports([src], tmp_path / "out", mapping=mapping)
+    opp = pd.read_csv(tmp_path / "out" / "opportunities.csv", dtype=str)
+    assert opp["created_date"].tolist() == ["2019-01-03", "2019-02-04"]
+    assert opp["close_date"].tolist() == ["2019-01-25", "2019-03-05"]
+    flagged = report.tables["opportunities"]["flagged"]
+    assert flagged["created_date: dates read day first, like close_date in the same file"] == 2
+
+
+BAD_AMOUNTS = [f"{i},C1,2026-01-{i:02d},{'abc' if i in (2, 8) else i}" for i in range(1, 21)]
+
+
+def test_too_many_unreadable_rows_stop_the_import(tmp_path, run_cli):
+    # 2 of 20 rows (10%) have no readable amount: more than the 5% an import accepts
+    with pytest.raises(DataError) as info:
+        import_orders(tmp_path, BAD_AMOUNTS)
+    message = str(info.value)
+    assert message.startswith(
+        "orders.csv: 2 of 20 rows (10.0%) of the orders table cannot be read, more than the 5%"
+    )
+    assert "2 row(s): amount: not a number (e.g. 'abc' on line 3) (lines 3, 9)" in message
+    assert "max_rejected_share: 0.1 under tables.orders" in message
+    assert not (tmp_path / "out").exists()
+    result = run_cli(
+        "import",
+        tmp_path / "in" / "orders.csv",
+        "--mapping",
+        tmp_path / "m.yml",
+        "--out",
+        tmp_path / "cli",
+    )
+    assert result.code == 1 and "cannot be read" in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("table_share", "top_share", "ok"),
+    [("0.1", None, True), (None, "0.2", True), ("0.05", "0.2", False), (None, None, False)],
+)
+def test_max_rejected_share_per_table_and_for_the_mapping(tmp_path, table_share, top_share, ok):
+    mapping = ORDERS_MAPPING
+    if table_share:
+        mapping += f"    max_rejected_share: {table_share}\n"
+    if top_share:
+        mapping = f"max_rejected_share: {top_share}\n" + mapping
+    if not ok:
+        with pytest.raises(DataError, match="cannot be read"):
+            import_orders(tmp_path, BAD_AMOUNTS, mapping)
+        return
+    out = import_orders(tmp_path, BAD_AMOUNTS, mapping)
+    report = json.loads((out / "import_report.json").read_text())["tables"]["orders"]
+    assert (report["kept"], sum(report["rejected"].values())) == (18, 2)
+
+
+def test_rows_the_mapping_drops_on_purpose_do_not_count_as_unreadable(tmp_path):
+    rows = [f"{i},{'GONE' if i <= 5 else 'C1'},2026-01-{i:02d},{i}" for i in range(1, 21)]
+    mapping = ORDERS_MAPPING + "    drop_if_match: {account_id: {pattern: GONE, reason: closed}}\n"
+    out = import_orders(tmp_path, rows, mapping)  # 25% dropped by the mapping's own rule
+    report = json.loads((out / "import_report.json").read_text())["tables"]["orders"]
+    assert report["rejected"] == {"closed": 5} and report["kept"] == 15
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("max_rejected_share: 1.5\n" + ORDERS_MAPPING, "m.yml, max_rejected_share: give a share"),
+        ("max_rejected_share: true\n" + ORDERS_MAPPING, "m.yml, max_rejected_share: give a share"),
+        (
+            ORDERS_MAPPING + "    max_rejected_share: lots\n",
+            "m.yml, tables.orders.max_rejected_share: give a share of rows between 0 and 1",
+        ),
+        (
+            ORDERS_MAPPING + "    reader: {dayfirst: maybe}\n",
+            "m.yml, tables.orders.reader.dayfirst: give true (03/01/19 is 3 January)",
+        ),
+        (
+            "max_rejected_shares: 0.1\n" + ORDERS_MAPPING,
+            "m.yml: unknown key(s) max_rejected_shares",
+        ),
+    ],
+)
+def test_bad_mapping_settings_name_the_key(tmp_path, text, message):
+    with pytest.raises(DataError, match=re.escape(message)):
+        import_orders(tmp_path, ["1,C1,2026-01-01,1"], text)
+
+
+def test_mapping_keys_are_defined_once():
+    from dataclasses import fields
+
+    assert set(crm.TABLE_KEYS) == {f.name for f in fields(crm.TableMapping)} - {"table"}
+    assert set(crm.TOP_KEYS) == {
+        "name",
+        "currency",
+        "detect",
+        "rates",
+        "tables",
+        "max_rejected_share",
+    }
+    assert "max_rejected_share" in crm.TABLE_KEYS
+
+
+ACCOUNTS_MAPPING = """
+tables:
+  accounts:
+    file: accounts.csv
+    columns: {account_id: Id, account_name: [Name, Legal Name], region: Region, industry: Sector,
+              owner: Owner}
+    values:
+      region: {NA: North America}
+      industry: {"-": unknown}
+"""
+
+
+def test_value_maps_run_before_missing_value_tokens(tmp_path):
+    src = write(
+        tmp_path / "in" / "accounts.csv",
+        "Id,Name,Legal Name,Region,Sector,Owner\n"
+        "A1,Alpha,,NA,-,N/A\n"  # NA is North America; '-' is mapped before it means missing
+        "A2,n/a,Beta AG,na,Retail,none\n"  # 'n/a' gives way to the next candidate column
+        "A3,Gamma,,EMEA,n/a,Ann\n",
+    )
+    crm.import_exports([src], tmp_path / "out", mapping=write(tmp_path / "m.yml", ACCOUNTS_MAPPING))
+    acc = pd.read_csv(tmp_path / "out" / "accounts.csv", dtype=str, keep_default_na=False)
+    assert acc["region"].tolist() == ["North America", "North America", "EMEA"]
+    assert acc["industry"].tolist() == ["unknown", "Retail", ""]
+    assert acc["account_name"].tolist() == ["Alpha", "Beta AG", "Gamma"]
+    assert acc["owner"].tolist() == ["", "", "Ann"]  # free text: every token is missing
+
+
+def test_a_category_keeps_none_and_na_without_a_value_map(tmp_path):
+    src = write(
+        tmp_path / "in" / "bc.csv",
+        "acct,center,status,rival\nA1,it,none,None\nA1,hr,NA,Acme\nA1,ops,n/a,NA\n",
+    )
+    mapping = write(
+        tmp_path / "m.yml",
+        "tables:\n  buying_centers:\n    file: bc.csv\n    columns: {account_id: acct, "
+        "buying_center: center, relationship_status: status, competitor: rival}\n",
+    )
+    crm.import_exports([src], tmp_path / "out", mapping=mapping)
+    bc = sources.load_dataset(tmp_path / "out").table("buying_centers")
+    assert bc["relationship_status"].tolist()[:2] == ["none", "na"]
+    assert pd.isna(bc["relationship_status"].iloc[2])
+    assert bc["competitor"].isna().tolist() == [True, False, True]
+
+
+def test_importer_repairs_mojibake_in_text_columns(tmp_path):
+    src = write(
+        tmp_path / "in" / "accounts.csv",
+        "Id,Name,Region,Sector,Owner\nMartÃ\u00adn-1,MartÃ\u00adn Sommer,EMEA,Retail,Zoë\n"
+        "B-2,Beta,EMEA,Retail,JosÃ© Ruiz\n",
+    )
+    report = crm.import_exports(
+        [src], tmp_path / "out", mapping=write(tmp_path / "m.yml", ACCOUNTS_MAPPING)
+    )
+    acc = pd.read_csv(tmp_path / "out" / "accounts.csv", dtype=str)
+    assert acc["account_name"].tolist() == ["Martín Sommer", "Beta"]
+    assert acc["owner"].tolist() == ["Zoë", "José Ruiz"]
+    assert acc["account_id"].iloc[0] == "MartÃ\u00adn-1"  # ids are never rewritten
+    flagged = report.tables["accounts"]["flagged"]
+    assert (
+        flagged[
+            "account_name: 1 cell(s) repaired from mojibake (UTF-8 text that was read as "
+            "Windows-1252 / Latin-1), e.g. 'MartÃ\\xadn Sommer' -> 'Martín Sommer' (line 2)"
+        ]
+        == 1
+    )
+    assert sum(v for k, v in flagged.items() if k.startswith("owner: ")) == 1
+
+
+def test_importer_rejects_infinite_and_absurd_amounts(tmp_path):
+    rows = [f"{i},C1,2026-01-01,{i}" for i in range(1, 39)]
+    out = import_orders(tmp_path, [*rows, "39,C1,2026-01-01,inf", "40,C1,2026-01-01,1e308"])
+    report = json.loads((out / "import_report.json").read_text())["tables"]["orders"]
+    assert report["rejected"] == {
+        "amount: not a finite number (e.g. 'inf' on line 40)": 1,
+        "amount: implausibly large (1e15 or more) (e.g. '1e308' on line 41)": 1,
+    }
+    assert report["kept"] == 38
+
+
+def test_dates_whose_day_equals_their_month_read_the_same_either_way(tmp_path):
+    out = import_orders(tmp_path, ["1,C1,05/05/19,10", "2,C1,2019-01-07,20"])
+    assert dates_of(out) == ["2019-05-05", "2019-01-07"]

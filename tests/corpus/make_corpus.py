@@ -355,6 +355,31 @@ def main() -> None:
         1,
         ["accounts.csv line 3", "is_global", "'maybe' is not yes/no"],
     )
+    case(
+        "55_orders_infinite_amounts",
+        {
+            "accounts.csv": ACCOUNTS,
+            "orders.csv": ords(
+                "L1,A1,2025-01-02,10.5", "L2,A2,2025-01-03,inf", "L3,A3,2025-01-04,1e308"
+            ),
+        },
+        1,
+        [
+            "orders.csv line 3, column 'amount': 'inf' is not a finite number",
+            "orders.csv line 4, column 'amount': '1e308' is implausibly large",
+            "below 1e15",
+        ],
+        why="one infinite or overflowing amount makes every sum and Pareto share meaningless",
+    )
+    case(
+        "56_opportunity_amount_not_finite",
+        {
+            "accounts.csv": ACCOUNTS,
+            "opportunities.csv": opp(won, "O2,A2,Closed Won,-Infinity,2025-01-10,2025-03-01,won"),
+        },
+        1,
+        ["opportunities.csv line 3, column 'amount': '-Infinity' is not a finite number", "Fix:"],
+    )
 
     imports()
 
@@ -369,6 +394,16 @@ HUBSPOT = (
     "Record ID,Deal Name,Deal Stage,Amount,Close Date,Create Date,Deal owner,Pipeline\n"
     "101,Big deal,closedwon,5000,2026-08-01 10:00,2026-06-01 09:30,Ann,Sales Pipeline\n"
 )
+
+
+def sf_with(extra: int) -> str:
+    """The SF report with ``extra`` more good deals before its footer lines."""
+    head, _, footer = SF.partition('""\n"Grand Totals')
+    rows = "".join(
+        f'"Eve Ng","Co {i}","Deal {i}","Prospecting","USD 100.00","12/1/2026","11/2/2026"\n'
+        for i in range(extra)
+    )
+    return head + rows + '""\n"Grand Totals' + footer
 
 
 def imports() -> None:
@@ -444,10 +479,71 @@ def imports() -> None:
     )
     case(
         "50_import_bad_date_rejected",
-        {"report.csv": SF.replace("9/1/2026", "someday")},
+        {"report.csv": sf_with(18).replace("9/1/2026", "someday")},
         0,
         ["rejected 1", "created_date: not a date", "'someday' on line 2"],
         args=imp("report.csv", "--source", "salesforce"),
+        why="one unreadable row in 20 (5%) is rejected with its reason; more would stop the import",
+    )
+    orders_map = (
+        "tables:\n  orders:\n    file: orders.csv\n    columns: {order_id: Order ID, "
+        "account_id: Customer, order_date: Order Date, amount: Sales}\n"
+    )
+    case(
+        "51_import_ambiguous_dates",
+        {
+            "orders.csv": "Order ID,Customer,Order Date,Sales\n"
+            "1,C1,03/01/19,10\n2,C1,04/02/19,20\n3,C2,11/12/19,30\n",
+            "map.yml": orders_map,
+        },
+        1,
+        [
+            "orders.csv column 'Order Date' is ambiguous: '03/01/19' reads as 2019-01-03 "
+            "(day first) or 2019-03-01 (month first); set reader: {dayfirst: true} or "
+            "date_format in the mapping",
+        ],
+        args=imp("orders.csv", "--mapping", "map.yml"),
+        why="no value decides between day/month/year and month/day/year: the import refuses to guess",
+    )
+    case(
+        "52_import_mixed_date_orders",
+        {
+            "orders.csv": "Order ID,Customer,Order Date,Sales\n"
+            "1,C1,13/01/19,10\n2,C1,01/13/19,20\n",
+            "map.yml": orders_map,
+        },
+        1,
+        ["orders.csv line 2, column 'order_date'", "mixes date orders", "'01/13/19' (line 3)"],
+        args=imp("orders.csv", "--mapping", "map.yml"),
+        why="one column holds dates that only day first and dates that only month first can read",
+    )
+    case(
+        "53_import_too_many_rejected",
+        {
+            "orders.csv": "Order ID,Customer,Order Date,Sales\n"
+            + "".join(
+                f"{i},C1,2026-01-{i:02d},{'n.a.' if i % 4 == 0 else i}\n" for i in range(1, 21)
+            ),
+            "map.yml": orders_map,
+        },
+        1,
+        [
+            "5 of 20 rows (25.0%) of the orders table cannot be read, more than the 5%",
+            "5 row(s): amount: not a number (e.g. 'n.a.' on line 5) (lines 5, 9, 13, 17, 21)",
+            "max_rejected_share: 0.25 under tables.orders",
+        ],
+        args=imp("orders.csv", "--mapping", "map.yml"),
+        why="a quarter of the amounts cannot be read: the import stops instead of dropping them",
+    )
+    case(
+        "54_import_bad_max_rejected_share",
+        {
+            "orders.csv": "Order ID,Customer,Order Date,Sales\n1,C1,2026-01-01,10\n",
+            "map.yml": orders_map + "    max_rejected_share: 25%\n",
+        },
+        1,
+        ["map.yml, tables.orders.max_rejected_share: give a share of rows between 0 and 1"],
+        args=imp("orders.csv", "--mapping", "map.yml"),
     )
 
 
