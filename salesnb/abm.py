@@ -26,7 +26,7 @@ from . import analysis
 from ._files import read_yaml
 from .schema import DataError
 from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax
-from .tiering import default_scorecard
+from .tiering import default_scorecard, spend_before
 
 if TYPE_CHECKING:
     from .sources import DataSet
@@ -1322,7 +1322,12 @@ def analyze(data: DataSet, params: Params) -> AbmAnalysis:
     acc = acc.reset_index(drop=True)
     ready_part, figures = _readiness_section(table, acc, inputs, params.ready_min)
     flags = risk_flags(plan, acc, table, inputs.accounts)
-    tiers = default_scorecard(inputs.accounts, inputs.opportunities, year=end.year)
+    tiers = default_scorecard(
+        inputs.accounts,
+        inputs.opportunities,
+        year=end.year,
+        prior_spend=spend_before(data, per.window.start),
+    )
     picks = candidates(acc, inputs.buying_centers, tiers, capacity=params.capacity)
     pick_part = _candidate_section(picks, tiers, params.capacity, inputs.names)
     chosen = (

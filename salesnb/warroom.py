@@ -993,7 +993,12 @@ def analyze(data: DataSet, params: Params) -> WarRoomAnalysis:
     stage_order = list(pipeline.funnel(still_open, as_of=run.as_of)["stage"])
     ranked = candidates(
         considered,
-        tiers=tiering.default_scorecard(t.get("accounts"), run.opps, year=run.as_of.year),
+        tiers=tiering.default_scorecard(
+            t.get("accounts"),
+            run.opps,
+            year=run.as_of.year,
+            prior_spend=tiering.spend_before(data, per.quarter_window.start),
+        ),
         contacts=t.get("contacts"),
         buying_centers=t.get("buying_centers"),
         stages=stage_order,
