@@ -9,6 +9,21 @@ mapping file uses the same format (documented in the README).
 
 Inputs are only read. Every output file is written under a temporary name and
 renamed; an import report (rows read, kept, rejected and why, flagged) goes with it.
+
+An import never guesses silently:
+
+- dates that are not ISO are read day first or month first as their values prove
+  (a first number above 12 is a day; a second above 12 makes months first); a column
+  whose values read both ways follows the other date columns of its file, else the
+  import stops and shows both readings (set ``reader: {dayfirst: ...}`` or
+  ``date_format``);
+- more than 5% of a table's rows that cannot be read (a needed date or number, a
+  currency without a rate) stop the import, unless ``max_rejected_share`` allows more;
+  rows the mapping drops on purpose (``drop_if_match``, ``drop_if_missing``) do not count;
+- value maps see a cell first; then the missing-value tokens of the target column's
+  kind apply (:func:`salesnb.schema.missing_tokens`);
+- mojibake in free-text columns is repaired (:func:`salesnb.sources.repair_mojibake`)
+  and flagged.
 """
 
 from __future__ import annotations
@@ -49,10 +64,18 @@ from .sources import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_REJECTED_SHARE",
+    "DateOrder",
     "ImportReport",
     "Mapping",
+    "READER_OPTIONS",
+    "TABLE_KEYS",
+    "TOP_KEYS",
     "TableMapping",
+    "date_order",
     "detect_source",
+    "parse_dates",
+    "parse_money",
     "peek_headers",
     "import_exports",
     "load_mapping",
