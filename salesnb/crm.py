@@ -635,12 +635,12 @@ def _date_orders(
             p = Problem(
                 "error",
                 file,
-                f"column {sources.get(col, col)!r} mixes date orders: {d!r} (line {dl}) can "
-                f"only be day first, {m!r} (line {ml}) only month first",
+                f"the dates mix two orders: {d!r} (line {dl}) can only be day first, "
+                f"{m!r} (line {ml}) only month first",
                 f"export the column in one date format, or set date_format in the mapping "
                 f"({where}) to keep the rows that match it{hint}",
                 tm.table,
-                col,
+                sources.get(col, col),
                 dl,
             )
             raise DataError(p.describe(), [p])
@@ -670,7 +670,7 @@ def _date_orders(
                 f"set reader: {{dayfirst: true}} or date_format in the mapping ({where}; "
                 f"dayfirst: false when months come first){hint}",
                 tm.table,
-                col,
+                sources.get(col, col),
                 line,
             )
             message = (

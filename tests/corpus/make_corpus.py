@@ -513,7 +513,7 @@ def imports() -> None:
             "map.yml": orders_map,
         },
         1,
-        ["orders.csv line 2, column 'order_date'", "mixes date orders", "'01/13/19' (line 3)"],
+        ["orders.csv line 2, column 'Order Date'", "mix two orders", "'01/13/19' (line 3)"],
         args=imp("orders.csv", "--mapping", "map.yml"),
         why="one column holds dates that only day first and dates that only month first can read",
     )
