@@ -337,6 +337,12 @@ def run_notebook(
             f"Quarter {quarter} · data set {dataset_name or data.name}",
             f"Run {dt.date.today().isoformat()} · salesnb {__version__}",
         ]
+        window = result.window or {}
+        if window.get("complete") is False:  # said on the first page, not only in the coverage box
+            subtitle.append(
+                f"Partial figures: the data ends on {result.data_through}, before "
+                f"{window.get('label', quarter)} does ({window.get('end')})."
+            )
         page = notebook_html(nb, title=title, subtitle=subtitle)
         with atomic_path(folder / f"{path.stem}.html") as tmp:
             tmp.write_text(page, encoding="utf-8")

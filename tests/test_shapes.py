@@ -68,8 +68,6 @@ def _json_ok(value) -> None:
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_analysis_keeps_the_contract(shape, module_name, shape_root):
     module = MODULES[module_name]
-    if not hasattr(module, "analyze"):  # TODO(issue 11): remove once every module has analyze
-        pytest.skip(f"{module_name} has no analyze yet")
     ds = _dataset(shape, shape_root)
     spec = SHAPES[shape]
     params = _params(module, spec.quarter)
