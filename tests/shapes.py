@@ -373,6 +373,7 @@ def _shapes() -> dict[str, Shape]:
                     accounts=five,
                     orders=_orders([("A1", "2026-07-10", 100.0), ("A2", "2026-08-15", 300.0)]),
                 ),
+                review=True,
             ),
             "no_no_decision": Shape(
                 _tiny([d for d in deals if d["outcome"] != "no_decision"], accounts=five),
