@@ -606,12 +606,12 @@ def test_churn_rules_are_presented_as_common_practice_and_global_as_hardest(tmp_
     )
     assert "not the source material's teaching" in notes["tier12_stable"]
     assert "hit every attribute but are the hardest to crack" in a.note("scorecard")
-    book = (Path(__file__).parents[1] / "notebooks" / "02_account_tiering.ipynb").read_text()
-    assert (
-        "not the source\\nmaterial's teaching" in book
-        or "not the source material's teaching" in book
-    )
-    assert "hardest to crack" in book
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).parents[1] / "notebooks" / "02_account_tiering.ipynb", 4)
+    narrative = " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
+    assert "not the source material's teaching" in narrative
+    assert "hardest to crack" in narrative
 
 
 def test_becoming_scored_is_not_churn():
