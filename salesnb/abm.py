@@ -847,14 +847,7 @@ class AbmAnalysis(analysis.Analysis):
 
 
 # --------------------------------------------------------------------------- wiring
-@dataclass
-class _Section:
-    """What one section of the notebook contributes to the result."""
-
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)
-    absent: dict[str, str] = field(default_factory=dict)
-    findings: list[str] = field(default_factory=list)
+_Section = analysis.Section  # what one section adds to the result
 
 
 @dataclass

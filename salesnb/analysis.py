@@ -41,6 +41,7 @@ __all__ = [
     "NotAnalysable",
     "Params",
     "Periods",
+    "Section",
     "assume",
     "coverage",
     "data_span",
@@ -306,6 +307,27 @@ def data_span(data: DataSet) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
 
 
 # --------------------------------------------------------------------------- results
+@dataclass
+class Section:
+    """What one section of an analysis adds to the result, while ``analyze`` builds it."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    absent: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    findings: list[str] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, other: Section) -> None:
+        """Take in what another section adds."""
+        self.tables.update(other.tables)
+        self.notes.update(other.notes)
+        self.absent.update(other.absent)
+        self.metrics.update(other.metrics)
+        self.findings += other.findings
+        self.extras.update(other.extras)
+
+
 @dataclass(frozen=True)
 class Chart:
     """A chart of an analysis: the tables it draws and the function that draws them."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -631,22 +631,7 @@ def headline(a: ParetoAnalysis) -> str:
 
 
 # --------------------------------------------------------------------------- analyze: pieces
-@dataclass
-class _Part:
-    """What one section adds to the result."""
-
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)
-    absent: dict[str, str] = field(default_factory=dict)
-    metrics: dict[str, Any] = field(default_factory=dict)
-    findings: list[str] = field(default_factory=list)
-
-    def add(self, other: _Part) -> None:
-        self.tables.update(other.tables)
-        self.notes.update(other.notes)
-        self.absent.update(other.absent)
-        self.metrics.update(other.metrics)
-        self.findings += other.findings
+_Part = analysis.Section  # what one section adds to the result
 
 
 @dataclass(frozen=True)

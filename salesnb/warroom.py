@@ -19,7 +19,7 @@ import hashlib
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -939,14 +939,7 @@ class _Run:
         return self.per.quarter_window.end
 
 
-@dataclass
-class _Part:
-    """One section's contribution to the result."""
-
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)
-    absent: dict[str, str] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
+_Part = analysis.Section  # what one section adds to the result
 
 
 def _check(params: Params) -> None:
