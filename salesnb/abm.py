@@ -22,9 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from . import analysis
-from ._files import read_yaml
-from .schema import DataError
+from . import analysis, config
 from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax
 from .tiering import default_scorecard, spend_before
 
@@ -380,75 +378,72 @@ class Plan:
     campaigns: dict[str, str] = field(default_factory=dict)  # account -> campaign
 
 
+_ID = config.Str(numbers=True, what="an account id")
+_PLAN_FILE = config.Record(
+    {
+        "targets": config.List(_ID, min_len=1, what="a list of the target account ids"),
+        "capacity": config.Int(lo=0),
+        "marketing_sourced_share": config.Float(
+            0, 1, what="a fraction between 0 and 1 (0.1 = 10%)"
+        ),
+        "large_account_employees": config.Int(lo=1),
+        "accounts": config.Map(
+            _ID,
+            config.Record(
+                {
+                    "marketing_owner": config.Str(numbers=True),
+                    "campaign": config.Str(numbers=True),
+                },
+                what="{marketing_owner, campaign}",
+            ),
+            what="a mapping of account ids to {marketing_owner, campaign}",
+        ),
+    },
+    required={"targets": "'targets', the list of target account ids"},
+    what="'key: value' lines (targets, capacity, ...)",
+)
+
+
 def load_plan(path: str | Path) -> Plan:
     """A plan file: targets, capacity, marketing_sourced_share, large_account_employees, accounts.
 
     ``accounts`` maps account ids to ``{marketing_owner, campaign}``.
     """
-    path = Path(path)
-    raw = read_yaml(path, "ABM plan file") or {}
-    if not isinstance(raw, dict):
-        raise DataError(f"{path.name}: expected 'key: value' lines (targets, capacity, ...)")
-    unknown = sorted(set(raw) - set(PLAN_KEYS))
-    if unknown:
-        raise DataError(
-            f"{path.name}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(PLAN_KEYS))}"
-        )
-    targets = raw.get("targets") or []
-    if not isinstance(targets, list) or not targets:
-        raise DataError(f"{path.name}: 'targets' must list the target account ids")
-    try:
-        capacity = int(raw.get("capacity", len(targets)))
-        share = raw.get("marketing_sourced_share")
-        share = float(share) if share is not None else None
-        large = int(raw.get("large_account_employees", 5000))
-    except (TypeError, ValueError):
-        raise DataError(
-            f"{path.name}: capacity and large_account_employees are whole numbers, "
-            "marketing_sourced_share a fraction like 0.1"
-        ) from None
-    if share is not None and not 0 <= share <= 1:
-        raise DataError(
-            f"{path.name}: marketing_sourced_share must be a fraction between 0 and 1, got {share}"
-        )
-    accounts = raw.get("accounts") or {}
-    if not isinstance(accounts, dict):
-        raise DataError(
-            f"{path.name}: 'accounts' maps account ids to {{marketing_owner, campaign}}"
-        )
-    owners, campaigns = {}, {}
-    for acc, spec in accounts.items():
-        if not isinstance(spec, dict) or set(spec) - {"marketing_owner", "campaign"}:
-            raise DataError(f"{path.name}: accounts.{acc} takes marketing_owner and campaign")
-        if spec.get("marketing_owner"):
-            owners[str(acc)] = str(spec["marketing_owner"])
-        if spec.get("campaign"):
-            campaigns[str(acc)] = str(spec["campaign"])
-    return Plan([str(t) for t in targets], capacity, share, large, owners, campaigns)
+    raw = config.load(path, _PLAN_FILE, "ABM plan file")
+    targets = raw["targets"]
+    accounts = raw.get("accounts", {})
+    return Plan(
+        targets,
+        raw.get("capacity", len(targets)),
+        raw.get("marketing_sourced_share"),
+        raw.get("large_account_employees", 5000),
+        {a: s["marketing_owner"] for a, s in accounts.items() if s.get("marketing_owner")},
+        {a: s["campaign"] for a, s in accounts.items() if s.get("campaign")},
+    )
+
+
+def _answer(value: Any) -> float:
+    """A questionnaire answer's score; ValueError for an answer that is not yes / partly / no."""
+    if isinstance(value, bool):  # YAML reads a bare yes / no as true / false
+        return 1.0 if value else 0.0
+    if not isinstance(value, str):
+        raise ValueError(value)
+    return _ANSWERS[value.strip().lower()]  # KeyError (a LookupError): not an answer
+
+
+_QUESTIONNAIRE = config.Record(
+    dict.fromkeys(QUESTIONS, config.Custom(_answer, what="yes, partly or no")),
+    what="'question: yes / partly / no' lines",
+    noun=("question(s)", "questions"),
+)
 
 
 def load_questionnaire(path: str | Path) -> dict[str, float]:
-    """The success-factors questionnaire: question: yes / partly / no (scored 1 / 0.5 / 0)."""
-    path = Path(path)
-    raw = read_yaml(path, "questionnaire") or {}
-    if not isinstance(raw, dict):
-        raise DataError(f"{path.name}: expected 'question: yes / partly / no' lines")
-    unknown = sorted(set(raw) - set(QUESTIONS))
-    if unknown:
-        raise DataError(
-            f"{path.name}: unknown question(s) {', '.join(unknown)}; questions are {', '.join(QUESTIONS)}"
-        )
-    out = {}
-    for q, answer in raw.items():
-        key = (
-            {True: "yes", False: "no"}[answer]
-            if isinstance(answer, bool)
-            else str(answer).strip().lower()
-        )
-        if key not in _ANSWERS:
-            raise DataError(f"{path.name}: {q}: answer yes, partly or no (got {answer!r})")
-        out[q] = _ANSWERS[key]
-    return out
+    """The success-factors questionnaire: question: yes / partly / no (scored 1 / 0.5 / 0).
+
+    A question left empty is not answered.
+    """
+    return config.load(path, _QUESTIONNAIRE, "questionnaire")
 
 
 def score_questionnaire(answers: dict[str, float] | None) -> pd.DataFrame:

@@ -26,8 +26,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from . import analysis
-from ._files import read_yaml
+from . import analysis, config
 from .periods import last_quarters, quarter_window, span
 from .schema import DataError, UsageError
 from .sources import DataSet, revenue_by
@@ -157,36 +156,62 @@ def _check_params(p: Params) -> None:
 
 
 # --------------------------------------------------------------------------- plans
+_PLANS_FILE = config.Record(
+    {
+        "plans": config.List(
+            config.Record(
+                {
+                    "name": config.Str(numbers=True),
+                    "points": config.List(
+                        config.Tuple(
+                            (config.Float(), config.Float()),
+                            what="an [attainment, payout] number pair",
+                            fix="write points as [[0.5, 0], [1, 1], ...]",
+                        ),
+                        min_len=2,
+                        what="a list of [attainment, payout] number pairs",
+                    ),
+                    "step": config.Float(lo=0),
+                    "cap": config.Float(lo=0),
+                    "note": config.Str(numbers=True),
+                },
+                required={"name": "a name"},
+                what="a plan design {name, points, step, cap, note}",
+            ),
+            min_len=1,
+            item_label="plan",
+            what="a list of plan designs",
+            fix="write 'plans:' then one '- {name: ..., points: [[0, 0], [1, 1]]}' line per plan",
+        )
+    },
+    required={"plans": "'plans:' with a list of plan designs"},
+    what="'plans:' with a list of plan designs",
+)
+
+
 def load_plans(path: str | Path) -> tuple[Plan, ...]:
     """Plans from YAML: ``plans: [{name, points: [[a, p], ...], step, cap, note}]``; errors name the plan."""
-    path = Path(path)
-    raw = read_yaml(path, "plans file") or {}
-    items = raw.get("plans") if isinstance(raw, dict) else None
-    if not isinstance(items, list) or not items:
-        raise DataError(f"{path.name}: expected 'plans:' with a list of plan designs")
+    doc = config.read(path, "plans file")
+    items = doc.check(_PLANS_FILE)["plans"]
     plans: list[Plan] = []
-    for i, item in enumerate(items, 1):
-        if not isinstance(item, dict) or "name" not in item:
-            raise DataError(f"{path.name}: plan {i} needs a name")
-        unknown = set(item) - {"name", "points", "step", "cap", "note"}
-        if unknown:
-            raise DataError(
-                f"{path.name}: plan {item['name']}: unknown key(s) {', '.join(sorted(unknown))}"
+    for i, item in enumerate(items):
+        name = item["name"]
+        if name in {p.name for p in plans}:
+            doc.fail(f"two plans are named {name}", "give each its own", at=("plans", i, "name"))
+        try:
+            plans.append(
+                Plan(
+                    name,
+                    tuple(item.get("points", ((0.0, 0.0), (1.0, 1.0)))),
+                    item.get("step"),
+                    item.get("cap"),
+                    item.get("note", ""),
+                )
             )
-        if str(item["name"]) in {p.name for p in plans}:
-            raise DataError(f"{path.name}: two plans are named {item['name']}: give each its own")
-        try:
-            points = tuple((float(a), float(p)) for a, p in item.get("points", [[0, 0], [1, 1]]))
-            step = float(item["step"]) if item.get("step") is not None else None
-            cap = float(item["cap"]) if item.get("cap") is not None else None
-        except (TypeError, ValueError):
-            raise DataError(
-                f"{path.name}: plan {item['name']}: points are [attainment, payout] number pairs"
-            ) from None
-        try:
-            plans.append(Plan(str(item["name"]), points, step, cap, str(item.get("note", ""))))
         except DataError as exc:
-            raise DataError(f"{path.name}: {exc}") from None
+            doc.fail(
+                str(exc), "list the points in increasing attainment", at=("plans", i, "points")
+            )
     return tuple(plans)
 
 

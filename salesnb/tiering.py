@@ -24,8 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from . import analysis
-from ._files import read_yaml
+from . import analysis, config
 from .periods import Window, last_quarters, quarter_window
 from .schema import DataError, UsageError, missing_mask
 from .sources import activity_by_account, read_cells, spend_to_date
@@ -149,37 +148,38 @@ def _check_rules(rules: Rules, where: str) -> Rules:
     return rules
 
 
-def _rules_file_values(path: str | Path) -> dict[str, Any]:
-    """The rules a YAML file sets, typed; unknown names and bad values name the key."""
-    path = Path(path).expanduser()
-    raw = read_yaml(path, "rules file") or {}
-    if not isinstance(raw, dict):
-        raise DataError(f"{path.name}: expected 'name: value' lines")
-    known = {f.name: f for f in fields(Rules)}
-    unknown = sorted(set(raw) - set(known))
-    if unknown:
-        raise DataError(
-            f"{path.name}: unknown rule(s) {', '.join(unknown)}; known rules: {', '.join(known)}"
-        )
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key == "weights":
-            if not isinstance(value, dict) or set(value) - set(BOXES):
-                raise DataError(
-                    f"{path.name}: weights must map boxes ({', '.join(BOXES)}) to numbers"
-                )
-            try:
-                values[key] = {
-                    **dict.fromkeys(BOXES, 1.0),
-                    **{k: float(v) for k, v in value.items()},
-                }
-            except (TypeError, ValueError):
-                raise DataError(f"{path.name}: weights must be numbers") from None
+def _rules_spec() -> config.Record:
+    """The rules file: one ``name: value`` line per :class:`Rules` field, typed and in range."""
+    ranges: dict[str, tuple[float | None, float | None]] = {
+        "website_min": (0, 100),
+        "t1": (0, 1),
+        "t2": (0, 1),
+        "t3": (0, 1),
+    }
+    specs: dict[str, config.Spec] = {}
+    for f in fields(Rules):
+        if f.name == "weights":
+            specs[f.name] = config.Record(
+                dict.fromkeys(BOXES, config.Float(lo=0)),
+                what=f"a mapping of boxes ({', '.join(BOXES)}) to numbers",
+                noun=("box(es)", "boxes"),
+            )
             continue
-        try:
-            values[key] = float(value) if isinstance(known[key].default, float) else int(value)
-        except (TypeError, ValueError):
-            raise DataError(f"{path.name}: rule {key} must be a number, got {value!r}") from None
+        lo, hi = ranges.get(f.name, (0, None))
+        specs[f.name] = (
+            config.Float(lo, hi) if isinstance(f.default, float) else config.Int(lo, hi)  # type: ignore[arg-type]
+        )
+    return config.Record(specs, what="'name: value' lines", noun=("rule(s)", "rules"))
+
+
+_RULES_FILE = _rules_spec()
+
+
+def _rules_file_values(path: str | Path) -> dict[str, Any]:
+    """The rules a YAML file sets, typed; unknown names and bad values name the key and line."""
+    values = config.load(path, _RULES_FILE, "rules file")
+    if "weights" in values:
+        values["weights"] = {**dict.fromkeys(BOXES, 1.0), **values["weights"]}
     return values
 
 

@@ -287,7 +287,10 @@ def test_example_files_load():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("joint_objectives: sometimes\n", "answer yes, partly or no"),
+        (
+            "joint_objectives: sometimes\n",
+            "joint_objectives must be yes, partly or no, got the text",
+        ),
         ("free_lunch: yes\n", "unknown question(s) free_lunch"),
         ("- a list\n", "expected 'question"),
         ("joint_objectives: [yes\n", "cannot read the questionnaire"),
@@ -302,12 +305,14 @@ def test_malformed_questionnaire(tmp_path, text, message):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("capacity: 3\n", "'targets' must list"),
+        ("capacity: 3\n", "needs 'targets', the list of target account ids"),
+        ("targets: A\n", "targets must be a list of the target account ids, got the text 'A'"),
+        ("targets: [A]\ncapacity: lots\n", "line 2: capacity must be a whole number"),
         ("targets: [A]\nmarketing_sourced_share: 30\n", "between 0 and 1"),
         ("targets: [A]\ncolour: red\n", "unknown key(s) colour"),
         (
             "targets: [A]\naccounts:\n  A: {owner: x}\n",
-            "accounts.A takes marketing_owner and campaign",
+            "line 3: accounts.A: unknown key(s) owner; known keys: marketing_owner, campaign",
         ),
     ],
 )

@@ -90,12 +90,17 @@ def test_plans_file(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("plans: []\n", "expected 'plans:'"),
+        ("plans: []\n", "plans must be a list of plan designs, got an empty list"),
+        ("colour: red\n", "unknown key(s) colour; known keys: plans"),
+        ("plans:\n", "needs 'plans:' with a list of plan designs"),
         ("plans:\n  - {points: [[0, 0], [1, 1]]}\n", "plan 1 needs a name"),
         ("plans:\n  - {name: a, points: [[1, 0], [0, 1]]}\n", "increasing attainment"),
-        ("plans:\n  - {name: a, points: [[0, x], [1, 1]]}\n", "number pairs"),
+        (
+            "plans:\n  - {name: a, points: [[0, x], [1, 1]]}\n",
+            "line 2: plan 1.points item 1 must be an [attainment, payout] number pair",
+        ),
         ("plans:\n  - {name: a, colour: red}\n", "unknown key(s) colour"),
-        ("plans:\n  - {name: a}\n  - {name: a}\n", "two plans are named a"),
+        ("plans:\n  - {name: a}\n  - {name: a}\n", "line 3: two plans are named a"),
     ],
 )
 def test_bad_plans_files(tmp_path, text, message):

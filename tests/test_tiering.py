@@ -231,10 +231,14 @@ def test_alignment_from_data_and_checklist(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("website_mni: 50\n", "unknown rule(s) website_mni"),
-        ("website_min: high\n", "rule website_min must be a number"),
+        ("website_mni: 50\n", "line 1: unknown rule(s) website_mni; known rules: website_min,"),
+        ("website_min: high\n", "line 1: website_min must be a number from 0 to 100, got the text"),
+        ("t2: 1.5\n", "t2 must be a number from 0 to 1, got the number 1.5"),
+        ("employees_min: 2.5\n", "employees_min must be a whole number of at least 0"),
         ("t2: 0.4\nt3: 0.6\n", "t1 >= t2 >= t3"),
-        ("weights: {colour: 2}\n", "weights must map boxes"),
+        ("weights: {colour: 2}\n", "weights: unknown box(es) colour; known boxes: website,"),
+        ("weights: [1, 2]\n", "weights must be a mapping of boxes (website,"),
+        ("weights: {size: high}\n", "weights.size must be a number of at least 0"),
         ("- a\n- b\n", "expected 'name: value' lines"),
     ],
 )
