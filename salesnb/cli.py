@@ -8,12 +8,13 @@ Exit codes: 0 success; 1 the data (or a notebook) failed, the message says which
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -212,11 +213,29 @@ def _print_results(summary: dict, out: Path) -> int:
     return failed
 
 
-def _review_progress(bar: Progress, task: object) -> Callable[[object], None]:
+def _review_progress(
+    bar: Progress, task: object, done: list[str] | None = None
+) -> Callable[[object], None]:
     def step(res: object) -> None:
         bar.update(task, advance=1, description=f"{res.notebook}: {res.status}")  # type: ignore[attr-defined]
+        if done is not None:
+            done.append(f"{res.notebook} ({res.status})")  # type: ignore[attr-defined]
 
     return step
+
+
+def _interrupted(done: list[str], planned: list[str], out: Path) -> NoReturn:
+    """Ctrl-C: say what finished and what did not, then exit 130."""
+    finished = {d.split(" ")[0] for d in done}
+    rest = [p for p in planned if p not in finished]
+    _err.print(
+        f"salesnb: interrupted. Finished: {', '.join(done) or 'none'}. "
+        f"Not finished: {', '.join(rest) or 'none'}. "
+        f"{out / 'summary.json'} records both.",
+        markup=False,
+        soft_wrap=True,
+    )
+    sys.exit(130)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -236,6 +255,14 @@ def run(
     redact: Annotated[
         bool, typer.Option(help="Replace account and person names with pseudonyms.")
     ] = False,
+    redact_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--redact-key",
+            help="Key file for pseudonyms (implies --redact); default: your own key, "
+            "created once in ~/.config/salesnb/redact.key. Never written into outputs.",
+        ),
+    ] = None,
 ) -> None:
     """Run one notebook: executed .ipynb, .html and .pdf (and its exports) in OUT/<notebook>/.
 
@@ -244,24 +271,29 @@ def run(
     """
     from . import report
 
+    redact = _use_key(redact_key) or redact
     path = report.find_notebook(notebook)
     overrides = _params(ctx.args)
     quarter = (
         quarter or str(overrides.pop("quarter", "")).strip("'\"") or report.latest_quarter(data)
     )
-    target = out or report.default_out(quarter)
-    with _progress() as bar:
-        task = bar.add_task(f"running {path.stem}", total=1)
-        summary = report.review(
-            data,
-            quarter,
-            target,
-            jobs=1,
-            notebooks=[path],
-            redact=redact,
-            overrides=overrides,
-            progress=_review_progress(bar, task),
-        )
+    target = (out or report.default_out(quarter)).expanduser().absolute()
+    done: list[str] = []
+    try:
+        with _progress() as bar:
+            task = bar.add_task(f"running {path.stem}", total=1)
+            summary = report.review(
+                data,
+                quarter,
+                target,
+                jobs=1,
+                notebooks=[path],
+                redact=redact,
+                overrides=overrides,
+                progress=_review_progress(bar, task, done),
+            )
+    except KeyboardInterrupt:
+        _interrupted(done, [path.stem], target)
     if _print_results(summary, target):
         raise typer.Exit(1)
 
@@ -280,26 +312,53 @@ def review(
     redact: Annotated[
         bool, typer.Option(help="Replace account and person names with pseudonyms.")
     ] = False,
+    redact_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--redact-key",
+            help="Key file for pseudonyms (implies --redact); default: your own key, "
+            "created once in ~/.config/salesnb/redact.key. Never written into outputs.",
+        ),
+    ] = None,
 ) -> None:
     """Run every methodology notebook: PDFs per notebook plus summary.json."""
     from . import report
 
+    redact = _use_key(redact_key) or redact
     settings = report.read_config(config)
-    target = out or report.default_out(quarter)
+    target = (out or report.default_out(quarter)).expanduser().absolute()
     books = report.list_notebooks()
-    with _progress() as bar:
-        task = bar.add_task("running notebooks", total=len(books))
-        summary = report.review(
-            data,
-            quarter,
-            target,
-            jobs=jobs,
-            config=settings,
-            redact=redact,
-            progress=_review_progress(bar, task),
-        )
+    done: list[str] = []
+    try:
+        with _progress() as bar:
+            task = bar.add_task("running notebooks", total=len(books))
+            summary = report.review(
+                data,
+                quarter,
+                target,
+                jobs=jobs,
+                config=settings,
+                redact=redact,
+                progress=_review_progress(bar, task, done),
+            )
+    except KeyboardInterrupt:
+        _interrupted(done, [b.stem for b in books], target)
     if _print_results(summary, target):
         raise typer.Exit(1)
+
+
+def _use_key(path: Path | None) -> bool:
+    """--redact-key: check the file and hand its path (never its bytes) to the kernels."""
+    if path is None:
+        return False
+    from .notebook import KEY_ENV, redaction_key
+
+    path = path.expanduser().absolute()
+    if not path.is_file():
+        raise UsageError(f"--redact-key {path}: no such file")
+    os.environ[KEY_ENV] = str(path)
+    redaction_key()  # readable and long enough, or a usage error now
+    return True
 
 
 def _params(args: list[str]) -> dict[str, str]:

@@ -13,10 +13,14 @@ A methodology notebook is a story over one analysis result::
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import hmac
 import html
 import math
+import os
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -27,12 +31,15 @@ import pandas as pd
 from ._files import atomic_path
 from .analysis import Analysis, Params
 from .periods import Window, previous_quarter, window
+from .schema import UsageError
 from .sources import DataSet, load_dataset
 
 __all__ = [
     "METRICS_MIME",
     "RESULT_MIME",
     "Context",
+    "KEY_ENV",
+    "escape_markdown",
     "export_table",
     "note",
     "overview",
@@ -40,6 +47,9 @@ __all__ = [
     "plot",
     "project_root",
     "pseudonym",
+    "pseudonymise",
+    "redaction_key",
+    "safe_name",
     "publish",
     "reason",
     "resolve",
@@ -80,11 +90,62 @@ def params(cls: type[Params], namespace: Mapping[str, Any]) -> Params:
 
 
 # --------------------------------------------------------------------------- setup
-def pseudonym(value: Any, kind: str = "Account") -> Any:
-    """A stable stand-in for a name: the same input always gives the same pseudonym."""
+KEY_ENV = "SALESNB_REDACT_KEY_FILE"  # --redact-key FILE reaches the kernels through this variable
+_KEY_BYTES = 32
+
+
+def _key_file() -> Path:
+    """The per-user redaction key: ``$XDG_CONFIG_HOME/salesnb/redact.key`` (``~/.config`` by default)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "salesnb" / "redact.key"
+
+
+def redaction_key() -> bytes:
+    """The secret that keys pseudonyms: the file named by ``--redact-key``, else the user's own.
+
+    The user's key is created once (32 random bytes, readable by the user only) and never
+    written into any output, so a pseudonym cannot be recomputed from a list of candidate
+    names without it. The same key gives the same pseudonyms in every run.
+    """
+    given = os.environ.get(KEY_ENV)
+    path = Path(given) if given else _key_file()
+    if not given and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(_KEY_BYTES))
+    try:
+        key = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read the redaction key {path}: {exc.strerror or exc}") from None
+    if len(key) < 16:
+        raise UsageError(
+            f"the redaction key {path} is too short: give a file of at least 16 random bytes"
+        )
+    return key
+
+
+def pseudonym(
+    value: Any, kind: str = "Account", *, key: bytes | None = None, length: int = 10
+) -> Any:
+    """A stable stand-in for a name: keyed hash (HMAC-SHA256) of kind and name, ``length`` hex digits."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return value
-    return f"{kind} {hashlib.sha256(str(value).encode()).hexdigest()[:6].upper()}"
+    digest = hmac.new(key or redaction_key(), f"{kind}\0{value}".encode(), hashlib.sha256)
+    return f"{kind} {digest.hexdigest()[:length].upper()}"
+
+
+def pseudonymise(values: pd.Series, kind: str, *, key: bytes) -> pd.Series:
+    """Pseudonyms for a column; two names that would share one get longer codes until they differ."""
+    names = pd.Series(values.dropna().unique())
+    codes = {v: pseudonym(v, kind, key=key) for v in names}
+    for length in (16, 64):
+        taken = pd.Series(codes).duplicated(keep=False)
+        if not taken.any():
+            break
+        for v in taken[taken].index:
+            codes[v] = pseudonym(v, kind, key=key, length=length)
+    return values.map(codes).where(values.notna())
 
 
 _REDACT = {
@@ -111,10 +172,16 @@ class Context:
     exports: list[str] = field(default_factory=list)
 
     def export(self, table: pd.DataFrame | None, name: str) -> list[Path]:
-        """Write ``table`` as ``name.xlsx`` and ``name.csv`` into the output folder (None: nothing)."""
+        """Write ``table`` as ``name.xlsx`` and ``name.csv`` into the output folder (None: nothing).
+
+        ``name`` is made a safe file name, so nothing is ever written outside the folder.
+        """
         if table is None:
             return []
-        paths = export_table(table, self.output_dir / name)
+        stem = self.output_dir / safe_name(name)
+        if not stem.resolve().is_relative_to(self.output_dir.resolve()):
+            raise UsageError(f"export name {name!r} leaves the output folder")
+        paths = export_table(table, stem)
         self.exports += [p.name for p in paths]
         return paths
 
@@ -135,12 +202,13 @@ def setup(
     """
     ds = load_dataset(resolve(data_dir))
     if redact:
+        key = redaction_key()
         for table, columns in _REDACT.items():
             if table in ds.tables:
                 df = ds.tables[table].copy()
                 for col, kind in columns.items():
                     if col in df:
-                        df[col] = df[col].map(lambda v, k=kind: pseudonym(v, k))
+                        df[col] = pseudonymise(df[col], kind, key=key)
                 ds.tables[table] = df
     fiscal = fiscal_year_start_month or ds.settings.fiscal_year_start_month
     out = resolve(output_dir) if output_dir else Path.cwd()
@@ -188,11 +256,23 @@ def publish(result: Analysis | Mapping[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------- showing
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~<>])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Markdown shows as typed: HTML escaped, and every character that could start
+    Markdown (links, images, emphasis, code, lists, headings, tables) backslash-escaped."""
+    out = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    out = out.replace("://", ":&#47;&#47;")  # no autolink: a URL in the data stays text
+    out = re.sub(r"^(\s*)([-=])", r"\1\\\2", out, flags=re.M)
+    return re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", out, flags=re.M)
+
+
 def note(text: str | None) -> Any:
-    """Show a sentence computed from the data as a paragraph (markup in it is escaped)."""
+    """Show a sentence computed from the data as a paragraph (Markdown and HTML in it are escaped)."""
     from IPython.display import Markdown
 
-    return Markdown(html.escape(text or ""))
+    return Markdown(escape_markdown(text or ""))
 
 
 def rounded(value: Any, digits: int = 3) -> Any:
@@ -316,13 +396,26 @@ def overview(a: Analysis) -> Any:
 
 # --------------------------------------------------------------------------- exports
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def safe_name(name: str, *, limit: int = 80) -> str:
+    """A file name made of ASCII letters, digits, ``-`` and ``_`` (a short hash when it changed).
+
+    Names built from data (ids, account names) never leave the output folder, never clash
+    after cleaning, and never start with a dot.
+    """
+    cleaned = _UNSAFE.sub("_", name).strip("_")[:limit] or "export"
+    if cleaned != name:
+        cleaned += "_" + hashlib.sha256(name.encode()).hexdigest()[:8]
+    return cleaned
 
 
 def export_table(table: pd.DataFrame, stem: Path) -> list[Path]:
     """Excel (formatted, frozen header, text never run as a formula) and CSV, written atomically."""
     stem.parent.mkdir(parents=True, exist_ok=True)
     # names may hold dots (an id like "A.1"): add the suffix, never replace part of the name
-    xlsx, csv = stem.parent / f"{stem.name}.xlsx", stem.parent / f"{stem.name}.csv"
+    xlsx, csv_path = stem.parent / f"{stem.name}.xlsx", stem.parent / f"{stem.name}.csv"
     with (
         atomic_path(xlsx) as tmp,
         pd.ExcelWriter(
@@ -351,6 +444,7 @@ def export_table(table: pd.DataFrame, stem: Path) -> list[Path]:
             text = safe[col].astype("str")
             risky = text.str.startswith(_FORMULA_START).fillna(False) & safe[col].notna()
             safe[col] = text.where(~risky, "'" + text).where(safe[col].notna())
-    with atomic_path(csv) as tmp:
-        safe.to_csv(tmp, index=False, lineterminator="\n")
-    return [xlsx, csv]
+    with atomic_path(csv_path) as tmp:
+        # CRLF line ends (RFC 4180): a bare carriage return inside a name is quoted, not a row break
+        safe.to_csv(tmp, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    return [xlsx, csv_path]

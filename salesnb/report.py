@@ -13,8 +13,10 @@ module collects what notebooks publish: metrics, findings, absent sections and c
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
+import errno
 import hashlib
 import html
 import json
@@ -34,7 +36,7 @@ from ._files import atomic_path
 from .analysis import data_span
 from .notebook import METRICS_MIME, RESULT_MIME, _jsonable, project_root, resolve
 from .periods import quarter_window
-from .schema import UsageError
+from .schema import SalesnbError, UsageError
 from .sources import DataSet, load_dataset
 
 __all__ = [
@@ -254,6 +256,7 @@ class NotebookResult:
     data_through: str | None = None
     window: dict[str, Any] | None = None
     assumptions: list[dict[str, Any]] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # files of an earlier run, not rewritten now
 
 
 def _requirements(path: Path) -> list[list[str]]:
@@ -287,6 +290,7 @@ def run_notebook(
     import papermill
 
     t0 = time.perf_counter()
+    started = time.time() - 1  # file times have coarse resolution on some systems
     folder = out / path.stem
     folder.mkdir(parents=True, exist_ok=True)
     params = {
@@ -313,6 +317,8 @@ def run_notebook(
             )
         except papermill.PapermillExecutionError:
             result.status = "failed"
+        except OSError as exc:  # the disk, not the notebook: keep the previous file, say why
+            raise SalesnbError(_write_failure(target, exc)) from None
         except Exception as exc:  # kernel died, timeout, dead papermill: still isolate it
             result.status = "failed"
             result.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
@@ -351,13 +357,21 @@ def run_notebook(
         result.timings.update(
             {"html": round(t2 - t1, 2), "pdf": round(time.perf_counter() - t2, 2)}
         )
-    result.outputs = sorted(
-        str(p.relative_to(out))
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".")
-    )
+    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+    fresh = [p for p in files if p.stat().st_mtime >= started]
+    result.outputs = sorted(str(p.relative_to(out)) for p in fresh)
+    result.stale = sorted(str(p.relative_to(out)) for p in files if p not in fresh)
     result.seconds = round(time.perf_counter() - t0, 2)
     return result
+
+
+def _write_failure(target: Path, exc: OSError) -> str:
+    """One line for a write the system refused: which file, and the system's reason."""
+    reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    return (
+        f"cannot write {target}: {reason}; the previous file is unchanged. "
+        "Free some space (or choose another --out) and run again"
+    )
 
 
 def fingerprint(folder: Path) -> str:
@@ -383,9 +397,24 @@ def read_config(path: Path | None) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         raise UsageError(f"{path.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
     known = {"currency", "fiscal_year_start_month", "dataset_name", "notebooks"}
-    if not isinstance(raw, dict) or set(raw) - known:
+    if not isinstance(raw, dict):
+        raise UsageError(f"{path.name}: expected 'key: value' lines ({', '.join(sorted(known))})")
+    if set(raw) - known:
+        extra = ", ".join(sorted(map(str, set(raw) - known)))
+        raise UsageError(f"{path.name}: unknown key(s) {extra}; known: {', '.join(sorted(known))}")
+    month = raw.get("fiscal_year_start_month", 1)
+    if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
         raise UsageError(
-            f"{path.name}: unknown key(s) {', '.join(sorted(set(raw) - known))}; known: {', '.join(sorted(known))}"
+            f"{path.name}: fiscal_year_start_month must be a month number 1-12, got {month!r}"
+        )
+    for key in ("currency", "dataset_name"):
+        if key in raw and not isinstance(raw[key], str):
+            raise UsageError(f"{path.name}: {key} must be text, got {raw[key]!r}")
+    books = raw.get("notebooks") or {}
+    if not isinstance(books, dict) or not all(isinstance(v, dict | None) for v in books.values()):
+        raise UsageError(
+            f"{path.name}: notebooks must map a notebook to its parameters, e.g. "
+            "'notebooks: {pareto: {cutoff: 0.7}}'"
         )
     return raw
 
@@ -407,6 +436,16 @@ def plan(
     if not books:
         raise UsageError("no methodology notebooks found")
     per_book = config.get("notebooks") or {}
+    names = {nb.stem for nb in list_notebooks()} | {
+        nb.stem.split("_", 1)[1] for nb in list_notebooks()
+    }
+    unknown = sorted(str(k) for k in per_book if str(k) not in names)
+    if unknown:
+        known = ", ".join(nb.stem.split("_", 1)[1] for nb in list_notebooks())
+        raise UsageError(
+            f"the config names no notebook {', '.join(unknown)}; notebooks are {known} "
+            "(or their file stems, e.g. 01_pareto)"
+        )
     planned = []
     for nb in books:
         raw: dict[str, Any] = {}
@@ -465,12 +504,112 @@ def review(
     overrides: Mapping[str, Any] | None = None,
     progress: Callable[[NotebookResult], None] | None = None,
 ) -> dict[str, Any]:
-    """Run every notebook on ``data`` for ``quarter``; write and return the summary."""
+    """Run every notebook on ``data`` for ``quarter``; write and return the summary.
+
+    ``out`` is made absolute first (kernels run in the notebooks' folder). One writer at a
+    time: a lock file in ``out`` serialises reviews and runs into the same folder. A run of
+    some notebooks merges its entries into the folder's existing summary.json. Temporary
+    files left by a killed run are removed. Interrupted (Ctrl-C), the summary records what
+    finished and marks the rest ``interrupted`` before the interruption goes on.
+    """
     data = resolve(data)
+    out = _output_folder(out)
     planned = plan(data, quarter, notebooks=notebooks, config=config, overrides=overrides)
     ds = load_dataset(data)  # data errors stop here, before any kernel, with every problem listed
     name = (config or {}).get("dataset_name") or ds.settings.name
-    out.mkdir(parents=True, exist_ok=True)
+    with _lock(out):
+        _remove_leftovers(out)
+        return _review_locked(
+            ds,
+            data,
+            quarter,
+            out,
+            planned,
+            name,
+            jobs=jobs,
+            config=config,
+            redact=redact,
+            progress=progress,
+            merge=notebooks is not None,
+        )
+
+
+def _output_folder(out: Path) -> Path:
+    """The output folder as an absolute path, created and writable, or a usage error."""
+    out = Path(out).expanduser().absolute()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder: choose a folder for the reports")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create --out {out}: {exc.strerror or exc}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write into --out {out}: permission denied; choose another folder")
+    return out
+
+
+_LOCK = ".salesnb.lock"
+
+
+@contextlib.contextmanager
+def _lock(out: Path) -> Any:
+    """Hold ``out/.salesnb.lock`` while writing; a lock held by a live process is a usage error."""
+    path = out / _LOCK
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(path.read_text(encoding="utf-8").split()[0])
+            except (OSError, ValueError, IndexError):
+                pid = 0
+            if pid and _alive(pid):
+                raise UsageError(
+                    f"another salesnb run (process {pid}) is writing to {out}; wait for it to "
+                    f"finish, or choose another --out (if no run is going on, delete {path})"
+                ) from None
+            path.unlink(missing_ok=True)  # left by a run that was killed: take it over
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()}\n")
+        break
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Temporary files of killed runs (``.name.xxxx.tmp...``), anywhere under ``out``."""
+    for tmp in out.rglob(".*.tmp*"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+
+
+def _review_locked(
+    ds: DataSet,
+    data: Path,
+    quarter: str,
+    out: Path,
+    planned: list[tuple[Path, dict[str, Any]]],
+    name: str,
+    *,
+    jobs: int,
+    config: Mapping[str, Any] | None,
+    redact: bool,
+    progress: Callable[[NotebookResult], None] | None,
+    merge: bool,
+) -> dict[str, Any]:
     results: dict[str, NotebookResult] = {}
     todo = []
     for nb, params in planned:
@@ -481,20 +620,57 @@ def review(
                 progress(results[nb.stem])
         else:
             todo.append((nb, params, data, quarter, out, name, redact))
-    if jobs <= 1 or len(todo) <= 1:
-        for item in todo:
-            res = _run_one(item)
-            results[res.notebook] = res
-            if progress:
-                progress(res)
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_run_one, item) for item in todo]
-            for fut in as_completed(futures):
-                res = fut.result()
+    try:
+        if jobs <= 1 or len(todo) <= 1:
+            for item in todo:
+                res = _run_one(item)
                 results[res.notebook] = res
                 if progress:
                     progress(res)
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = [pool.submit(_run_one, item) for item in todo]
+                try:
+                    for fut in as_completed(futures):
+                        res = fut.result()
+                        results[res.notebook] = res
+                        if progress:
+                            progress(res)
+                except KeyboardInterrupt:
+                    for f in futures:
+                        f.cancel()
+                    raise
+    except KeyboardInterrupt:
+        for nb, *_ in todo:
+            results.setdefault(
+                nb.stem, NotebookResult(nb.stem, "interrupted", reason="interrupted (Ctrl-C)")
+            )
+        _write_summary(ds, data, quarter, out, name, results, config=config, merge=merge)
+        raise
+    return _write_summary(ds, data, quarter, out, name, results, config=config, merge=merge)
+
+
+def _write_summary(
+    ds: DataSet,
+    data: Path,
+    quarter: str,
+    out: Path,
+    name: str,
+    results: Mapping[str, NotebookResult],
+    *,
+    config: Mapping[str, Any] | None,
+    merge: bool,
+) -> dict[str, Any]:
+    """Write summary.json atomically; with ``merge``, keep the other notebooks' entries of the folder."""
+    entries = {k: asdict(v) for k, v in results.items()}
+    previous = out / "summary.json"
+    if merge and previous.is_file():
+        try:
+            old = json.loads(previous.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = {}
+        if old.get("quarter") == quarter and isinstance(old.get("notebooks"), dict):
+            entries = {**old["notebooks"], **entries}
     first, last = data_span(ds)
     fiscal = (config or {}).get("fiscal_year_start_month") or ds.settings.fiscal_year_start_month
     window_end = quarter_window(quarter, fiscal_start=fiscal).end
@@ -512,10 +688,13 @@ def review(
             "through": None if last is None else f"{last:%Y-%m-%d}",
         },
         "currency": (config or {}).get("currency") or ds.settings.currency,
-        "notebooks": {k: asdict(results[k]) for k in sorted(results)},
+        "notebooks": {k: entries[k] for k in sorted(entries)},
     }
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
+    try:
+        with atomic_path(out / "summary.json") as tmp:
+            tmp.write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
+    except OSError as exc:
+        raise SalesnbError(_write_failure(out / "summary.json", exc)) from None
     return summary
 
 
