@@ -1251,6 +1251,36 @@ def detect_source(paths: list[Path], among: str = "auto") -> str:
     return best
 
 
+def _no_match(spec: Mapping, files: list[Path]) -> str:
+    """Why no export fits ``spec``: the columns it looks for that the files lack, what they have."""
+    name = spec.source.stem
+    expected = sorted({c for t in spec.tables for c in t.detect}, key=str.lower)
+    parts = [f"none of the exports matches the mapping {spec.source.name}"]
+    for f in files[:3]:
+        have = peek_headers(f)
+        lacking = [c for c in expected if c.lower() not in set(have)]
+        if expected and lacking:
+            parts.append(
+                f"a {name} export has columns such as {', '.join(expected[:6])}; {f.name} lacks "
+                f"{', '.join(lacking[:6])}{' ...' if len(lacking) > 6 else ''}"
+            )
+        shown = ", ".join(have[:8]) + (" ..." if len(have) > 8 else "")
+        parts.append(f"{f.name} has the columns {shown or 'none'}")
+    if not expected:
+        wanted = ", ".join(sorted({t.file for t in spec.tables}))
+        parts.append(f"the mapping expects files named {wanted}")
+    try:
+        guess = detect_source(files)
+    except UsageError:
+        guess = None
+    if guess and guess != name:
+        crm = next(k for k, v in PRESETS.items() if guess in v)
+        parts.append(f"it looks like a {crm} export ({guess}): try --source {crm}")
+    else:
+        parts.append("pass --mapping FILE for another layout")
+    return "; ".join(parts)
+
+
 # --------------------------------------------------------------------------- import
 def _collect(exports: list[str | Path]) -> list[Path]:
     files: list[Path] = []
@@ -1348,10 +1378,7 @@ def import_exports(
         frames[tm.table] = _build_table(tm, df, matches[0].name, report, ctx)
         report.tables[tm.table]["notes"] = notes
     if not frames:
-        wanted = ", ".join(sorted({t.file for t in spec.tables}))
-        raise UsageError(
-            f"none of the exports matches the mapping {spec.source.name} (it expects {wanted})"
-        )
+        raise UsageError(_no_match(spec, files))
     currencies = sorted({c for e in report.tables.values() for c in e.pop("_currencies", [])})
     if len(currencies) > 1:
         hint = (

@@ -646,3 +646,15 @@ def test_importer_rejects_infinite_and_absurd_amounts(tmp_path):
 def test_dates_whose_day_equals_their_month_read_the_same_either_way(tmp_path):
     out = import_orders(tmp_path, ["1,C1,05/05/19,10", "2,C1,2019-01-07,20"])
     assert dates_of(out) == ["2019-05-05", "2019-01-07"]
+
+
+def test_wrong_source_names_the_missing_columns_and_the_right_one(tmp_path):
+    # issue 12: "none of the exports matches the mapping hubspot.yml (it expects *)" said nothing useful
+    src = write(tmp_path / "in" / "report.csv", SF_REPORT)
+    with pytest.raises(UsageError) as err:
+        crm.import_exports([src], tmp_path / "out", source="hubspot")
+    message = str(err.value)
+    assert "a hubspot export has columns such as" in message and "report.csv lacks" in message
+    assert "Deal Stage" in message  # one of HubSpot's columns the file lacks
+    assert "report.csv has the columns" in message and "opportunity owner" in message.lower()
+    assert "it looks like a salesforce export" in message and "--source salesforce" in message
