@@ -10,15 +10,18 @@ Input files are only ever opened for reading.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import errno
 import io
 import math
 import os
 import re
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -85,20 +88,25 @@ class Settings:
     @classmethod
     def read(cls, folder: Path) -> Settings:
         path = folder / _SETTINGS_FILE
-        if not path.exists():
+        if not os.path.lexists(path):
             return cls(name=folder.name)
+        unusable = _not_a_file(path)
+        if unusable:
+            raise DataError(unusable.describe(), [unusable])
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
             _fail(
                 path.name,
-                f"not valid YAML ({str(exc).splitlines()[0]})",
+                f"not valid YAML ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})",
                 "fix the file or delete it",
             )
+        except RecursionError:
+            _fail(path.name, "not valid YAML (nested too deeply)", "fix the file or delete it")
         if not isinstance(raw, dict):
             _fail(path.name, "expected 'key: value' lines", "fix the file or delete it")
         known = {"name", "currency", "fiscal_year_start_month", "encoding"}
-        unknown = sorted(set(raw) - known)
+        unknown = sorted({str(k) for k in raw} - known)
         if unknown:
             _fail(
                 path.name,
@@ -106,7 +114,7 @@ class Settings:
                 f"use only {', '.join(sorted(known))}",
             )
         month = raw.get("fiscal_year_start_month", 1)
-        if not isinstance(month, int) or not 1 <= month <= 12:
+        if not isinstance(month, int) or isinstance(month, bool) or not 1 <= month <= 12:
             _fail(
                 path.name,
                 f"fiscal_year_start_month must be a month number 1-12, got {month!r}",
@@ -123,8 +131,28 @@ class Settings:
             name=str(raw.get("name", folder.name)),
             currency=currency,
             fiscal_year_start_month=month,
-            encoding=raw.get("encoding"),
+            encoding=_encoding_setting(path.name, raw.get("encoding")),
         )
+
+
+def _encoding_setting(file: str, value: Any) -> str | None:
+    """The ``encoding:`` setting checked against the text encodings Python knows."""
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str) or not value.strip():
+            raise LookupError(value)
+        info = codecs.lookup(value.strip())
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        _fail(
+            file,
+            f"setting 'encoding' is {value!r}, which is not a text encoding",
+            "write an encoding such as utf-8, cp1252 (Windows), latin-1 or utf-16, "
+            "or delete the line to let the kit detect it",
+        )
+    return value.strip()
 
 
 @dataclass(frozen=True)
@@ -536,15 +564,46 @@ def _repair_text_columns(
 
 
 # --------------------------------------------------------------------------- data sets
+def _not_a_file(path: Path) -> Problem | None:
+    """The error for a path that cannot be read as a file, else None; never opens it.
+
+    A named pipe (FIFO), device or socket would block a reader forever, a folder cannot
+    be read, and a symbolic link may loop or point nowhere: all are refused up front.
+    """
+    try:
+        mode = path.stat().st_mode  # follows links: what a reader would open
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            what = "a symbolic link that loops (it points, directly or not, at itself)"
+            fix = "replace the link with the file it should point at"
+        elif path.is_symlink():
+            what = f"a symbolic link to {os.readlink(path)!s}, which does not exist"
+            fix = "replace the link with the file it should point at"
+        else:
+            what = f"cannot be opened ({exc.strerror or exc})"
+            fix = "check the file's permissions"
+        return Problem("error", path.name, what, fix)
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        what = "a folder, not a file"
+        fix = "put the file itself here, or rename the folder"
+    else:
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device or socket"
+        what = f"{kind}, not a regular file; it is not read"
+        fix = "replace it with the exported file"
+    return Problem("error", path.name, what, fix)
+
+
 def _table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
     files: dict[str, Path] = {}
     problems: list[Problem] = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.name == _SETTINGS_FILE or path.is_dir():
+        if path.name.startswith(".") or path.name == _SETTINGS_FILE:
             continue
         table = table_for_file(path.stem)
         if path.suffix.lower() not in SUFFIXES or table is None:
-            if path.suffix.lower() in SUFFIXES:
+            if path.suffix.lower() in SUFFIXES and os.path.isfile(path):
                 problems.append(
                     Problem(
                         "finding",
@@ -553,6 +612,10 @@ def _table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
                         f"name table files after their table ({', '.join(TABLES)})",
                     )
                 )
+            continue
+        unusable = _not_a_file(path)
+        if unusable:
+            problems.append(replace(unusable, table=table.name))
             continue
         if table.name in files:
             _fail(
@@ -579,7 +642,7 @@ def read_dataset(path: str | Path, *, progress: Callable[[str], None] | None = N
         Called with each table's name as it is read (for progress displays).
     """
     path = Path(path)
-    if not path.exists():
+    if not os.path.lexists(path):
         raise UsageError(f"no such file or folder: {path}")
     folder = path if path.is_dir() else path.parent
     try:
@@ -595,7 +658,7 @@ def read_dataset(path: str | Path, *, progress: Callable[[str], None] | None = N
         except DataError as exc:
             ds.problems += exc.problems
             return ds
-        if not files:
+        if not files and not ds.errors:
             ds.problems.append(
                 Problem(
                     "error",
@@ -613,6 +676,10 @@ def read_dataset(path: str | Path, *, progress: Callable[[str], None] | None = N
                 f"{path.name}: not a canonical table file (name it after its table: "
                 f"{', '.join(TABLES)}; formats {', '.join(SUFFIXES)})"
             )
+        unusable = _not_a_file(path)
+        if unusable:
+            ds.problems.append(replace(unusable, table=table.name))
+            return ds
         files = {table.name: path}
     ds.files = files
     # accounts and products first: other tables' foreign keys point at them
@@ -644,10 +711,12 @@ def load_dataset(path: str | Path) -> DataSet:
 
 
 def _refs(ds: DataSet) -> dict[str, pd.Index]:
+    """Ids of the tables others refer to; a table without its key column has none to offer
+    (its missing column is already an error), so references to it are not checked."""
     return {
         name: pd.Index(ds.tables[name][TABLES[name].key[0]].dropna().unique())
         for name in ("accounts", "products")
-        if name in ds.tables
+        if name in ds.tables and TABLES[name].key[0] in ds.tables[name].columns
     }
 
 
@@ -964,7 +1033,8 @@ def _raw_stats(
     key = table.key[0]
     name = ds.files[table.name].name
     needed = [c.name for c in table.columns if c.needed and c.name in cols and c.name != key]
-    refs = {c: t for c, t in table.references.items() if c in cols and t in ds.tables}
+    ids = _refs(ds)
+    refs = {c: t for c, t in table.references.items() if c in cols and t in ids}
     parts = [
         "count(*) AS n",
         f"count(*) - count(t.{_q(key)}) AS null_key",
@@ -983,7 +1053,7 @@ def _raw_stats(
     joins = []
     for i, (col, target) in enumerate(refs.items()):
         tkey = TABLES[target].key[0]
-        con.register(f"ref_{target}", ds.tables[target][[tkey]].drop_duplicates())
+        con.register(f"ref_{target}", pd.DataFrame({tkey: ids[target]}))
         joins.append(f"LEFT JOIN ref_{target} r{i} ON t.{_q(col)} = r{i}.{_q(tkey)}")
         parts.append(
             f"count(t.{_q(col)}) FILTER (WHERE r{i}.{_q(tkey)} IS NULL) AS {_q('orphan_' + col)}"

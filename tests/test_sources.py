@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -322,3 +323,121 @@ def test_repair_mojibake_leaves_correct_text_alone():
     assert fixed.tolist()[:4] == ["SÃO PAULO", "Ärzte", "Ça va", "naïve"]
     assert pd.isna(fixed.iloc[4]) and fixed.tolist()[5:] == ["\u201cQuote\u201d", "£100"]
     assert repair.cells == 2 and s.iloc[5] == "â€œQuoteâ€\x9d"  # input not changed
+
+
+# --------------------------------------------------------------------------- issue 12
+def only_error(ds) -> str:
+    """The one error of a data set, as the CLI prints it."""
+    assert len(ds.errors) == 1, [p.describe() for p in ds.errors]
+    return ds.errors[0].describe()
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {
+            "accounts.csv": "name,account_name\nx,Alpha\n",
+            "contacts.csv": "contact_id,account_id\nC1,A1\n",
+        },
+        {"accounts.csv": "name,account_name\nx,Alpha\n", "orders.csv": ORDERS},
+        {
+            "products.csv": "product_name\nWidget\n",
+            "orders.csv": "order_id,account_id,order_date,amount,product_id\nL1,A1,2026-07-01,5,P1\n",
+        },
+    ],
+    ids=[
+        "small_table_refers_to_keyless_accounts",
+        "raw_orders_refer_to_keyless_accounts",
+        "raw_orders_refer_to_keyless_products",
+    ],
+)
+def test_a_table_without_its_key_column_is_a_located_error(tmp_path, files):
+    ds = sources.read_dataset(write(tmp_path / "d", files))
+    table = "products" if "products.csv" in files else "accounts"
+    key = f"{table[:-1]}_id"
+    assert only_error(ds).startswith(
+        f"{table}.csv line 1, column '{key}': required column '{key}' is missing"
+    )
+    assert not any("not in" in p.problem for p in ds.problems)  # no orphan check against nothing
+
+
+def test_unknown_encoding_setting_names_the_setting_and_examples(tmp_path):
+    folder = write(
+        tmp_path / "d",
+        {"accounts.csv": ACCOUNTS, "orders.csv": ORDERS, "dataset.yml": "encoding: klingon\n"},
+    )
+    assert only_error(sources.read_dataset(folder)) == (
+        "dataset.yml: setting 'encoding' is 'klingon', which is not a text encoding. Fix: write "
+        "an encoding such as utf-8, cp1252 (Windows), latin-1 or utf-16, or delete the line to "
+        "let the kit detect it"
+    )
+
+
+@pytest.mark.parametrize("value", ["rot13", "42", "''", "[utf-8]"])
+def test_encoding_setting_must_be_a_text_encoding(tmp_path, value):
+    folder = write(
+        tmp_path / "d", {"accounts.csv": ACCOUNTS, "dataset.yml": f"encoding: {value}\n"}
+    )
+    assert "setting 'encoding'" in only_error(sources.read_dataset(folder))
+
+
+def test_known_encoding_setting_is_used(tmp_path):
+    folder = write(
+        tmp_path / "d",
+        {
+            "accounts.csv": "account_id,account_name\nA1,Café\n".encode("cp1252"),
+            "dataset.yml": "encoding: cp1252\n",
+        },
+    )
+    ds = sources.load_dataset(folder)
+    assert ds.settings.encoding == "cp1252" and ds.table("accounts")["account_name"][0] == "Café"
+
+
+@pytest.mark.parametrize("text", ["1: a\nb: 2\n", "fiscal_year_start_month: true\n"])
+def test_odd_dataset_yml_keys_and_values_are_errors(tmp_path, text):
+    folder = write(tmp_path / "d", {"accounts.csv": ACCOUNTS, "dataset.yml": text})
+    assert only_error(sources.read_dataset(folder)).startswith("dataset.yml: ")
+
+
+def test_symlink_loop_is_an_error_not_a_hang(tmp_path):
+    folder = write(tmp_path / "d", {"accounts.csv": ACCOUNTS})
+    (folder / "orders.csv").symlink_to("orders.csv")
+    ds = sources.read_dataset(folder)
+    assert only_error(ds) == (
+        "orders.csv: a symbolic link that loops (it points, directly or not, at itself). "
+        "Fix: replace the link with the file it should point at"
+    )
+    assert ds.rows == {"accounts": 3}  # the other tables are still checked
+
+
+def test_dangling_symlink_is_an_error(tmp_path):
+    folder = write(tmp_path / "d", {"accounts.csv": ACCOUNTS})
+    (folder / "orders.csv").symlink_to("gone.csv")
+    assert "a symbolic link to gone.csv, which does not exist" in only_error(
+        sources.read_dataset(folder)
+    )
+
+
+@pytest.mark.parametrize("name", ["accounts.csv", "orders.csv", "dataset.yml"])
+def test_fifo_named_like_a_table_is_refused_at_once(tmp_path, name):
+    folder = write(tmp_path / "d", {"contacts.csv": "contact_id,account_id\nC1,A1\n"})
+    os.mkfifo(folder / name)  # opening it for reading would block forever
+    assert only_error(sources.read_dataset(folder)) == (
+        f"{name}: a named pipe (FIFO), not a regular file; it is not read. "
+        "Fix: replace it with the exported file"
+    )
+
+
+def test_fifo_given_as_the_single_table_file(tmp_path):
+    os.mkfifo(tmp_path / "orders.csv")
+    assert "a named pipe (FIFO)" in only_error(sources.read_dataset(tmp_path / "orders.csv"))
+
+
+def test_folder_named_like_a_table_is_reported(tmp_path):
+    folder = write(tmp_path / "d", {"orders.csv": ORDERS})
+    (folder / "accounts.csv").mkdir()
+    ds = sources.read_dataset(folder)
+    assert only_error(ds) == (
+        "accounts.csv: a folder, not a file. Fix: put the file itself here, or rename the folder"
+    )
+    assert ds.rows == {"orders": 5}
