@@ -20,6 +20,7 @@ import re
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,6 +32,7 @@ import ftfy.badness
 import numpy as np
 import pandas as pd
 import yaml
+from openpyxl.utils.exceptions import InvalidFileException
 
 from .schema import (
     MAX_MAGNITUDE,
@@ -74,6 +76,17 @@ _SETTINGS_FILE = "dataset.yml"
 _EXAMPLES = 5
 # what a bad file makes DuckDB raise; anything else is a bug and keeps its traceback
 _DUCK_USER_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException)
+# what a damaged workbook makes openpyxl raise
+_EXCEL_ERRORS = (
+    zipfile.BadZipFile,
+    KeyError,
+    OSError,
+    ValueError,
+    EOFError,
+    zlib.error,
+    SyntaxError,  # xml.etree.ElementTree.ParseError
+    InvalidFileException,
+)
 
 
 @dataclass(frozen=True)
@@ -399,15 +412,61 @@ def _excel_cell(v: Any) -> Any:
     return str(v)
 
 
-def _read_excel(path: Path) -> pd.DataFrame:
+def _excel_damaged(path: Path, exc: BaseException) -> NoReturn:
+    _fail(
+        path.name,
+        f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
+        "the file may be truncated or damaged: save it again from Excel or export CSV",
+    )
+
+
+def _excel_sheet(path: Path, table: Table) -> str | int:
+    """The sheet holding ``table``: the first whose header row has the table's required
+    columns, else the one named like the table, else the only sheet.
+
+    Workbooks often open with a README or a cover sheet; a table on another sheet is
+    found by its header, and a workbook without it is an error naming its sheets.
+    """
+    import openpyxl
+
     try:
-        df = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        _fail(
-            path.name,
-            f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
-            "the file may be truncated or damaged: save it again from Excel or export CSV",
-        )
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except _EXCEL_ERRORS as exc:
+        _excel_damaged(path, exc)
+    try:
+        headers = {}
+        for sheet in book.worksheets:
+            first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+            headers[sheet.title] = {_norm(v) for v in first if v is not None}
+    except _EXCEL_ERRORS as exc:
+        _excel_damaged(path, exc)
+    finally:
+        book.close()
+    names = list(headers)
+    needed = set(table.required)
+    for name in names:
+        if needed <= headers[name]:
+            return name
+    for name in names:
+        found = table_for_file(name)
+        if found is not None and found.name == table.name:
+            return name
+    if len(names) == 1:
+        return names[0]  # its missing columns are reported as for any file
+    _fail(
+        path.name,
+        f"no sheet holds the {table.name} table (sheets: {', '.join(map(repr, names))}); "
+        f"expected a first row with the columns {', '.join(table.required)}",
+        f"put the table on a sheet named '{table.name}', or give its first row those column names",
+    )
+
+
+def _read_excel(path: Path, table: Table | None = None) -> pd.DataFrame:
+    sheet = 0 if table is None else _excel_sheet(path, table)
+    try:
+        df = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
+    except _EXCEL_ERRORS as exc:
+        _excel_damaged(path, exc)
     df = df.map(_excel_cell).astype("str").where(df.notna())
     df.columns = [str(c) for c in df.columns]
     df.index = pd.RangeIndex(2, len(df) + 2)
@@ -429,8 +488,13 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return out
 
 
-def read_cells(path: Path, *, encoding: str | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def read_cells(
+    path: Path, *, encoding: str | None = None, table: Table | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """A table file as strings, index = line numbers (Parquet: row numbers).
+
+    ``table``: the canonical table the file holds; a workbook is then read from the
+    sheet holding it (not necessarily the first).
 
     Raises
     ------
@@ -440,7 +504,7 @@ def read_cells(path: Path, *, encoding: str | None = None) -> tuple[pd.DataFrame
     suffix = path.suffix.lower()
     problems: list[Problem] = []
     if suffix in (".xlsx", ".xlsm"):
-        df = _read_excel(path)
+        df = _read_excel(path, table)
     elif suffix == ".parquet":
         df = _read_parquet(path)
     else:
@@ -722,7 +786,7 @@ def _refs(ds: DataSet) -> dict[str, pd.Index]:
 
 def _read_small(ds: DataSet, table: Table, path: Path) -> None:
     try:
-        cells, problems = read_cells(path, encoding=ds.settings.encoding)
+        cells, problems = read_cells(path, encoding=ds.settings.encoding, table=table)
     except DataError as exc:
         ds.problems += exc.problems
         return

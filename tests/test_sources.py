@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -441,3 +442,44 @@ def test_folder_named_like_a_table_is_reported(tmp_path):
         "accounts.csv: a folder, not a file. Fix: put the file itself here, or rename the folder"
     )
     assert ds.rows == {"orders": 5}
+
+
+def write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path) as book:
+        for name, df in sheets.items():
+            df.to_excel(book, sheet_name=name, index=False)
+    return path
+
+
+README = pd.DataFrame({"About": ["Accounts exported for the Q3 review", "Owner: sales ops"]})
+
+
+def test_workbook_table_is_found_behind_a_readme_sheet(tmp_path):
+    data = pd.DataFrame({"Account ID": ["A1", "A2"], "Account Name": ["Alpha", "Beta"]})
+    path = write_workbook(tmp_path / "d" / "accounts.xlsx", {"README": README, "Data": data})
+    ds = sources.load_dataset(path.parent)
+    assert ds.table("accounts")["account_id"].tolist() == ["A1", "A2"]
+
+
+def test_workbook_sheet_named_like_the_table_is_read(tmp_path):
+    data = pd.DataFrame({"id": ["A1"], "account_name": ["Alpha"]})
+    path = write_workbook(tmp_path / "d" / "accounts.xlsx", {"README": README, "Accounts": data})
+    # the sheet is the table's, so its missing key column is the error (not the README's columns)
+    assert "columns found: id, account_name" in only_error(sources.read_dataset(path.parent))
+
+
+def test_workbook_without_the_table_names_its_sheets(tmp_path):
+    notes = pd.DataFrame({"id": ["A1"]})
+    path = write_workbook(tmp_path / "d" / "accounts.xlsx", {"README": README, "Notes": notes})
+    assert only_error(sources.read_dataset(path.parent)) == (
+        "accounts.xlsx: no sheet holds the accounts table (sheets: 'README', 'Notes'); expected "
+        "a first row with the columns account_id, account_name. Fix: put the table on a sheet "
+        "named 'accounts', or give its first row those column names"
+    )
+
+
+def test_raw_table_workbook_behind_a_readme_sheet(tmp_path):
+    orders = pd.read_csv(io.StringIO(ORDERS), dtype=str)
+    path = write_workbook(tmp_path / "d" / "orders.xlsx", {"README": README, "lines": orders})
+    assert sources.read_dataset(path.parent).rows == {"orders": 5}
