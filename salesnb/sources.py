@@ -11,6 +11,7 @@ Input files are only ever opened for reading.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import errno
 import io
@@ -21,7 +22,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -327,6 +328,49 @@ _FIELDS_ERR = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _EOF_ERR = re.compile(r"EOF inside string starting at row (\d+)")
 
 
+@contextlib.contextmanager
+def _any_field_size() -> Iterator[None]:
+    """Let the csv module read fields of any length (its default stops at 128 KiB)."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _records(lines: Iterable[str], delim: str) -> Iterator[tuple[int, list[str]]]:
+    """(physical line where it starts, fields) of each CSV record, header included.
+
+    Physical lines are what an editor numbers: a quoted value holding line breaks makes
+    its record span several. A blank line is a record without fields (DuckDB counts it
+    as a record too). ``lines`` must keep their line ends (``newline=""``). Stops quietly
+    where the csv module cannot go on (an unclosed quote at the end).
+    """
+    with _any_field_size():
+        reader = csv.reader(lines, delimiter=delim)
+        done = 0
+        try:
+            for fields in reader:
+                yield done + 1, fields
+                done = reader.line_num
+        except csv.Error:
+            return
+
+
+def _pandas_skips(fields: list[str]) -> bool:
+    """Whether pandas (``skip_blank_lines``) skips the record: empty or only spaces / tabs."""
+    return not fields or (len(fields) == 1 and fields[0] != "" and not fields[0].strip(" \t"))
+
+
+def _line_of_record(text: str, sep: str, record: int) -> int:
+    """The physical line of record number ``record`` (0-based, blank lines counted)."""
+    for i, (line, _) in enumerate(_records(io.StringIO(text, newline=""), sep)):
+        if i == record:
+            return line
+    return record + 1
+
+
 def _read_csv_text(path: Path, text: str) -> pd.DataFrame:
     sep = _delimiter(text)
     try:
@@ -347,6 +391,7 @@ def _read_csv_text(path: Path, text: str) -> pd.DataFrame:
         )
     except pd.errors.ParserError as exc:
         msg = str(exc)
+        # pandas numbers records (blank lines included): turned into the lines an editor shows
         if m := _FIELDS_ERR.search(msg):
             want, line, saw = m.groups()
             _fail(
@@ -354,19 +399,37 @@ def _read_csv_text(path: Path, text: str) -> pd.DataFrame:
                 f"{saw} fields where the header has {want}",
                 "a value probably contains the delimiter without quotes: quote that value "
                 "or export the file again",
-                line=int(line),
+                line=_line_of_record(text, sep, int(line) - 1),
             )
         if m := _EOF_ERR.search(msg):
             _fail(
                 path.name,
                 "a quote opened here is never closed",
                 "close the quote or remove the stray quote character",
-                line=int(m.group(1)) + 1,
+                line=_line_of_record(text, sep, int(m.group(1))),
             )
         _fail(path.name, f"cannot be parsed as CSV ({msg.strip()})", "export the file again")
-    df.index = pd.RangeIndex(2, len(df) + 2)
+    df.index = _row_lines(text, sep, len(df))
     check_runaway_quote(df, sep, path.name)
     return df
+
+
+def _row_lines(text: str, sep: str, rows: int) -> pd.Index:
+    """The physical line where each data row of ``text`` starts (header = line 1).
+
+    Records are numbered only where the text has no quote (no value can span lines) and
+    no blank line; elsewhere they are counted with the csv module, as pandas split them.
+    """
+    if '"' not in text and not re.search(r"(^|\r\n|\n|\r)[ \t]*(\r\n|\n|\r)", text):
+        return pd.RangeIndex(2, rows + 2)
+    starts = [
+        line
+        for line, fields in _records(io.StringIO(text, newline=""), sep)
+        if not _pandas_skips(fields)
+    ]
+    if len(starts) == rows + 1:
+        return pd.Index(starts[1:], dtype="int64")
+    return pd.RangeIndex(2, rows + 2)  # the csv module split differently: records, not lines
 
 
 def check_runaway_quote(df: pd.DataFrame, sep: str, file: str) -> None:
@@ -949,7 +1012,7 @@ def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | No
     try:
         n_rows, bad = _raw_stats(con, ds, table, inner, norm, kinds)
         if is_csv:
-            bad_encoding = _raw_rejects(con, ds, table, name, rej)
+            bad_encoding = _raw_rejects(con, ds, table, path, rej, encoding=encoding, delim=delim)
             if bad_encoding and encoding == "utf-8" and not ds.settings.encoding:
                 # UTF-8 at the start, something else further down: read it all as Latin-1
                 del ds.problems[first_problem:]
@@ -986,6 +1049,39 @@ def _csv_source(path: Path, delim: str, encoding: str, columns: dict[str, str]) 
         f"read_csv({_lit(str(path))}, header=true, auto_detect=false, delim={_lit(delim)}, "
         f"quote='\"', escape='\"', encoding={_lit(encoding)}, columns={types}"
     )
+
+
+def _physical_lines(
+    path: Path, encoding: str, delim: str, records: Iterable[int]
+) -> dict[int, int]:
+    """Record numbers as DuckDB gives them (header = 1, blank lines counted) -> physical lines.
+
+    DuckDB numbers records, so a quoted value holding line breaks shifts every later
+    record from the line an editor shows. A file without any quote character has one
+    record per line; otherwise the file is read up to the last record asked for.
+    """
+    want = sorted(set(records))
+    if not want:
+        return {}
+    quoted = False
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if b'"' in chunk:
+                quoted = True
+                break
+    if not quoted:
+        return {r: r for r in want}
+    found: dict[int, int] = {}
+    text_encoding = (
+        "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    )
+    with path.open(encoding=text_encoding, errors="replace", newline="") as fh:
+        for number, (line, _) in enumerate(_records(fh, delim), start=1):
+            if number in want:
+                found[number] = line
+            if number >= want[-1]:
+                break
+    return {r: found.get(r, r) for r in want}
 
 
 def _parquet_types(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
@@ -1229,7 +1325,14 @@ def _raw_stats(
 
 
 def _raw_rejects(
-    con: duckdb.DuckDBPyConnection, ds: DataSet, table: Table, name: str, rej: str
+    con: duckdb.DuckDBPyConnection,
+    ds: DataSet,
+    table: Table,
+    path: Path,
+    rej: str,
+    *,
+    encoding: str,
+    delim: str,
 ) -> bool:
     """Report the lines DuckDB could not split; True when some were rejected for their encoding."""
     try:
@@ -1237,22 +1340,23 @@ def _raw_rejects(
     except duckdb.CatalogException:  # DuckDB creates the table only when a line was rejected
         return False
     by_kind: dict[str, list[tuple[Any, ...]]] = {}
+    lines = _physical_lines(path, encoding, delim, (int(r[0]) for r in rows))
     for r in rows:
-        by_kind.setdefault(str(r[1]), []).append(r)
+        by_kind.setdefault(str(r[1]), []).append((lines[int(r[0])], r[1]))
     more = " (only the first 1,000 bad lines are listed)" if len(rows) >= 1000 else ""
     for etype, items in by_kind.items():
-        lines = ", ".join(str(i[0]) for i in items[1 : _EXAMPLES + 1])
+        shown = ", ".join(str(i[0]) for i in items[1 : _EXAMPLES + 1])
         ds.problems.append(
             Problem(
                 "error",
-                name,
+                path.name,
                 f"the line does not split into the header's columns ({etype.lower()}){more}",
                 "quote values that contain the delimiter, close every quote, or export again",
                 table.name,
                 None,
                 int(items[0][0]),
                 len(items),
-                f"lines {lines}" if lines else "",
+                f"lines {shown}" if shown else "",
             )
         )
     return any(r[1] == "INVALID ENCODING" for r in rows)
@@ -1315,7 +1419,9 @@ def _locate_csv(
     except duckdb.CatalogException:
         return {}
     located: Located = {}
-    for line, col, message, csv_line in rows:
+    lines = _physical_lines(path, encoding, delim, (int(r[0]) for r in rows))
+    for record, col, message, csv_line in rows:
+        line = lines[int(record)]
         col = str(col)
         found = re.search(r'string "(.*?)"', str(message))
         value = found.group(1) if found else str(csv_line)[:40]

@@ -483,3 +483,79 @@ def test_raw_table_workbook_behind_a_readme_sheet(tmp_path):
     orders = pd.read_csv(io.StringIO(ORDERS), dtype=str)
     path = write_workbook(tmp_path / "d" / "orders.xlsx", {"README": README, "lines": orders})
     assert sources.read_dataset(path.parent).rows == {"orders": 5}
+
+
+# the 2nd record spans physical lines 3-5, so the 4th record starts on line 7 (not 5)
+SPANNING = 'A2,"Beta\nsecond line\nthird line"'
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expect"),
+    [
+        (
+            "accounts.csv",
+            f"account_id,account_name,employees\nA1,Alpha,1\n{SPANNING},2\nA3,Gamma,3\n"
+            "A4,Delta,many\n\nA5,Eps,few\n",
+            "accounts.csv line 7, column 'employees': 'many' is not a whole number (2 rows; "
+            "e.g. lines 9",
+        ),
+        (
+            "orders.csv",
+            f"order_id,account_id,order_date,amount\nL1,A1,2026-01-01,1\nL2,{SPANNING[3:]},"
+            "2026-01-02,2\nL3,A3,2026-01-03,3\nL4,A1,2026-01-04,12 EUR\n\nL5,A1,2026-01-05,x\n",
+            "orders.csv line 7, column 'amount': '12 EUR' is not an amount (2 rows; e.g. lines 9",
+        ),
+        (
+            "activities.csv",
+            f"activity_id,account_id,owner,activity_date\nX1,A1,Ann,2026-01-01\nX2,A2,{SPANNING[3:]},"
+            "2026-01-02\nX3,A3,Bob,2026-01-03\nX4,A1,Cy,2026-02-30\n",
+            "activities.csv line 7, column 'activity_date': '2026-02-30' is not a date",
+        ),
+        (
+            "accounts.csv",
+            f"account_id,account_name\nA1,Alpha\n{SPANNING}\nA3,Gamma\nA4,Delta,x\n",
+            "accounts.csv line 7: 3 fields where the header has 2",
+        ),
+        (
+            "orders.csv",
+            f"order_id,account_id,order_date,amount\nL1,A1,2026-01-01,1\nL2,{SPANNING[3:]},"
+            "2026-01-02,2\nL3,A3,2026-01-03,3\nL4,A1,2026-01-04,4,5\n",
+            "orders.csv line 7: the line does not split into the header's columns",
+        ),
+        (
+            "accounts.csv",
+            f'account_id,account_name\nA1,Alpha\n{SPANNING}\nA3,Gamma\nA4,"Delta\nA5,Eps\n',
+            "accounts.csv line 7: a quote opened here is never closed",
+        ),
+        (
+            "accounts.csv",
+            f"account_id,account_name\r\nA1,Alpha\r\n{SPANNING.replace(chr(10), chr(13) + chr(10))}"
+            "\r\nA3,Gamma\r\nA4,=cmd\r\n",
+            "accounts.csv line 7, column 'account_name': text starts with = + - or @",
+        ),
+    ],
+    ids=[
+        "small_table_bad_cell",
+        "raw_orders_bad_cell",
+        "raw_activities_bad_date",
+        "small_table_ragged",
+        "raw_orders_ragged",
+        "small_table_unclosed_quote",
+        "crlf_finding",
+    ],
+)
+def test_lines_are_physical_lines_after_a_value_spanning_lines(tmp_path, name, text, expect):
+    ds = sources.read_dataset(write(tmp_path / "d", {name: text}))
+    described = [p.describe() for p in ds.problems]
+    assert any(d.startswith(expect) for d in described), described
+
+
+def test_latin1_raw_table_lines_are_physical_lines(tmp_path):
+    text = (
+        "order_id,account_id,order_date,amount\r\nL1,A1,2026-01-01,1\r\n"
+        'L2,"Café\r\nMüller",2026-01-02,2\r\nL3,A1,2026-13-01,3\r\n'
+    )
+    ds = sources.read_dataset(write(tmp_path / "d", {"orders.csv": text.encode("latin-1")}))
+    assert [p.describe()[:52] for p in ds.errors] == [
+        "orders.csv line 5, column 'order_date': '2026-13-01'"
+    ]
