@@ -559,3 +559,28 @@ def test_latin1_raw_table_lines_are_physical_lines(tmp_path):
     assert [p.describe()[:52] for p in ds.errors] == [
         "orders.csv line 5, column 'order_date': '2026-13-01'"
     ]
+
+
+@pytest.fixture
+def within_seconds():
+    """Fail (instead of hanging the run) when the test body takes longer than 20 s."""
+    import signal
+
+    def expired(*_):
+        raise TimeoutError("the check blocked: a FIFO was opened")
+
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.parametrize("name", ["accounts.csv", "orders.csv"])
+def test_check_command_refuses_a_fifo_at_once(tmp_path, run_cli, within_seconds, name):
+    folder = write(tmp_path / "d", {"contacts.csv": "contact_id,account_id\nC1,A1\n"})
+    os.mkfifo(folder / name)
+    result = run_cli("check", folder)
+    text = result.out + result.err
+    assert result.code == 1 and "Traceback" not in text
+    assert f"ERROR    {name}: a named pipe (FIFO), not a regular file" in text

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -22,9 +24,16 @@ OPP_HEAD = "opportunity_id,account_id,stage,amount,created_date,close_date,outco
 ORD_HEAD = "order_id,account_id,order_date,amount"
 
 
+@dataclass(frozen=True)
+class Link:
+    """A symbolic link to ``target`` (git keeps links as links)."""
+
+    target: str
+
+
 def case(
     name: str,
-    files: dict[str, bytes | str],
+    files: dict[str, bytes | str | Link],
     exit: int,
     contains: list[str],
     args: list[str] | None = None,
@@ -35,7 +44,11 @@ def case(
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     for fname, data in files.items():
+        if isinstance(data, Link):
+            (folder / fname).symlink_to(data.target)
+            continue
         raw = data.encode("utf-8") if isinstance(data, str) else data
+        (folder / fname).parent.mkdir(parents=True, exist_ok=True)
         (folder / fname).write_bytes(raw)
     spec = {"why": why, "exit": exit, "contains": contains}
     if args:
@@ -51,6 +64,20 @@ def xlsx_bytes() -> bytes:
         buf, index=False
     )
     return buf.getvalue()
+
+
+def workbook(sheets: dict[str, dict[str, list]]) -> bytes:
+    """An .xlsx with one sheet per entry: {sheet: {column: values}}."""
+    import pandas as pd
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as book:
+        for name, cols in sheets.items():
+            pd.DataFrame(cols).to_excel(book, sheet_name=name, index=False)
+    return buf.getvalue()
+
+
+README_SHEET = {"About": ["Accounts for the Q3 review", "Exported by sales ops"]}
 
 
 def main() -> None:
@@ -382,6 +409,7 @@ def main() -> None:
     )
 
     imports()
+    issue_12()
 
 
 SF = (
@@ -547,5 +575,201 @@ def imports() -> None:
     )
 
 
+def issue_12() -> None:
+    """Files that are not what their name says, and line numbers after multi-line values.
+
+    FIFOs (named pipes) cannot be committed: tests/test_sources.py makes them at run time.
+    """
+    case(
+        "57_accounts_without_key_column",
+        {
+            "accounts.csv": "id,account_name\nA1,Alpha\n",
+            "contacts.csv": "contact_id,account_id,full_name\nC1,A1,Ann\n",
+        },
+        1,
+        ["accounts.csv line 1, column 'account_id': required column 'account_id' is missing"],
+        why="the foreign-key check of contacts must not look up a key column that is not there",
+    )
+    case(
+        "58_orders_refer_to_accounts_without_key",
+        {
+            "accounts.csv": "id,account_name\nA1,Alpha\n",
+            "orders.csv": ords_text("L1,A1,2025-01-02,10"),
+        },
+        1,
+        ["accounts.csv line 1, column 'account_id': required column 'account_id' is missing"],
+        why="the raw-line reader joins orders to the accounts' ids: there are none",
+    )
+    case(
+        "59_products_without_key_column",
+        {
+            "products.csv": "sku,product_name\nP1,Widget\n",
+            "orders.csv": ORD_HEAD + ",product_id\nL1,A1,2025-01-02,10,P1\n",
+        },
+        1,
+        ["products.csv line 1, column 'product_id': required column 'product_id' is missing"],
+    )
+    case(
+        "60_xlsx_readme_first_sheet",
+        {
+            "accounts.xlsx": workbook(
+                {
+                    "README": README_SHEET,
+                    "Data": {"Account ID": ["A1", "A2"], "Account Name": ["Alpha", "Beta"]},
+                }
+            )
+        },
+        0,
+        ["accounts", "0 error(s)"],
+        why="workbooks often open on a README sheet: the table is found by its header",
+    )
+    case(
+        "61_xlsx_no_sheet_with_the_table",
+        {"accounts.xlsx": workbook({"README": README_SHEET, "Notes": {"id": ["A1"]}})},
+        1,
+        [
+            "accounts.xlsx: no sheet holds the accounts table (sheets: 'README', 'Notes'); "
+            "expected a first row with the columns account_id, account_name",
+            "put the table on a sheet named 'accounts'",
+        ],
+    )
+    case(
+        "62_xlsx_sheet_named_like_the_table",
+        {
+            "accounts.xlsx": workbook(
+                {"README": README_SHEET, "Accounts": {"id": ["A1"], "account_name": ["Alpha"]}}
+            )
+        },
+        1,
+        ["accounts.xlsx line 1, column 'account_id'", "columns found: id, account_name"],
+        why="the sheet named like the table is the table's: its missing key column is the error",
+    )
+    case(
+        "63_symlink_loop",
+        {"accounts.csv": ACCOUNTS, "orders.csv": Link("orders.csv")},
+        1,
+        ["orders.csv: a symbolic link that loops", "replace the link with the file"],
+    )
+    case(
+        "64_dangling_symlink",
+        {"accounts.csv": Link("../exports/accounts_2025.csv")},
+        1,
+        ["accounts.csv: a symbolic link to ../exports/accounts_2025.csv, which does not exist"],
+    )
+    case(
+        "65_folder_named_like_a_table",
+        {
+            "accounts.csv/README.txt": "the export went into a folder\n",
+            "orders.csv": ords_text("L1,A1,2025-01-02,10"),
+        },
+        1,
+        ["accounts.csv: a folder, not a file. Fix: put the file itself here, or rename the folder"],
+        why="a folder named accounts.csv was silently skipped: the accounts table seemed absent",
+    )
+    case(
+        "66_unknown_encoding_setting",
+        {"accounts.csv": ACCOUNTS, "dataset.yml": "encoding: klingon\n"},
+        1,
+        [
+            "dataset.yml: setting 'encoding' is 'klingon', which is not a text encoding",
+            "utf-8, cp1252 (Windows), latin-1 or utf-16",
+        ],
+    )
+    case(
+        "67_unknown_encoding_setting_raw_table",
+        {
+            "accounts.csv": ACCOUNTS,
+            "orders.csv": ords_text("L1,A1,2025-01-02,10"),
+            "dataset.yml": "name: Acme\nencoding: utf-9\n",
+        },
+        1,
+        ["dataset.yml: setting 'encoding' is 'utf-9', which is not a text encoding"],
+        why="the DuckDB reader decoded the first MiB with it and crashed",
+    )
+    spanning = 'A2,"Beta\nsecond line\nthird line"'
+    case(
+        "68_multiline_value_then_bad_cell",
+        {
+            "accounts.csv": "account_id,account_name,employees\nA1,Alpha,1\n"
+            + spanning
+            + ",2\nA3,Gamma,3\nA4,Delta,many\n"
+        },
+        1,
+        ["accounts.csv line 7, column 'employees': 'many' is not a whole number"],
+        why="the 2nd record spans lines 3-5: the 4th starts on line 7, not 5 (an editor's count)",
+    )
+    case(
+        "69_orders_multiline_value_then_bad_cell",
+        {
+            "accounts.csv": ACCOUNTS,
+            "orders.csv": ords_text(
+                "L1,A1,2025-01-02,10",
+                'L2,"A2\nsecond line\nthird line",2025-01-03,20',
+                "L3,A3,2025-01-04,30",
+                "L4,A1,2025-01-05,12 EUR",
+            ),
+        },
+        1,
+        ["orders.csv line 7, column 'amount': '12 EUR' is not an amount"],
+        why="DuckDB numbers records; the message names the physical line",
+    )
+    case(
+        "70_orders_multiline_value_then_ragged_line",
+        {
+            "accounts.csv": ACCOUNTS,
+            "orders.csv": ords_text(
+                "L1,A1,2025-01-02,10",
+                'L2,"A2\nsecond line\nthird line",2025-01-03,20',
+                "L3,A3,2025-01-04,30",
+                "L4,A1,2025-01-05,12,50",
+            ),
+        },
+        1,
+        ["orders.csv line 7: the line does not split into the header's columns"],
+    )
+    case(
+        "71_activities_blank_lines_then_bad_date",
+        {
+            "accounts.csv": ACCOUNTS,
+            "activities.csv": "activity_id,account_id,activity_date,owner\r\nX1,A1,2025-01-02,Ann\r\n"
+            '\r\nX2,A2,2025-01-03,"Bob\r\nand Cy"\r\nX3,A3,2025-02-30,Ann\r\n',
+        },
+        1,
+        ["activities.csv line 6, column 'activity_date': '2025-02-30' is not a date"],
+        why="a blank line, CRLF line ends and a two-line value before the bad date",
+    )
+    case(
+        "72_ragged_line_after_multiline_value",
+        {
+            "accounts.csv": "account_id,account_name\nA1,Alpha\n"
+            + spanning
+            + "\nA3,Gamma\nA4,Delta, Inc\n"
+        },
+        1,
+        ["accounts.csv line 7: 3 fields where the header has 2"],
+    )
+    case(
+        "73_dataset_yml_is_a_folder",
+        {"accounts.csv": ACCOUNTS, "dataset.yml/settings.yml": "currency: EUR\n"},
+        1,
+        ["dataset.yml: a folder, not a file"],
+    )
+    case(
+        "74_dataset_yml_month_as_yes",
+        {"accounts.csv": ACCOUNTS, "dataset.yml": "fiscal_year_start_month: yes\n"},
+        1,
+        ["dataset.yml: fiscal_year_start_month must be a month number 1-12, got True"],
+        why="YAML reads 'yes' as true, which Python counts as the number 1",
+    )
+
+
+def ords_text(*rows: str) -> str:
+    return "\n".join([ORD_HEAD, *rows]) + "\n"
+
+
 if __name__ == "__main__":
-    main()
+    # no argument: every case; else only the named groups (e.g. issue_12), so the committed
+    # bytes of the other cases (workbooks carry a creation time) stay as they are
+    groups = {"main": main, "imports": imports, "issue_12": issue_12}
+    for group in sys.argv[1:] or ["main"]:
+        groups[group]()
