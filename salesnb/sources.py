@@ -941,7 +941,9 @@ def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | No
     except DataError as exc:
         ds.problems += exc.problems
         return
-    except _DUCK_USER_ERRORS as exc:
+    except duckdb.Error as exc:
+        if not _users_fault(exc, is_csv):
+            raise
         ds.problems.append(_duck_error(name, table, exc))
         return
     norm = [_norm(h) for h in header]
@@ -1024,7 +1026,9 @@ def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | No
             else:
                 located = _locate_parquet(con, path, header, norm, kinds, present)
             ds.problems += _bad_cell_problems(bad, located, kinds, name, table.name)
-    except _DUCK_USER_ERRORS as exc:
+    except duckdb.Error as exc:
+        if not _users_fault(exc, is_csv):
+            raise
         ds.problems.append(_duck_error(name, table, exc))
         return
     ds.rows[table.name] = n_rows
@@ -1162,10 +1166,18 @@ def _bad_conditions(cell: str, kind: str) -> dict[str, str]:
     return {}
 
 
+def _users_fault(exc: duckdb.Error, is_csv: bool) -> bool:
+    """Whether DuckDB failed on the file (a user's problem) rather than on our SQL (a bug).
+
+    A damaged Parquet file makes DuckDB's Thrift reader raise the base ``duckdb.Error``.
+    """
+    return isinstance(exc, _DUCK_USER_ERRORS) or (not is_csv and type(exc) is duckdb.Error)
+
+
 def _duck_error(name: str, table: Table, exc: Exception) -> Problem:
     text = str(exc).strip()
     line = re.search(r"[Ll]ine:? (\d+)", text)
-    first = text.splitlines()[0]
+    first = text.splitlines()[0] if text else type(exc).__name__
     return Problem(
         "error",
         name,

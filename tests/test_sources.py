@@ -584,3 +584,24 @@ def test_check_command_refuses_a_fifo_at_once(tmp_path, run_cli, within_seconds,
     text = result.out + result.err
     assert result.code == 1 and "Traceback" not in text
     assert f"ERROR    {name}: a named pipe (FIFO), not a regular file" in text
+
+
+def test_damaged_parquet_raw_table_is_an_error_never_a_crash(tmp_path):
+    orders = pd.read_csv(io.StringIO(ORDERS), dtype=str).assign(
+        amount=lambda d: pd.to_numeric(d["amount"])
+    )
+    buf = io.BytesIO()
+    orders.to_parquet(buf, index=False)
+    good = buf.getvalue()
+    folder = tmp_path / "d"
+    folder.mkdir()
+    unreadable = 0
+    for at in range(4, 120):  # flip one byte of the header, pages and column chunks
+        damaged = bytearray(good)
+        damaged[at] ^= 0xFF
+        (folder / "orders.parquet").write_bytes(bytes(damaged))
+        ds = sources.read_dataset(folder)  # DuckDB's Thrift errors used to escape here
+        broken = [p for p in ds.errors if p.problem.startswith("cannot be read as a table")]
+        unreadable += bool(broken)
+        assert all(p.file == "orders.parquet" for p in broken)
+    assert unreadable > 10
