@@ -911,7 +911,14 @@ def _csv_layout(path: Path, forced: str | None) -> tuple[str, str, list[str]]:
     text = head.decode("utf-16" if encoding == "utf-16" else encoding, errors="replace")
     text = text.lstrip("\ufeff")
     delim = _delimiter(text)
-    header = next(csv.reader(io.StringIO(text), delimiter=delim), [])
+    header = next(_records(io.StringIO(text, newline=""), delim), (1, []))[1]
+    if not any(h.strip() for h in header) and text.strip():
+        _fail(
+            path.name,
+            "the first line is blank, but it must hold the column names",
+            "remove the blank lines before the header",
+            line=1,
+        )
     if not header:
         _fail(
             path.name, "the file has no header line", "export the table again with its column names"

@@ -605,3 +605,12 @@ def test_damaged_parquet_raw_table_is_an_error_never_a_crash(tmp_path):
         unreadable += bool(broken)
         assert all(p.file == "orders.parquet" for p in broken)
     assert unreadable > 10
+
+
+@pytest.mark.parametrize("start", ["\r", "\n", "\r\n", " \n"])
+def test_raw_table_starting_with_a_blank_line_is_located(tmp_path, start):
+    ds = sources.read_dataset(write(tmp_path / "d", {"orders.csv": start + ORDERS}))
+    assert only_error(ds) == (
+        "orders.csv line 1: the first line is blank, but it must hold the column names. "
+        "Fix: remove the blank lines before the header"
+    )
