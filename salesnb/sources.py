@@ -67,6 +67,7 @@ __all__ = [
     "read_cells",
     "repair_mojibake",
     "revenue_by",
+    "row_lines",
     "activity_by_account",
     "last_activity",
     "spend_to_date",
@@ -409,16 +410,38 @@ def _read_csv_text(path: Path, text: str) -> pd.DataFrame:
                 line=_line_of_record(text, sep, int(m.group(1))),
             )
         _fail(path.name, f"cannot be parsed as CSV ({msg.strip()})", "export the file again")
-    df.index = _row_lines(text, sep, len(df))
+    df.index = row_lines(text, sep, len(df))
     check_runaway_quote(df, sep, path.name)
     return df
 
 
-def _row_lines(text: str, sep: str, rows: int) -> pd.Index:
+def row_lines(text: str, sep: str, rows: int) -> pd.Index:
     """The physical line where each data row of ``text`` starts (header = line 1).
 
-    Records are numbered only where the text has no quote (no value can span lines) and
-    no blank line; elsewhere they are counted with the csv module, as pandas split them.
+    Lines as an editor numbers them: a quoted value holding line breaks makes its row
+    span several, and blank lines (which pandas skips) still count. Use it as the index
+    of a frame read with ``pd.read_csv(..., skip_blank_lines=True)`` so that problems
+    name the line a user sees.
+
+    Parameters
+    ----------
+    text
+        The decoded CSV text, header first.
+    sep
+        Its delimiter.
+    rows
+        How many data rows pandas read from it.
+
+    Returns
+    -------
+    pd.Index
+        ``rows`` line numbers. Should the csv module split the text into a different
+        number of rows than pandas did, record numbers (2, 3, ...) instead.
+
+    Examples
+    --------
+    >>> row_lines('id,name\\nA1,"two\\nlines"\\nA2,x\\n', ",", 2).tolist()
+    [2, 4]
     """
     if '"' not in text and not re.search(r"(^|\r\n|\n|\r)[ \t]*(\r\n|\n|\r)", text):
         return pd.RangeIndex(2, rows + 2)

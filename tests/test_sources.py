@@ -614,3 +614,11 @@ def test_raw_table_starting_with_a_blank_line_is_located(tmp_path, start):
         "orders.csv line 1: the first line is blank, but it must hold the column names. "
         "Fix: remove the blank lines before the header"
     )
+
+
+def test_row_lines_counts_lines_as_an_editor_does():
+    text = 'id,name\n\nA1,"two\r\nlines"\nA2,x\n   \nA3,"a ""quoted"" word"\nA4,y\n'
+    # lines: 1 header, 2 blank, 3-4 A1, 5 A2, 6 spaces only (pandas skips it), 7 A3, 8 A4
+    rows = len(pd.read_csv(io.StringIO(text), dtype=str))
+    assert sources.row_lines(text, ",", rows).tolist() == [3, 5, 7, 8]
+    assert sources.row_lines("id,name\nA1,x\nA2,y\n", ",", 2).tolist() == [2, 3]
