@@ -914,6 +914,29 @@ def _norm(name: str) -> str:
     return str(name).strip().lower().replace(" ", "_")
 
 
+# the encodings DuckDB's CSV reader knows, by Python's name for them
+_DUCK_ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "utf-16": "utf-16",
+    "iso8859-1": "latin-1",
+}
+
+
+def _duck_encoding(path: Path, forced: str) -> str:
+    """DuckDB's name for the ``encoding:`` of dataset.yml, or a DataError if it has none."""
+    found = _DUCK_ENCODINGS.get(codecs.lookup(forced).name)
+    if found is None:
+        _fail(
+            path.name,
+            f"large tables are read as utf-8, utf-16 or latin-1 only, but dataset.yml sets "
+            f"encoding: {forced}",
+            f"save {path.name} as 'CSV UTF-8' (and delete the encoding line), or set "
+            "encoding: latin-1 if that reads it right",
+        )
+    return found
+
+
 def _csv_layout(path: Path, forced: str | None) -> tuple[str, str, list[str]]:
     """Encoding (DuckDB name), delimiter and header of a large CSV, from its first bytes."""
     size = 1 << 20
@@ -922,7 +945,7 @@ def _csv_layout(path: Path, forced: str | None) -> tuple[str, str, list[str]]:
     whole = len(head) < size
     bom = _sniff_bytes(path, head)
     if forced:
-        encoding = forced
+        encoding = _duck_encoding(path, forced)
     elif bom:
         encoding = "utf-16"
     else:

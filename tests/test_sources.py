@@ -622,3 +622,26 @@ def test_row_lines_counts_lines_as_an_editor_does():
     rows = len(pd.read_csv(io.StringIO(text), dtype=str))
     assert sources.row_lines(text, ",", rows).tolist() == [3, 5, 7, 8]
     assert sources.row_lines("id,name\nA1,x\nA2,y\n", ",", 2).tolist() == [2, 3]
+
+
+@pytest.mark.parametrize(("setting", "used"), [("UTF8", "utf-8"), ("latin1", "latin-1")])
+def test_encoding_setting_aliases_reach_the_raw_reader(tmp_path, setting, used):
+    data = ORDERS.replace("L1,", "L1é,") if used == "latin-1" else ORDERS
+    folder = write(
+        tmp_path / "d",
+        {"orders.csv": data.encode(used), "dataset.yml": f"encoding: {setting}\n"},
+    )
+    ds = sources.load_dataset(folder)
+    assert ds.rows == {"orders": 5}
+    assert ds.sql("SELECT min(order_id) AS o FROM orders")["o"][0] == (
+        "L1é" if used == "latin-1" else "L1"
+    )
+
+
+def test_encoding_setting_the_raw_reader_cannot_use(tmp_path):
+    folder = write(tmp_path / "d", {"orders.csv": ORDERS, "dataset.yml": "encoding: cp1252\n"})
+    assert only_error(sources.read_dataset(folder)) == (
+        "orders.csv: large tables are read as utf-8, utf-16 or latin-1 only, but dataset.yml "
+        "sets encoding: cp1252. Fix: save orders.csv as 'CSV UTF-8' (and delete the encoding "
+        "line), or set encoding: latin-1 if that reads it right"
+    )
