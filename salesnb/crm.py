@@ -469,7 +469,7 @@ def _per_unique(s: pd.Series, fn: Any) -> pd.Series:
     a million-row parse into one over a few thousand values.
     """
     uniques = pd.Series(s.dropna().unique())
-    if len(uniques) > len(s) * 0.5:
+    if not len(uniques) or len(uniques) > len(s) * 0.5:  # an empty column parses as itself
         return fn(s)
     parsed = fn(uniques)
     return s.map(pd.Series(parsed.to_numpy(), index=uniques.to_numpy()))

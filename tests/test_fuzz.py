@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 ACCOUNTS = (
@@ -162,13 +162,8 @@ def _run(run_cli, files: dict[str, bytes], *args: str) -> None:
 
 
 def _run_import(run_cli, files: dict[str, bytes], *args: str) -> None:
-    """``_run`` for imports, setting aside the one known crash of salesnb.crm (xfail below)."""
-    try:
-        _run(run_cli, files, *args)
-    except TypeError as exc:
-        if "Cannot cast DatetimeArray" not in str(exc):
-            raise
-        reject()  # an empty date column: test_import_*_with_an_empty_date_column
+    """``_run`` for imports."""
+    _run(run_cli, files, *args)
 
 
 FUZZ = settings(
@@ -215,19 +210,9 @@ def test_import_auto_survives_damaged_files(run_cli, export, suffix):
     )
 
 
-# Found by the fuzzing above; the bug is in salesnb/crm.py (not owned here, reported in issue
-# 12): a mapped date column that is empty on every row (or that rows shorter than the header
-# leave empty) ends in "TypeError: Cannot cast DatetimeArray to dtype float64" from
-# crm._per_unique, a traceback instead of a located error. strict: the day crm.py is fixed
-# these XPASS and fail; then remove the marks and the reject() in _run_import.
-CRM_EMPTY_DATE_COLUMN = pytest.mark.xfail(
-    raises=TypeError,
-    strict=True,
-    reason="salesnb.crm crashes on a date column without any value",
-)
-
-
-@CRM_EMPTY_DATE_COLUMN
+# Found by the fuzzing above (regressions): a mapped date column that is empty on every row
+# (or that rows shorter than the header leave empty) ended in "TypeError: Cannot cast
+# DatetimeArray to dtype float64" from crm._per_unique, a traceback instead of a message.
 def test_import_mapping_with_an_empty_date_column(run_cli):
     export = b"Order ID,Customer,Order Date,Sales\n1,C1,,10\n2,C2,,20.5\n"
     _run(
@@ -242,7 +227,6 @@ def test_import_mapping_with_an_empty_date_column(run_cli):
     )
 
 
-@CRM_EMPTY_DATE_COLUMN
 def test_import_auto_with_an_empty_date_column(run_cli):
     export = SALESFORCE.replace('"9/1/2026"', '""').replace('"10/2/2026"', '""')
     _run(run_cli, {"report.csv": export.encode()}, "import", "{data}/report.csv", "--out", "{out}")
