@@ -120,7 +120,7 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
 ) -> None:
     """Validate a data set and list every problem (errors stop the analysis, findings do not)."""
-    if not data.exists():
+    if not data.exists() and not data.is_symlink():  # a looping link is read and named
         raise UsageError(f"no such file or folder: {data}")
     with _progress() as bar:
         n_files = len([p for p in data.iterdir() if p.is_file()]) if data.is_dir() else 1
