@@ -9,8 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 __all__ = ["atomic_path", "read_yaml"]
 
 
@@ -39,13 +37,10 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
 
 
 def read_yaml(path: str | Path, what: str) -> Any:
-    """A YAML file's content (None when empty); a missing or broken file is a DataError naming it."""
-    from .schema import DataError
+    """A YAML file's content (None when empty), read safely by :func:`salesnb.config.read`.
 
-    path = Path(path)
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise DataError(
-            f"{path.name}: cannot read the {what} ({str(exc).splitlines()[0]})"
-        ) from None
+    Kept for callers not yet moved: new code calls :mod:`salesnb.config` (typed specs).
+    """
+    from . import config
+
+    return config.read(path, what).data

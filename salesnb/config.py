@@ -56,6 +56,7 @@ import codecs
 import difflib
 import math
 import re
+import stat
 from collections.abc import Callable, Iterable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
@@ -259,6 +260,14 @@ def read(
     path = Path(path).expanduser()
     name = path.name
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block, a device never end
+            _raise(
+                error,
+                name,
+                f"the {what} is not a regular file",
+                f"give the path of the {what} itself",
+                None,
+            )
         with path.open("rb") as fh:
             raw = fh.read(max_bytes + 1)
     except OSError as exc:
@@ -671,9 +680,12 @@ class Record(Spec):
 
 # --------------------------------------------------------------------------- ready-made
 def _encoding(value: Any) -> str:
+    """A text encoding Python knows, as written (rot13, hex, base64 are codecs, not encodings)."""
     if not isinstance(value, str):
         raise TypeError(value)
-    codecs.lookup(value.strip())  # LookupError for an unknown encoding
+    info = codecs.lookup(value.strip())  # LookupError for an unknown encoding
+    if not getattr(info, "_is_text_encoding", True):
+        raise LookupError(value)
     return value.strip()
 
 
@@ -717,8 +729,9 @@ DATASET_SETTINGS = Record(
         "fiscal_year_start_month": MONTH,
         "encoding": Custom(
             _encoding,
-            what="a text encoding Python knows",
-            fix="write an encoding such as utf-8, cp1252 or latin-1",
+            what="a text encoding",
+            fix="write an encoding such as utf-8, cp1252 (Windows), latin-1 or utf-16, "
+            "or delete the line to let the kit detect it",
         ),
     },
     what="'key: value' lines (name, currency, fiscal_year_start_month, encoding)",
@@ -738,4 +751,4 @@ def read_dataset_settings(
     path: str | Path, *, error: type[SalesnbError] = DataError
 ) -> dict[str, Any]:
     """``dataset.yml``'s settings as given, typed by :data:`DATASET_SETTINGS` (empty file: {})."""
-    return load(path, DATASET_SETTINGS, "data-set settings", error=error)
+    return load(path, DATASET_SETTINGS, "settings file", error=error)

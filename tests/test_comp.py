@@ -336,7 +336,7 @@ def test_thin_data_runs_simulated_and_says_so(tmp_path):
         "No quotas table, so attainment cannot be measured: add quotas.csv (owner, period, quota)."
     )
     assert a.absent == {"attainment": why, "reps": why}
-    assert notebook.reason(a, "reps").data == why
+    assert notebook.reason(a, "reps").data == notebook.escape_markdown(why)  # shown as text
     m = a.metrics
     assert m["attainment_source"] == "simulated"
     assert m["attainment_source_reason"] == "no quotas table"

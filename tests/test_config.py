@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -94,6 +95,15 @@ def test_duplicate_keys_named_with_both_lines(tmp_path):
         DataError, match=re.escape("line 3: currency is given twice (lines 1 and 3)")
     ):
         config.read(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_or_folder_is_refused_at_once(tmp_path):
+    os.mkfifo(tmp_path / "dataset.yml")  # opening it would wait for a writer forever
+    with pytest.raises(DataError, match="dataset.yml: the settings file is not a regular file"):
+        config.read_dataset_settings(tmp_path / "dataset.yml")
+    with pytest.raises(DataError, match="is not a regular file"):
+        config.read(tmp_path)
 
 
 def test_unreadable_files(tmp_path):
@@ -190,8 +200,17 @@ def test_review_config_happy_path(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("encoding: klingon\n", "encoding must be a text encoding Python knows, got the text"),
-        ("encoding: 1252\n", "encoding must be a text encoding Python knows, got the number"),
+        (
+            "encoding: klingon\n",
+            "dataset.yml line 1: encoding must be a text encoding, got the text 'klingon'. "
+            "Fix: write an encoding such as utf-8, cp1252 (Windows), latin-1 or utf-16, "
+            "or delete the line to let the kit detect it",
+        ),
+        ("encoding: rot13\n", "encoding must be a text encoding, got the text 'rot13'"),
+        ("encoding: ''\n", "encoding must be a text encoding, got the text ''"),
+        ("encoding: [utf-8]\n", "encoding must be a text encoding, got a list of 1"),
+        ("encoding: 1252\n", "encoding must be a text encoding, got the number"),
+        ("1: a\nb: 2\n", "unknown setting(s) 1, b; known settings: name, currency"),
         ("currency: 12\n", "currency must be a 3-letter ISO currency code"),
         ("fiscal_year_start_month: 0\n", "must be a month number 1-12"),
         ("colour: red\n", "unknown setting(s) colour; known settings: name, currency"),
