@@ -639,6 +639,7 @@ class Record(Spec):
     what: str = "'key: value' lines"
     fix: str = ""
     noun: tuple[str, str] = ("key(s)", "keys")  # "unknown key(s) x; known keys: ..."
+    key_label: str = ""  # how a key is named, e.g. "setting '{}'" (default: its path)
 
     def __post_init__(self) -> None:
         if not self.fix:
@@ -656,7 +657,7 @@ class Record(Spec):
                 for k in unknown
                 if (m := difflib.get_close_matches(str(k), known, n=1, cutoff=0.75))
             ]
-            fix = "remove or correct the unknown key(s)"
+            fix = f"remove or correct the unknown {self.noun[0]}"
             if hints:
                 fix += f" (did you mean {', '.join(hints)}?)"
             first = at.child(unknown[0])
@@ -675,7 +676,13 @@ class Record(Spec):
             if value.get(key) is None:
                 prefix = f"{at.name} needs" if at.name else "needs"
                 at.fail(f"{prefix} {asked}", f"add '{key}:'")
-        return {k: self.fields[k].check(v, at.child(k)) for k, v in value.items() if v is not None}
+        return {
+            k: self.fields[k].check(
+                v, at.child(k, self.key_label.format(k) if self.key_label else "")
+            )
+            for k, v in value.items()
+            if v is not None
+        }
 
 
 # --------------------------------------------------------------------------- ready-made
@@ -736,6 +743,7 @@ DATASET_SETTINGS = Record(
     },
     what="'key: value' lines (name, currency, fiscal_year_start_month, encoding)",
     noun=("setting(s)", "settings"),
+    key_label="setting '{}'",
 )
 """``dataset.yml`` beside a data set's tables: values given, typed (currency upper case)."""
 

@@ -202,18 +202,23 @@ def test_review_config_happy_path(tmp_path):
     [
         (
             "encoding: klingon\n",
-            "dataset.yml line 1: encoding must be a text encoding, got the text 'klingon'. "
+            "dataset.yml line 1: setting 'encoding' must be a text encoding, got the text "
+            "'klingon'. "
             "Fix: write an encoding such as utf-8, cp1252 (Windows), latin-1 or utf-16, "
             "or delete the line to let the kit detect it",
         ),
-        ("encoding: rot13\n", "encoding must be a text encoding, got the text 'rot13'"),
-        ("encoding: ''\n", "encoding must be a text encoding, got the text ''"),
-        ("encoding: [utf-8]\n", "encoding must be a text encoding, got a list of 1"),
-        ("encoding: 1252\n", "encoding must be a text encoding, got the number"),
+        ("encoding: rot13\n", "setting 'encoding' must be a text encoding, got the text 'rot13'"),
+        ("encoding: ''\n", "setting 'encoding' must be a text encoding, got the text ''"),
+        ("encoding: [utf-8]\n", "setting 'encoding' must be a text encoding, got a list of 1"),
+        ("encoding: 1252\n", "setting 'encoding' must be a text encoding, got the number"),
         ("1: a\nb: 2\n", "unknown setting(s) 1, b; known settings: name, currency"),
-        ("currency: 12\n", "currency must be a 3-letter ISO currency code"),
+        ("currency: 12\n", "setting 'currency' must be a 3-letter ISO currency code"),
         ("fiscal_year_start_month: 0\n", "must be a month number 1-12"),
-        ("colour: red\n", "unknown setting(s) colour; known settings: name, currency"),
+        (
+            "colour: red\n",
+            "line 1: unknown setting(s) colour; known settings: name, currency, "
+            "fiscal_year_start_month, encoding. Fix: remove or correct the unknown setting(s)",
+        ),
         ("[1, 2]\n", "expected 'key: value' lines (name, currency"),
     ],
 )
