@@ -35,8 +35,10 @@ A file checked by a spec only: ``raw = config.load(path, SPEC, "rules file")``.
 
 Ready-made readers for the files other modules own (two-line switches)::
 
-    # report.read_config (keeps its UsageError and exit code 2)
-    return config.read_review_config(path, error=UsageError)
+    # report.read_config, after its is_file check (keeps UsageError, exit code 2);
+    # import the function: report.plan has a parameter named config
+    from .config import read_review_config
+    return read_review_config(path, error=UsageError)
 
     # sources.Settings.read (replaces the yaml.safe_load ... currency checks)
     return cls(**{"name": folder.name, **config.read_dataset_settings(path)})
