@@ -269,10 +269,20 @@ def escape_markdown(text: str) -> str:
 
 
 def note(text: str | None) -> Any:
-    """Show a sentence computed from the data as a paragraph (Markdown and HTML in it are escaped)."""
+    """Show a sentence computed from the data as a paragraph (Markdown and HTML in it are escaped).
+
+    Only a bold lead the kit writes itself (``**Simulated attainment ...**``) stays bold, with
+    its own text escaped too.
+    """
     from IPython.display import Markdown
 
-    return Markdown(escape_markdown(text or ""))
+    text = text or ""
+    lead = re.match(r"^\*\*(.+?)\*\*", text)  # the kit's own bold lead ("**Simulated ...**")
+    if lead:
+        return Markdown(
+            f"**{escape_markdown(lead.group(1))}**{escape_markdown(text[lead.end() :])}"
+        )
+    return Markdown(escape_markdown(text))
 
 
 def rounded(value: Any, digits: int = 3) -> Any:
