@@ -44,6 +44,21 @@ class Format(StrEnum):
     parquet = "parquet"
 
 
+# options shared by run and review
+_Out = Annotated[
+    Path | None, typer.Option("--out", help="Output folder (default reports/<quarter>/).")
+]
+_Redact = Annotated[bool, typer.Option(help="Replace account and person names with pseudonyms.")]
+_RedactKey = Annotated[
+    Path | None,
+    typer.Option(
+        "--redact-key",
+        help="Key file for pseudonyms (implies --redact); default: your own key, "
+        "created once in ~/.config/salesnb/redact.key. Never written into outputs.",
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"salesnb {__version__}")
@@ -249,20 +264,9 @@ def run(
         str,
         typer.Option(help="Review quarter, YYYYQn (default: the last quarter the data reaches)."),
     ] = "",
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Output folder (default reports/<quarter>/).")
-    ] = None,
-    redact: Annotated[
-        bool, typer.Option(help="Replace account and person names with pseudonyms.")
-    ] = False,
-    redact_key: Annotated[
-        Path | None,
-        typer.Option(
-            "--redact-key",
-            help="Key file for pseudonyms (implies --redact); default: your own key, "
-            "created once in ~/.config/salesnb/redact.key. Never written into outputs.",
-        ),
-    ] = None,
+    out: _Out = None,
+    redact: _Redact = False,
+    redact_key: _RedactKey = None,
 ) -> None:
     """Run one notebook: executed .ipynb, .html and .pdf (and its exports) in OUT/<notebook>/.
 
@@ -302,24 +306,13 @@ def run(
 def review(
     data: Annotated[Path, typer.Option("--data", help="Data-set folder.")],
     quarter: Annotated[str, typer.Option(help="Review quarter, YYYYQn.")],
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Output folder (default reports/<quarter>/).")
-    ] = None,
+    out: _Out = None,
     jobs: Annotated[int, typer.Option(min=1, help="Notebooks run in parallel.")] = 2,
     config: Annotated[
         Path | None, typer.Option(help="YAML: currency, fiscal year, per-notebook parameters.")
     ] = None,
-    redact: Annotated[
-        bool, typer.Option(help="Replace account and person names with pseudonyms.")
-    ] = False,
-    redact_key: Annotated[
-        Path | None,
-        typer.Option(
-            "--redact-key",
-            help="Key file for pseudonyms (implies --redact); default: your own key, "
-            "created once in ~/.config/salesnb/redact.key. Never written into outputs.",
-        ),
-    ] = None,
+    redact: _Redact = False,
+    redact_key: _RedactKey = None,
 ) -> None:
     """Run every methodology notebook: PDFs per notebook plus summary.json."""
     from . import report
