@@ -23,6 +23,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from . import analysis, config
+from .schema import TABLES
 from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax
 from .tiering import default_scorecard, spend_before
 
@@ -89,18 +90,9 @@ _SOURCES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "competitive_environment": (("buying_centers", "competitor"), ("opportunities", "competitor")),
     "engagement_history": (("buying_centers", "engagement_score"), ("contacts", "last_engaged")),
 }
-_KEYS = {
-    "accounts": ("account_id", "account_name"),
-    "buying_centers": ("account_id", "buying_center"),
-    "contacts": ("contact_id", "account_id"),
-    "opportunities": (
-        "opportunity_id",
-        "account_id",
-        "stage",
-        "amount",
-        "created_date",
-        "close_date",
-    ),
+_KEYS = {  # the required columns of each table, as salesnb.schema declares them
+    name: tuple(TABLES[name].required)
+    for name in ("accounts", "buying_centers", "contacts", "opportunities")
 }
 QUESTIONS: dict[str, str] = {
     "sales_focused_on_defined_accounts": "Sales is focused on a defined set of accounts",
