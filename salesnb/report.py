@@ -29,11 +29,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import __version__
 from ._files import atomic_path
 from .analysis import data_span
+from .config import read_review_config
 from .notebook import METRICS_MIME, RESULT_MIME, _jsonable, project_root, resolve
 from .periods import quarter_window
 from .schema import SalesnbError, UsageError
@@ -390,33 +389,7 @@ def read_config(path: Path | None) -> dict[str, Any]:
     """The review config (YAML): currency, fiscal_year_start_month, dataset_name, notebooks: {name: {param: value}}."""
     if path is None:
         return {}
-    if not path.is_file():
-        raise UsageError(f"no such config file: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{path.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    known = {"currency", "fiscal_year_start_month", "dataset_name", "notebooks"}
-    if not isinstance(raw, dict):
-        raise UsageError(f"{path.name}: expected 'key: value' lines ({', '.join(sorted(known))})")
-    if set(raw) - known:
-        extra = ", ".join(sorted(map(str, set(raw) - known)))
-        raise UsageError(f"{path.name}: unknown key(s) {extra}; known: {', '.join(sorted(known))}")
-    month = raw.get("fiscal_year_start_month", 1)
-    if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
-        raise UsageError(
-            f"{path.name}: fiscal_year_start_month must be a month number 1-12, got {month!r}"
-        )
-    for key in ("currency", "dataset_name"):
-        if key in raw and not isinstance(raw[key], str):
-            raise UsageError(f"{path.name}: {key} must be text, got {raw[key]!r}")
-    books = raw.get("notebooks") or {}
-    if not isinstance(books, dict) or not all(isinstance(v, dict | None) for v in books.values()):
-        raise UsageError(
-            f"{path.name}: notebooks must map a notebook to its parameters, e.g. "
-            "'notebooks: {pareto: {cutoff: 0.7}}'"
-        )
-    return raw
+    return read_review_config(path, error=UsageError)
 
 
 def plan(
