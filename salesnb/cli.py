@@ -391,6 +391,68 @@ def notebooks(
             )
 
 
+@app.command("history")
+def history_(
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            help="History store (default reports/salesnb-history.duckdb, beside review's "
+            "default --out reports/<quarter>/).",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print every review and all its metrics as JSON.")
+    ] = False,
+) -> None:
+    """List the stored reviews and their headline metrics, quarter by quarter."""
+    from rich.table import Table
+
+    from . import history
+
+    path = (store or history.default_path()).expanduser().absolute()
+    if store is not None and not path.exists() and not path.is_symlink():
+        raise UsageError(f"no history store at {path}: give the --history that review wrote")
+    listing = history.listing(path)
+    if as_json:
+        typer.echo(json.dumps(listing, indent=2))
+        return
+    if not listing["reviews"]:
+        where = "No history store at" if not listing["exists"] else "No reviews stored in"
+        typer.echo(f"{where} {path} yet: `salesnb review` records each quarter there.")
+        return
+    out = Console(highlight=False)
+    keys = list(dict.fromkeys(r["dataset_key"] for r in listing["reviews"]))
+    out.print(
+        f"History store {path}: {len(listing['reviews'])} review(s) of {len(keys)} data set(s)"
+    )
+    table = Table("Data set", "Quarter", "Generated", "Notebooks", "Metrics", "Snapshots")
+    for r in listing["reviews"]:
+        failed = sum(s != "ok" for s in r["notebooks"].values())
+        books = f"{len(r['notebooks'])}" + (f" ({failed} not ok)" if failed else "")
+        n_metrics = sum(len(m) for m in r["metrics"].values())
+        snaps = ", ".join(f"{k} ({v:,})" for k, v in r["snapshots"].items())
+        table.add_row(
+            r["dataset"], r["quarter"], r["generated"] or "", books, str(n_metrics), snaps
+        )
+    out.print(table)
+    formats = {"share": "{:.1%}", "money": "{:,.0f}", "count": "{:,.0f}", "ratio": "{:.3f}"}
+    for key in keys:
+        head = history.headline_table(path, key)
+        if head.empty:
+            continue
+        name = next(r["dataset"] for r in listing["reviews"] if r["dataset_key"] == key)
+        quarters = list(head.columns[2:])[-6:]  # the last six; --json has them all
+        grid = Table("Metric", *quarters, title=f"{name}: headline metrics", title_justify="left")
+        for row in head.itertuples(index=False):
+            cells = [
+                "" if v != v else formats.get(row.unit, "{:,.4g}").format(v)  # NaN: blank
+                for v in row[2:][-len(quarters) :]
+            ]
+            grid.add_row(row.metric, *cells)
+        out.print(grid)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: kit errors become one message and an exit code."""
     try:
