@@ -32,9 +32,9 @@ import ftfy
 import ftfy.badness
 import numpy as np
 import pandas as pd
-import yaml
 from openpyxl.utils.exceptions import InvalidFileException
 
+from . import config
 from .schema import (
     MAX_MAGNITUDE,
     NUMERIC_KINDS,
@@ -108,66 +108,7 @@ class Settings:
         unusable = _not_a_file(path)
         if unusable:
             raise DataError(unusable.describe(), [unusable])
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
-            _fail(
-                path.name,
-                f"not valid YAML ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})",
-                "fix the file or delete it",
-            )
-        except RecursionError:
-            _fail(path.name, "not valid YAML (nested too deeply)", "fix the file or delete it")
-        if not isinstance(raw, dict):
-            _fail(path.name, "expected 'key: value' lines", "fix the file or delete it")
-        known = {"name", "currency", "fiscal_year_start_month", "encoding"}
-        unknown = sorted({str(k) for k in raw} - known)
-        if unknown:
-            _fail(
-                path.name,
-                f"unknown setting(s) {', '.join(unknown)}",
-                f"use only {', '.join(sorted(known))}",
-            )
-        month = raw.get("fiscal_year_start_month", 1)
-        if not isinstance(month, int) or isinstance(month, bool) or not 1 <= month <= 12:
-            _fail(
-                path.name,
-                f"fiscal_year_start_month must be a month number 1-12, got {month!r}",
-                "write a number such as 1 (January) or 4 (April)",
-            )
-        currency = str(raw.get("currency", "USD")).upper()
-        if not re.fullmatch(r"[A-Z]{3}", currency):
-            _fail(
-                path.name,
-                f"currency must be a 3-letter ISO code, got {currency!r}",
-                "write a code such as USD, EUR or GBP",
-            )
-        return cls(
-            name=str(raw.get("name", folder.name)),
-            currency=currency,
-            fiscal_year_start_month=month,
-            encoding=_encoding_setting(path.name, raw.get("encoding")),
-        )
-
-
-def _encoding_setting(file: str, value: Any) -> str | None:
-    """The ``encoding:`` setting checked against the text encodings Python knows."""
-    if value is None:
-        return None
-    try:
-        if not isinstance(value, str) or not value.strip():
-            raise LookupError(value)
-        info = codecs.lookup(value.strip())
-    except LookupError:
-        info = None
-    if info is None or not getattr(info, "_is_text_encoding", True):
-        _fail(
-            file,
-            f"setting 'encoding' is {value!r}, which is not a text encoding",
-            "write an encoding such as utf-8, cp1252 (Windows), latin-1 or utf-16, "
-            "or delete the line to let the kit detect it",
-        )
-    return value.strip()
+        return cls(**{"name": folder.name, **config.read_dataset_settings(path)})
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,7 @@ def test_parse_money_locales():
 
 @pytest.mark.parametrize("name", ["maven_crm", "online_retail", "superstore_eu"])
 def test_example_mappings_are_valid(name):
-    mapping = crm.load_mapping(Path(crm.__file__).parent / "mappings" / "examples" / f"{name}.yml")
+    mapping = crm.load_mapping(crm.preset_path(f"examples/{name}"))
     assert mapping.tables
 
 
@@ -527,19 +527,19 @@ def test_rows_the_mapping_drops_on_purpose_do_not_count_as_unreadable(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("max_rejected_share: 1.5\n" + ORDERS_MAPPING, "m.yml, max_rejected_share: give a share"),
-        ("max_rejected_share: true\n" + ORDERS_MAPPING, "m.yml, max_rejected_share: give a share"),
+        ("max_rejected_share: 1.5\n" + ORDERS_MAPPING, "m.yml line 1, max_rejected_share: give a share"),
+        ("max_rejected_share: true\n" + ORDERS_MAPPING, "m.yml line 1, max_rejected_share: give a share"),
         (
             ORDERS_MAPPING + "    max_rejected_share: lots\n",
-            "m.yml, tables.orders.max_rejected_share: give a share of rows between 0 and 1",
+            "m.yml line 6, tables.orders.max_rejected_share: give a share of rows between 0 and 1",
         ),
         (
             ORDERS_MAPPING + "    reader: {dayfirst: maybe}\n",
-            "m.yml, tables.orders.reader.dayfirst: give true (03/01/19 is 3 January)",
+            "m.yml line 6, tables.orders.reader.dayfirst: give true (03/01/19 is 3 January)",
         ),
         (
             "max_rejected_shares: 0.1\n" + ORDERS_MAPPING,
-            "m.yml: unknown key(s) max_rejected_shares",
+            "m.yml line 1: unknown key(s) max_rejected_shares",
         ),
     ],
 )

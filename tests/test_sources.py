@@ -368,7 +368,8 @@ def test_unknown_encoding_setting_names_the_setting_and_examples(tmp_path):
         {"accounts.csv": ACCOUNTS, "orders.csv": ORDERS, "dataset.yml": "encoding: klingon\n"},
     )
     assert only_error(sources.read_dataset(folder)) == (
-        "dataset.yml: setting 'encoding' is 'klingon', which is not a text encoding. Fix: write "
+        "dataset.yml line 1: setting 'encoding' must be a text encoding, got the text 'klingon'. "
+        "Fix: write "
         "an encoding such as utf-8, cp1252 (Windows), latin-1 or utf-16, or delete the line to "
         "let the kit detect it"
     )
@@ -397,7 +398,7 @@ def test_known_encoding_setting_is_used(tmp_path):
 @pytest.mark.parametrize("text", ["1: a\nb: 2\n", "fiscal_year_start_month: true\n"])
 def test_odd_dataset_yml_keys_and_values_are_errors(tmp_path, text):
     folder = write(tmp_path / "d", {"accounts.csv": ACCOUNTS, "dataset.yml": text})
-    assert only_error(sources.read_dataset(folder)).startswith("dataset.yml: ")
+    assert only_error(sources.read_dataset(folder)).startswith("dataset.yml line 1: ")
 
 
 def test_symlink_loop_is_an_error_not_a_hang(tmp_path):
