@@ -663,6 +663,16 @@ _REVIEW_COLUMNS = [
     "metrics",
     "snapshots",
 ]
+_METRIC_COLUMNS = ["dataset_key", "quarter", "notebook", "metric", "kind", "value", "text"]
+_DELTA_COLUMNS = [
+    "notebook",
+    "metric",
+    "previous_quarter",
+    "previous",
+    "current",
+    "change",
+    "direction",
+]
 
 
 def reviews(path: Path, dataset_key: str | None = None) -> pd.DataFrame:
@@ -696,22 +706,50 @@ def reviews(path: Path, dataset_key: str | None = None) -> pd.DataFrame:
     return table[_REVIEW_COLUMNS]
 
 
+def _quarters(con: Any, key: str) -> list[str]:
+    if con is None:
+        return []
+    rows = con.execute(
+        "SELECT quarter FROM reviews WHERE dataset_key = ? ORDER BY quarter", [key]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _before(stored: list[str], quarter: str) -> str | None:
+    earlier = [q for q in stored if q < quarter]
+    return earlier[-1] if earlier else None
+
+
+def _metric_values(con: Any, key: str | None) -> pd.DataFrame:
+    if con is None:
+        return pd.DataFrame(columns=_METRIC_COLUMNS)
+    where, args = ("WHERE dataset_key = ?", [key]) if key else ("", [])
+    return con.execute(
+        f"SELECT {', '.join(_METRIC_COLUMNS)} FROM metrics {where} "
+        "ORDER BY dataset_key, quarter, notebook, metric",
+        args,
+    ).df()
+
+
+def _snapshot(con: Any, key: str, quarter: str | None, table: str) -> pd.DataFrame | None:
+    if con is None or quarter is None:
+        return None
+    row = con.execute(
+        "SELECT data FROM snapshots WHERE dataset_key = ? AND quarter = ? AND name = ?",
+        [key, quarter, table],
+    ).fetchone()
+    return None if row is None else pd.read_parquet(io.BytesIO(bytes(row[0])))
+
+
 def quarters(path: Path, dataset_key: str) -> list[str]:
     """The quarters stored for a data set, oldest first."""
     with _reading(path) as con:
-        if con is None:
-            return []
-        rows = con.execute(
-            "SELECT quarter FROM reviews WHERE dataset_key = ? ORDER BY quarter", [dataset_key]
-        ).fetchall()
-    return [r[0] for r in rows]
+        return _quarters(con, dataset_key)
 
 
 def previous_quarter(path: Path, dataset_key: str, quarter: str) -> str | None:
     """The most recent stored quarter strictly before ``quarter`` (not necessarily adjacent)."""
-    quarter = _quarter(quarter)
-    before = [q for q in quarters(path, dataset_key) if q < quarter]
-    return before[-1] if before else None
+    return _before(quarters(path, dataset_key), _quarter(quarter))
 
 
 def metric_values(path: Path, dataset_key: str | None = None) -> pd.DataFrame:
@@ -719,16 +757,8 @@ def metric_values(path: Path, dataset_key: str | None = None) -> pd.DataFrame:
 
     ``value`` holds numbers (and bools as 0/1), ``text`` text and JSON; kind says which.
     """
-    cols = ["dataset_key", "quarter", "notebook", "metric", "kind", "value", "text"]
     with _reading(path) as con:
-        if con is None:
-            return pd.DataFrame(columns=cols)
-        where, args = ("WHERE dataset_key = ?", [dataset_key]) if dataset_key else ("", [])
-        return con.execute(
-            f"SELECT {', '.join(cols)} FROM metrics {where} "
-            "ORDER BY dataset_key, quarter, notebook, metric",
-            args,
-        ).df()
+        return _metric_values(con, dataset_key)
 
 
 def metrics(path: Path, dataset_key: str) -> pd.DataFrame:
@@ -737,16 +767,14 @@ def metrics(path: Path, dataset_key: str) -> pd.DataFrame:
     Columns are a MultiIndex (notebook, metric); a metric a quarter lacks or could not
     compute is NaN. Example: ``metrics(p, key)["03_pipeline_health"]["win_rate"]``.
     """
-    long = metric_values(path, dataset_key)
-    long = long[long["kind"].isin(_NUMERIC + ("null",))]
-    if long.empty:
-        return pd.DataFrame(
-            index=pd.Index(quarters(path, dataset_key), name="quarter"),
-            columns=pd.MultiIndex.from_tuples([], names=["notebook", "metric"]),
-            dtype="float64",
-        )
-    numeric_somewhere = long[long["kind"].isin(_NUMERIC)][["notebook", "metric"]].drop_duplicates()
-    long = long.merge(numeric_somewhere, on=["notebook", "metric"])
+    with _reading(path) as con:
+        long, stored = _metric_values(con, dataset_key), _quarters(con, dataset_key)
+    index = pd.Index(stored, name="quarter", dtype="str")
+    numeric = long[long["kind"].isin(_NUMERIC)][["notebook", "metric"]].drop_duplicates()
+    if numeric.empty:
+        columns = pd.MultiIndex.from_tuples([], names=["notebook", "metric"])
+        return pd.DataFrame(index=index, columns=columns, dtype="float64")
+    long = long.merge(numeric, on=["notebook", "metric"])  # with their nulls, as NaN
     wide = long.pivot_table(
         index="quarter",
         columns=["notebook", "metric"],
@@ -754,8 +782,7 @@ def metrics(path: Path, dataset_key: str) -> pd.DataFrame:
         aggfunc="first",
         dropna=False,
     )
-    wide = wide.reindex(quarters(path, dataset_key)).astype("float64")
-    wide.index.name = "quarter"
+    wide = wide.reindex(index).astype("float64")
     return wide.sort_index(axis=1)
 
 
@@ -763,26 +790,25 @@ def delta(path: Path, dataset_key: str, quarter: str) -> pd.DataFrame:
     """Each numeric metric of ``quarter`` against the previous stored quarter.
 
     Columns: notebook, metric, previous_quarter, previous, current, change (current -
-    previous), direction (up, down, same; None where either side is missing). Empty (with
+    previous), direction (up, down, same; missing where either side is). Empty (with
     these columns) when ``quarter`` or no earlier quarter is stored.
     """
-    cols = ["notebook", "metric", "previous_quarter", "previous", "current", "change", "direction"]
     quarter = _quarter(quarter)
-    before = previous_quarter(path, dataset_key, quarter)
-    if before is None or quarter not in quarters(path, dataset_key):
-        return pd.DataFrame(columns=cols)
-    long = metric_values(path, dataset_key)
-    numeric = long[long["kind"].isin(_NUMERIC)]
-    keys = numeric[numeric["quarter"].isin([quarter, before])][["notebook", "metric"]]
-    keys = keys.drop_duplicates().sort_values(["notebook", "metric"])
+    with _reading(path) as con:
+        stored = _quarters(con, dataset_key)
+        before = _before(stored, quarter)
+        if before is None or quarter not in stored:
+            return pd.DataFrame(columns=_DELTA_COLUMNS)
+        long = _metric_values(con, dataset_key)
+    numeric = long[long["kind"].isin(_NUMERIC) & long["quarter"].isin([quarter, before])]
+    keys = numeric[["notebook", "metric"]].drop_duplicates().sort_values(["notebook", "metric"])
+    index = pd.MultiIndex.from_frame(keys)
 
     def side(q: str) -> pd.Series:
-        part = long[(long["quarter"] == q) & long["kind"].isin(_NUMERIC)]
-        return part.set_index(["notebook", "metric"])["value"]
+        values = numeric[numeric["quarter"] == q].set_index(["notebook", "metric"])["value"]
+        return values.reindex(index).astype("float64")
 
-    index = pd.MultiIndex.from_frame(keys)
-    prev = side(before).reindex(index).astype("float64")
-    cur = side(quarter).reindex(index).astype("float64")
+    prev, cur = side(before), side(quarter)
     change = cur - prev
     direction = [
         None
@@ -799,9 +825,9 @@ def delta(path: Path, dataset_key: str, quarter: str) -> pd.DataFrame:
         previous=prev.to_numpy(),
         current=cur.to_numpy(),
         change=change.to_numpy(),
-        direction=pd.Series(direction, dtype="object"),
+        direction=pd.Series(direction, dtype="str"),
     )
-    return out[cols]
+    return out[_DELTA_COLUMNS]
 
 
 def trends(path: Path, dataset_key: str) -> pd.DataFrame:
@@ -850,13 +876,7 @@ def snapshot(path: Path, dataset_key: str, quarter: str, table: str) -> pd.DataF
     """A stored snapshot table of one quarter, with its dtypes, or None."""
     quarter = _quarter(quarter)
     with _reading(path) as con:
-        if con is None:
-            return None
-        row = con.execute(
-            "SELECT data FROM snapshots WHERE dataset_key = ? AND quarter = ? AND name = ?",
-            [dataset_key, quarter, table],
-        ).fetchone()
-    return None if row is None else pd.read_parquet(io.BytesIO(bytes(row[0])))
+        return _snapshot(con, dataset_key, quarter, table)
 
 
 def previous(path: Path, dataset_key: str, quarter: str, table: str) -> pd.DataFrame | None:
@@ -864,8 +884,9 @@ def previous(path: Path, dataset_key: str, quarter: str, table: str) -> pd.DataF
 
     :func:`previous_quarter` says which quarter that is (it may not be the adjacent one).
     """
-    before = previous_quarter(path, dataset_key, quarter)
-    return None if before is None else snapshot(path, dataset_key, before, table)
+    quarter = _quarter(quarter)
+    with _reading(path) as con:
+        return _snapshot(con, dataset_key, _before(_quarters(con, dataset_key), quarter), table)
 
 
 def snapshot_history(path: Path, dataset_key: str, table: str) -> pd.DataFrame:
@@ -875,12 +896,12 @@ def snapshot_history(path: Path, dataset_key: str, table: str) -> pd.DataFrame:
     Empty when no quarter holds it.
     """
     parts = []
-    for q in quarters(path, dataset_key):
-        t = snapshot(path, dataset_key, q, table)
-        if t is not None:
-            parts.append(
-                t.assign(quarter=q)[["quarter", *[c for c in t.columns if c != "quarter"]]]
-            )
+    with _reading(path) as con:
+        for q in _quarters(con, dataset_key):
+            t = _snapshot(con, dataset_key, q, table)
+            if t is not None:
+                rest = [c for c in t.columns if c != "quarter"]
+                parts.append(t.assign(quarter=q)[["quarter", *rest]])
     if not parts:
         return pd.DataFrame(columns=["quarter"])
     return pd.concat(parts, ignore_index=True)
