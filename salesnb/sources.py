@@ -938,7 +938,7 @@ def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | No
     except duckdb.Error as exc:
         if not _users_fault(exc, is_csv):
             raise
-        ds.problems.append(_duck_error(name, table, exc))
+        ds.problems.append(_duck_error(name, table, exc, path))
         return
     norm = [_norm(h) for h in header]
     dupes = sorted({n for n in norm if norm.count(n) > 1})
@@ -1023,7 +1023,7 @@ def _read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | No
     except duckdb.Error as exc:
         if not _users_fault(exc, is_csv):
             raise
-        ds.problems.append(_duck_error(name, table, exc))
+        ds.problems.append(_duck_error(name, table, exc, path))
         return
     ds.rows[table.name] = n_rows
     if n_rows == 0 and not any(p.file == name and p.severity == "error" for p in ds.problems):
@@ -1168,10 +1168,24 @@ def _users_fault(exc: duckdb.Error, is_csv: bool) -> bool:
     return isinstance(exc, _DUCK_USER_ERRORS) or (not is_csv and type(exc) is duckdb.Error)
 
 
-def _duck_error(name: str, table: Table, exc: Exception) -> Problem:
+def _duck_error(name: str, table: Table, exc: Exception, path: Path | None = None) -> Problem:
     text = str(exc).strip()
     line = re.search(r"[Ll]ine:? (\d+)", text)
     first = text.splitlines()[0] if text else type(exc).__name__
+    mixed = _mixed_line_endings(path) if path is not None and "state machine" in text else None
+    if mixed:
+        crlf, lf = mixed
+        return Problem(
+            "error",
+            name,
+            "mixes Windows (CRLF) and Unix (LF) line endings "
+            f"(line {crlf} ends with CRLF, line {lf} with LF), so its rows cannot be told apart",
+            "save the file again with one kind of line ending (re-export it, set the "
+            "editor's line endings, or run dos2unix on a copy)",
+            table.name,
+            None,
+            max(crlf, lf),
+        )
     return Problem(
         "error",
         name,
@@ -1181,6 +1195,20 @@ def _duck_error(name: str, table: Table, exc: Exception) -> Problem:
         None,
         int(line.group(1)) if line else None,
     )
+
+
+def _mixed_line_endings(path: Path, limit: int = 1 << 26) -> tuple[int, int] | None:
+    """(a line ending CRLF, a line ending LF) when the file's first ``limit`` bytes hold both."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(limit)
+    except OSError:
+        return None
+    crlf = head.find(b"\r\n")
+    lf = re.search(rb"(?<!\r)\n", head)
+    if crlf < 0 or lf is None:
+        return None
+    return head.count(b"\n", 0, crlf) + 1, head.count(b"\n", 0, lf.start()) + 1
 
 
 def _raw_stats(

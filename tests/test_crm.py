@@ -527,8 +527,14 @@ def test_rows_the_mapping_drops_on_purpose_do_not_count_as_unreadable(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("max_rejected_share: 1.5\n" + ORDERS_MAPPING, "m.yml line 1, max_rejected_share: give a share"),
-        ("max_rejected_share: true\n" + ORDERS_MAPPING, "m.yml line 1, max_rejected_share: give a share"),
+        (
+            "max_rejected_share: 1.5\n" + ORDERS_MAPPING,
+            "m.yml line 1, max_rejected_share: give a share",
+        ),
+        (
+            "max_rejected_share: true\n" + ORDERS_MAPPING,
+            "m.yml line 1, max_rejected_share: give a share",
+        ),
         (
             ORDERS_MAPPING + "    max_rejected_share: lots\n",
             "m.yml line 6, tables.orders.max_rejected_share: give a share of rows between 0 and 1",
@@ -658,3 +664,21 @@ def test_wrong_source_names_the_missing_columns_and_the_right_one(tmp_path):
     assert "Deal Stage" in message  # one of HubSpot's columns the file lacks
     assert "report.csv has the columns" in message and "opportunity owner" in message.lower()
     assert "it looks like a salesforce export" in message and "--source salesforce" in message
+
+
+def test_a_bare_carriage_return_in_a_value_stays_inside_its_row(tmp_path):
+    # Python's csv writer quotes a bare CR only when the line terminator holds one: with
+    # "\n" endings 'Acme\rEurope' was written unquoted and readers split the row in two
+    out = import_orders(tmp_path, ['1,"Acme\rEurope",2026-01-01,10', "2,C2,2026-01-02,20"])
+    raw = (out / "orders.csv").read_bytes()
+    assert b'"Acme\rEurope"' in raw
+    back = pd.read_csv(out / "orders.csv", dtype=str, keep_default_na=False)
+    assert back["account_id"].tolist() == ["Acme\rEurope", "C2"]
+    assert back["amount"].tolist() == ["10.0", "20.0"]
+
+
+def test_import_problems_name_physical_lines_after_a_multiline_value(tmp_path):
+    rows = ['1,"Acme\nEurope\nWest",2026-01-01,10', "2,C1,not a date,20"]
+    mapping = ORDERS_MAPPING + "    max_rejected_share: 0\n"
+    with pytest.raises(DataError, match=re.escape("'not a date' on line 5")):
+        import_orders(tmp_path, rows, mapping)

@@ -250,7 +250,10 @@ def main() -> None:
         "24_bad_dataset_yml",
         {"accounts.csv": ACCOUNTS, "dataset.yml": "currency: dollars\n"},
         1,
-        ["dataset.yml", "currency must be a 3-letter ISO code"],
+        [
+            "dataset.yml",
+            "dataset.yml line 1: setting 'currency' must be a 3-letter ISO currency code",
+        ],
     )
     case(
         "25_orders_bad_date",
@@ -570,7 +573,7 @@ def imports() -> None:
             "map.yml": orders_map + "    max_rejected_share: 25%\n",
         },
         1,
-        ["map.yml, tables.orders.max_rejected_share: give a share of rows between 0 and 1"],
+        ["map.yml line 5, tables.orders.max_rejected_share: give a share of rows between 0 and 1"],
         args=imp("orders.csv", "--mapping", "map.yml"),
     )
 
@@ -671,7 +674,7 @@ def issue_12() -> None:
         {"accounts.csv": ACCOUNTS, "dataset.yml": "encoding: klingon\n"},
         1,
         [
-            "dataset.yml: setting 'encoding' is 'klingon', which is not a text encoding",
+            "dataset.yml line 1: setting 'encoding' must be a text encoding, got the text 'klingon'",
             "utf-8, cp1252 (Windows), latin-1 or utf-16",
         ],
     )
@@ -683,7 +686,7 @@ def issue_12() -> None:
             "dataset.yml": "name: Acme\nencoding: utf-9\n",
         },
         1,
-        ["dataset.yml: setting 'encoding' is 'utf-9', which is not a text encoding"],
+        ["dataset.yml line 2: setting 'encoding' must be a text encoding, got the text 'utf-9'"],
         why="the DuckDB reader decoded the first MiB with it and crashed",
     )
     spanning = 'A2,"Beta\nsecond line\nthird line"'
@@ -758,8 +761,141 @@ def issue_12() -> None:
         "74_dataset_yml_month_as_yes",
         {"accounts.csv": ACCOUNTS, "dataset.yml": "fiscal_year_start_month: yes\n"},
         1,
-        ["dataset.yml: fiscal_year_start_month must be a month number 1-12, got True"],
+        [
+            "dataset.yml line 1: setting 'fiscal_year_start_month' must be a month number 1-12, got yes/no (true)"
+        ],
         why="YAML reads 'yes' as true, which Python counts as the number 1",
+    )
+
+
+def issue_12_more() -> None:
+    """Mapping and settings files as an attacker writes them, workbooks that open on the
+    wrong sheet, mixed line endings, and import line numbers after multi-line values."""
+    imp = lambda *a: ["import", *a, "--out", "{out}"]  # noqa: E731
+    orders_map = (
+        "tables:\n  orders:\n    file: orders.*\n    columns: {order_id: Order ID, "
+        "account_id: Customer, order_date: Order Date, amount: Sales}\n"
+    )
+    head = "order_id,account_id,order_date,amount"
+    mixed = [head, "L1,A1,2025-01-02,10", "L2,A2,2025-01-03,20", "L3,A3,2025-01-04,30"]
+    case(
+        "75_orders_mixed_line_endings",
+        {
+            "accounts.csv": ACCOUNTS,
+            "orders.csv": "\r\n".join(mixed[:2]) + "\r\n" + "\n".join(mixed[2:]) + "\n",
+        },
+        1,
+        [
+            "orders.csv line 3: mixes Windows (CRLF) and Unix (LF) line endings "
+            "(line 1 ends with CRLF, line 3 with LF)",
+            "save the file again with one kind of line ending",
+        ],
+        why="DuckDB's reader stops with 'state machine reached an invalid state'",
+    )
+    case(
+        "76_import_multiline_value_then_bad_date",
+        {
+            "orders.csv": "Order ID,Customer,Order Date,Sales\n"
+            '1,"Acme\nEurope\nWest",2026-01-01,10\n2,C1,2026-01-02,20\n'
+            + "".join(f"{i},C1,2026-01-{i:02d},{i}\n" for i in range(3, 20))
+            + "20,C2,2026-13-45,5\n",
+            "map.yml": orders_map + "    max_rejected_share: 0\n",
+        },
+        1,
+        ["order_date: not a date (e.g. '2026-13-45' on line 23)"],
+        args=imp("orders.csv", "--mapping", "map.yml"),
+        why="a quoted value over three lines: records and lines differ by two",
+    )
+    case(
+        "77_import_xlsx_readme_first_sheet",
+        {
+            "orders.xlsx": workbook(
+                {
+                    "README": README_SHEET,
+                    "Orders": {
+                        "Order ID": ["1"],
+                        "Customer": ["C1"],
+                        "Order Date": ["2026-01-01"],
+                        "Sales": [10],
+                    },
+                }
+            ),
+            "map.yml": orders_map,
+        },
+        1,
+        [
+            "orders.xlsx: the mapping takes 'order_id' from 'Order ID', but the sheet 'README' "
+            "has no such column",
+            "if the table is on another sheet ('Orders'), set reader: {sheet: NAME}",
+        ],
+        args=imp("orders.xlsx", "--mapping", "map.yml"),
+    )
+    case(
+        "78_import_xlsx_no_such_sheet",
+        {
+            "orders.xlsx": workbook({"Sheet1": {"Order ID": ["1"]}}),
+            "map.yml": orders_map + "    reader: {sheet: Orders}\n",
+        },
+        1,
+        ["orders.xlsx: the workbook has no sheet 'Orders' (sheets: 'Sheet1')"],
+        args=imp("orders.xlsx", "--mapping", "map.yml"),
+    )
+    case(
+        "79_import_mapping_alias_bomb",
+        {
+            "orders.csv": "Order ID,Customer,Order Date,Sales\n1,C1,2026-01-01,10\n",
+            "map.yml": "a: &a [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+                for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+            )
+            + orders_map,
+        },
+        1,
+        ["map.yml line 1: YAML anchors and aliases (&name, *name) are not accepted"],
+        args=imp("orders.csv", "--mapping", "map.yml"),
+        why="the billion-laughs alias bomb: refused at the first anchor, in milliseconds",
+    )
+    case(
+        "80_import_mapping_python_tag",
+        {
+            "orders.csv": "Order ID,Customer,Order Date,Sales\n1,C1,2026-01-01,10\n",
+            "map.yml": "name: !!python/object/apply:os.system [touch pwned]\n" + orders_map,
+        },
+        1,
+        ["map.yml line 1: the YAML tag !!python/object/apply:os.system is not accepted"],
+        args=imp("orders.csv", "--mapping", "map.yml"),
+    )
+    case(
+        "81_import_mapping_unknown_key_located",
+        {
+            "orders.csv": "Order ID,Customer,Order Date,Sales\n1,C1,2026-01-01,10\n",
+            "map.yml": orders_map + "    dayfirst: true\n",
+        },
+        1,
+        [
+            "map.yml line 5, tables.orders: unknown key(s) dayfirst",
+            "known keys are cases, columns",
+        ],
+        args=imp("orders.csv", "--mapping", "map.yml"),
+        why="dayfirst belongs under reader:",
+    )
+    case(
+        "82_dataset_yml_alias",
+        {"accounts.csv": ACCOUNTS, "dataset.yml": "name: &n Acme\ncurrency: *n\n"},
+        1,
+        ["dataset.yml line 1: YAML anchors and aliases (&name, *name) are not accepted"],
+    )
+    case(
+        "83_import_mapping_key_given_twice",
+        {
+            "orders.csv": "Order ID,Customer,Order Date,Sales\n1,C1,2026-01-01,10\n",
+            "map.yml": orders_map + "  orders:\n    file: other.csv\n",
+        },
+        1,
+        ["map.yml line 5: tables.orders is given twice (lines 2 and 5)"],
+        args=imp("orders.csv", "--mapping", "map.yml"),
+        why="a second 'orders:' entry silently replaced the first",
     )
 
 
@@ -770,6 +906,11 @@ def ords_text(*rows: str) -> str:
 if __name__ == "__main__":
     # no argument: every case; else only the named groups (e.g. issue_12), so the committed
     # bytes of the other cases (workbooks carry a creation time) stay as they are
-    groups = {"main": main, "imports": imports, "issue_12": issue_12}
+    groups = {
+        "main": main,
+        "imports": imports,
+        "issue_12": issue_12,
+        "issue_12_more": issue_12_more,
+    }
     for group in sys.argv[1:] or ["main"]:
         groups[group]()
