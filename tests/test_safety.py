@@ -112,8 +112,14 @@ def test_out_that_is_a_file_is_a_usage_error(tmp_path, run_cli):
     ("text", "message"),
     [
         ("notebooks: pareto\n", "review.yml line 1: notebooks must be a mapping of notebook"),
-        ("notebooks: [pareto]\n", "notebooks must be a mapping of notebook -> parameters, got a list"),
-        ("fiscal_year_start_month: 13\n", "fiscal_year_start_month must be a month number 1-12, got the number 13"),
+        (
+            "notebooks: [pareto]\n",
+            "notebooks must be a mapping of notebook -> parameters, got a list",
+        ),
+        (
+            "fiscal_year_start_month: 13\n",
+            "fiscal_year_start_month must be a month number 1-12, got the number 13",
+        ),
         (
             "notebooks: {paretto: {cutoff: 0.7}}\n",
             "names no notebook paretto; notebooks are pareto",
