@@ -50,7 +50,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 
@@ -239,7 +239,7 @@ def _connect(path: Path, *, write: bool, wait: float) -> Iterator[Any]:
         con.close()
 
 
-def _opening_failed(path: Path, message: str) -> None:
+def _opening_failed(path: Path, message: str) -> NoReturn:
     first = message.splitlines()[0] if message else "unknown error"
     if "permission denied" in message.lower():
         raise UsageError(f"cannot open history store {path}: permission denied") from None
