@@ -17,7 +17,10 @@ run every analysis over many data-set shapes without a kernel.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import numbers
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -34,6 +37,8 @@ if TYPE_CHECKING:
     from .sources import DataSet
 
 __all__ = [
+    "KINDS",
+    "KPI",
     "Analysis",
     "Assumption",
     "Chart",
@@ -42,10 +47,13 @@ __all__ = [
     "Params",
     "Periods",
     "Section",
+    "TableSpec",
     "assume",
     "coverage",
     "data_span",
     "finite_or_none",
+    "format_value",
+    "label",
     "outcome_from_stage",
     "with_outcomes",
     "periods",
@@ -306,6 +314,187 @@ def data_span(data: DataSet) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     return min(lows), max(highs)
 
 
+# --------------------------------------------------------------------------- display contract
+KINDS = ("money", "percent", "count", "number", "precise", "date", "text", "id", "bool")
+"""What a column or a figure holds, which decides how it is shown and exported.
+
+money: "1,234,567 USD" (no decimals from 1,000 up, 2 below); percent: a share, 0.123 ->
+"12.3%"; count: a whole number, "1,234"; number: up to 2 decimals; precise: up to 4
+decimals (a declared precise column may show more than 2); date: "2026-09-30"; text and
+id: as given; bool: "yes" / "no". Missing values (None, NaN, NaT, NA) show as "–".
+"""
+
+MISSING_MARK = "–"
+
+# words a label writes in capitals (or their own way) rather than in sentence case
+_WORDS = {
+    "id": "ID",
+    "ids": "IDs",
+    "pvf": "PVF",
+    "abm": "ABM",
+    "crm": "CRM",
+    "kpi": "KPI",
+    "ttm": "TTM",
+    "roi": "ROI",
+    "acv": "ACV",
+    "arr": "ARR",
+    "usd": "USD",
+    "eur": "EUR",
+    "gbp": "GBP",
+    "qoq": "QoQ",
+    "yoy": "YoY",
+    "pct": "%",
+    "vs": "vs",
+}
+
+
+def label(column: str) -> str:
+    """A column name for people: ``days_in_stage`` -> "Days in stage", ``account_id`` -> "Account ID".
+
+    Known abbreviations keep their own spelling (ID, PVF, ABM, CRM, TTM ...); a name that is
+    not snake_case (already a label) is returned as it is.
+    """
+    text = str(column)
+    if not re.fullmatch(r"[a-z0-9_]+", text):
+        return text
+    words = [w for w in text.split("_") if w]
+    if not words:
+        return text
+    out = [_WORDS.get(w, w) for w in words]
+    if words[0] not in _WORDS:
+        out[0] = out[0][:1].upper() + out[0][1:]
+    return " ".join(out)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How one table of an analysis is shown: title, column kinds and labels, a source note.
+
+    ``columns`` maps a column to its kind (one of :data:`KINDS`); columns left out are
+    formatted by their name and type. ``labels`` maps a column to its heading (default:
+    :func:`label`). ``wide`` asks for the wrapped / landscape layout even for few columns.
+    """
+
+    title: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    source: str = ""
+    wide: bool = False
+
+    def __post_init__(self) -> None:
+        for kind in self.columns.values():
+            _check_kind(kind)
+
+    def kind(self, column: str) -> str | None:
+        """The declared kind of ``column`` (None: not declared)."""
+        return self.columns.get(column)
+
+    def label(self, column: str) -> str:
+        """The heading of ``column``: the declared label, else the column name in sentence case."""
+        return self.labels.get(column) or label(column)
+
+
+@dataclass(frozen=True)
+class KPI:
+    """A headline figure: a label, its value and kind, and a short note (why it is missing, too).
+
+    ``value`` None shows "–"; the ``note`` then says why.
+    """
+
+    label: str
+    value: Any
+    kind: str = "number"
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        _check_kind(self.kind)
+
+    def text(self, currency: str = "") -> str:
+        """The value as shown (see :func:`format_value`)."""
+        return format_value(self.value, self.kind, currency)
+
+
+def is_missing(value: Any) -> bool:
+    """Whether ``value`` is None, NaN, NaT or NA (a scalar; containers are never missing)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(value)) if pd.api.types.is_scalar(value) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def _plain_number(text: str) -> str:
+    """``1,234.50`` -> ``1,234.5``; ``3.00`` -> ``3`` (trailing zeros after the point dropped)."""
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def format_value(value: Any, kind: str, currency: str = "") -> str:
+    """``value`` as a report shows it, by ``kind`` (one of :data:`KINDS`).
+
+    Examples
+    --------
+    >>> format_value(1234567.891, "money", "USD")
+    '1,234,568 USD'
+    >>> format_value(999.5, "money", "USD")
+    '999.50 USD'
+    >>> format_value(0.1787508, "percent")
+    '17.9%'
+    >>> format_value(float("nan"), "count")
+    '–'
+    """
+    _check_kind(kind)
+    if is_missing(value):
+        return MISSING_MARK
+    if kind == "bool":
+        if isinstance(value, str):
+            return value
+        return "yes" if bool(value) else "no"
+    if kind == "date":
+        if isinstance(value, str):
+            try:
+                value = pd.Timestamp(value)
+            except (ValueError, TypeError):
+                return value
+        if not isinstance(value, dt.date):
+            try:
+                value = pd.Timestamp(value)  # numpy datetime64, epoch numbers are not dates here
+            except (ValueError, TypeError):
+                return str(value)
+        return f"{value:%Y-%m-%d}"
+    if kind in ("text", "id"):
+        return str(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return str(value)
+    else:
+        number = float(value)
+    if not math.isfinite(number):
+        return MISSING_MARK
+    if kind == "money":
+        cents = round(number, 2)
+        text = f"{cents:,.0f}" if abs(cents) >= 1000 else f"{cents:,.2f}"
+        text = "0.00" if text in ("-0.00", "-0") else text
+        return f"{text} {currency}" if currency else text
+    if kind == "percent":
+        text = f"{number:.1%}"
+        return "0.0%" if text == "-0.0%" else text
+    if kind == "count":
+        return _plain_number(f"{round(number):,}")
+    if kind == "number":
+        return _plain_number(f"{number:,.2f}")
+    return _plain_number(f"{number:,.4f}")  # precise
+
+
 # --------------------------------------------------------------------------- results
 @dataclass
 class Section:
@@ -345,6 +534,7 @@ class Analysis:
 
     methodology: ClassVar[str] = ""
     charts: ClassVar[Mapping[str, Chart]] = {}
+    specs: ClassVar[Mapping[str, TableSpec]] = {}  # table name -> how it is shown
 
     params: Params
     periods: Periods
@@ -357,6 +547,8 @@ class Analysis:
     assumptions: tuple[Assumption, ...] = ()
     coverage: Coverage
     extras: Mapping[str, Any] = field(default_factory=dict)
+    headline: tuple[KPI, ...] = ()  # 3-6 headline figures (KPI cards), computed in analyze
+    actions: tuple[str, ...] = ()  # the top actions for the executive summary, computed sentences
 
     @property
     def window(self) -> Window:
@@ -410,11 +602,21 @@ class Analysis:
             columns=["assumption", "value", "source", "note"],
         )
 
+    def spec(self, name: str) -> TableSpec | None:
+        """How table ``name`` is shown (None: not declared; the display layer guesses)."""
+        return self.specs.get(name)
+
     def summary(self) -> dict[str, Any]:
-        """What the report engine stores beside the metrics: findings, absent sections, coverage."""
+        """What the report engine stores beside the metrics: findings, headline figures, actions,
+        absent sections, coverage."""
         c = self.coverage
         return {
             "findings": list(self.findings),
+            "headline": [
+                {"label": k.label, "value": _json_value(k.value), "kind": k.kind, "note": k.note}
+                for k in self.headline
+            ],
+            "actions": list(self.actions),
             "absent": dict(self.absent),
             "data_from": None if c.data_from is None else f"{c.data_from:%Y-%m-%d}",
             "data_through": None if c.data_through is None else f"{c.data_through:%Y-%m-%d}",
@@ -432,6 +634,19 @@ class Analysis:
 
 
 # --------------------------------------------------------------------------- small helpers
+def _json_value(value: Any) -> Any:
+    """A headline value for summary.json: a number, a date as text, text, or None."""
+    if is_missing(value):
+        return None
+    if isinstance(value, bool) or hasattr(value, "item") and isinstance(value.item(), bool):
+        return bool(value)
+    if isinstance(value, numbers.Real):
+        return finite_or_none(value)
+    if isinstance(value, dt.date | pd.Timestamp):
+        return f"{value:%Y-%m-%d}"
+    return str(value)
+
+
 def require(data: DataSet, options: Sequence[str], methodology: str) -> None:
     """Raise :class:`NotAnalysable` unless the data set has one of the ``options`` tables."""
     if not any(data.has(t) for t in options):
