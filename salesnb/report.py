@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, fonts
 from ._files import atomic_path
 from .analysis import data_span
 from .config import read_review_config
@@ -136,10 +136,11 @@ _CSS = """
 @page { size: A4; margin: 18mm 16mm 20mm 16mm;
   @bottom-center { content: "page " counter(page) " of " counter(pages); font-size: 8pt; color: #666; }
   @bottom-left { content: string(reporttitle); font-size: 8pt; color: #666; } }
-body { font-family: "DejaVu Sans", "Liberation Sans", sans-serif; font-size: 9.5pt; line-height: 1.4; color: #222; }
+body { font-size: 9.5pt; line-height: 1.4; color: #222; }  /* font families: fonts.css() */
 .cover { border-bottom: 2px solid #1f4e79; margin-bottom: 8mm; padding-bottom: 4mm; }
 .cover h1 { string-set: reporttitle content(); font-size: 20pt; color: #1f4e79; margin: 0 0 2mm 0; }
 .cover p { margin: 0.5mm 0; color: #444; }
+.missing-glyphs { color: #8a1c1c; } .missing-glyphs ul { margin: 0.5mm 0; }
 h1 { font-size: 15pt; color: #1f4e79; } h2 { font-size: 12.5pt; color: #1f4e79; margin-top: 7mm; }
 h3 { font-size: 11pt; }
 h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
@@ -181,9 +182,11 @@ def notebook_html(nb: Any, *, title: str, subtitle: list[str]) -> str:
             break
     body, _ = exporter.from_notebook_node(nb)
     cover = "".join(f"<p>{html.escape(line)}</p>" for line in subtitle)
+    texts = [title, *subtitle, *fonts.html_texts(body)]
+    cover += fonts.missing_note(fonts.missing_glyphs(texts))  # names that would draw as boxes
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
+        f"<title>{html.escape(title)}</title><style>{fonts.css(texts)}{_CSS}</style></head><body>"
         f"<section class='cover'><h1>{html.escape(title)}</h1>{cover}</section>{body}</body></html>"
     )
 
@@ -256,6 +259,7 @@ class NotebookResult:
     window: dict[str, Any] | None = None
     assumptions: list[dict[str, Any]] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)  # files of an earlier run, not rewritten now
+    missing_glyphs: list[str] = field(default_factory=list)  # texts no font can draw (see fonts)
 
 
 def _requirements(path: Path) -> list[list[str]]:
@@ -349,6 +353,7 @@ def run_notebook(
                 f"{window.get('label', quarter)} does ({window.get('end')})."
             )
         page = notebook_html(nb, title=title, subtitle=subtitle)
+        result.missing_glyphs = fonts.missing_glyphs(fonts.html_texts(page))  # as the note lists
         with atomic_path(folder / f"{path.stem}.html") as tmp:
             tmp.write_text(page, encoding="utf-8")
         t2 = time.perf_counter()

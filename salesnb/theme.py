@@ -15,6 +15,8 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from . import fonts
+
 __all__ = [
     "PALETTE",
     "HIGHLIGHT",
@@ -34,8 +36,9 @@ MUTED = "#b8c4d0"  # everything else
 def apply() -> None:
     """Set the kit's theme (call once per notebook).
 
-    A glyph missing from the font (an emoji in a name) draws as a box; matplotlib's warning
-    about it is for developers and must not print into a report.
+    Names in other scripts draw with the kit's fallback fonts (:mod:`salesnb.fonts`). A
+    character none of them has still draws as a box, and the report lists those names;
+    matplotlib's warning about it is for developers and must not print into a report.
     """
     warnings.filterwarnings(
         "ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning
@@ -55,6 +58,7 @@ def apply() -> None:
             "text.parse_math": False,  # names from the data ("Quote $10k-$50k") are text, not TeX
         }
     )
+    fonts.register_matplotlib()  # after set_theme, which resets the font families
 
 
 def get_ax(ax: Axes | None = None, *, figsize: tuple[float, float] | None = None) -> Axes:

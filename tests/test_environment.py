@@ -19,14 +19,20 @@ def _split(req: str) -> tuple[str, str]:
 
 
 def test_environment_yml_mirrors_pyproject():
+    """Each runtime dependency once: from conda-forge, or (not packaged there) in the pip: list."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert "conda-forge" in env["channels"]
     pip_deps = dict(_split(r) for r in project["dependencies"])
     conda = dict(_split(d) for d in env["dependencies"] if isinstance(d, str) and d not in ("pip",))
     conda.pop("python", None)
-    expected = {CONDA_NAMES.get(k, k): v for k, v in pip_deps.items()}
+    pip_lists = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
+    from_pypi = dict(_split(r) for block in pip_lists for r in block)
+    assert not pip_lists or "pip" in env["dependencies"], "a pip: list needs pip itself"
+    assert not set(from_pypi) & set(conda), "a package both from conda-forge and from pip"
+    expected = {CONDA_NAMES.get(k, k): v for k, v in pip_deps.items() if k not in from_pypi}
     assert conda == expected, "environment.yml drifted from pyproject.toml"
+    assert from_pypi == {k: v for k, v in pip_deps.items() if k in from_pypi}
 
 
 def test_required_lower_bounds_are_declared():
