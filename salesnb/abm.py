@@ -13,6 +13,7 @@ them unknown. :func:`analyze` wires it all for the notebook ``06_abm_readiness``
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +22,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.patches import Rectangle
 
 from . import analysis, config
 from .schema import TABLES
-from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax
+from .theme import HIGHLIGHT, MUTED, PALETTE, format_money, get_ax
 from .tiering import default_scorecard, spend_before
 
 if TYPE_CHECKING:
@@ -745,8 +747,14 @@ def white_space(
 
 # --------------------------------------------------------------------------- plots
 def plot_readiness(account_table: pd.DataFrame, *, top: int = 25, ax: Axes | None = None) -> Axes:
-    """Heat map of item completeness (share of buying centers) for the first ``top`` accounts; blank = unknown."""
+    """Heat map of item completeness (share of buying centers) for the first ``top`` accounts.
+
+    A colour bar reads the shares (viridis: light to dark stays in order in greyscale);
+    hatched cells are unknown; items unknown for every account are left out (the title
+    says how many).
+    """
     import seaborn as sns
+    from matplotlib.ticker import PercentFormatter
 
     head = account_table.head(top)
     labels = (
@@ -754,29 +762,57 @@ def plot_readiness(account_table: pd.DataFrame, *, top: int = 25, ax: Axes | Non
         if "account_name" in head
         else head["account_id"].astype(str)
     )
-    shown = head[list(ITEMS)].astype(float).set_axis(labels.tolist())
-    ax = get_ax(ax, figsize=(9, max(3.0, 0.25 * len(shown) + 1.5)))
-    sns.heatmap(shown, ax=ax, cmap="RdYlGn", vmin=0, vmax=1, cbar=False, linewidths=0.4)
-    ax.set_xticks(np.arange(len(ITEMS)) + 0.5, list(ITEMS), rotation=40, ha="right")
+    every = account_table[list(ITEMS)].astype(float)
+    known = [i for i in ITEMS if every[i].notna().any()] or list(ITEMS)
+    dropped = len(ITEMS) - len(known)
+    shown = head[known].astype(float).set_axis(labels.tolist())
+    ax = get_ax(ax, figsize=(9, max(3.0, 0.25 * len(shown) + 1.8)))
+    ax.patch.set_facecolor("white")
+    ax.patch.set_hatch("////")
+    ax.patch.set_edgecolor("#c8c8c8")
+    sns.heatmap(
+        shown,
+        ax=ax,
+        cmap="viridis",
+        vmin=0,
+        vmax=1,
+        cbar=True,
+        cbar_kws={
+            "label": "share of the account's buying centers with the item",
+            "format": PercentFormatter(1.0, decimals=0),
+            "shrink": 0.8,
+        },
+        linewidths=0.4,
+    )
+    ax.set_xticks(
+        np.arange(len(known)) + 0.5, [i.replace("_", " ") for i in known], rotation=40, ha="right"
+    )
     ax.set_yticks(np.arange(len(shown)) + 0.5, shown.index.tolist(), rotation=0)
     means = shown.mean()
     if means.notna().any() and means.min() < 1:
-        title = f"The weakest item: {ITEMS[means.idxmin()][1]} (blank = unknown)"
+        title = f"The weakest item: {ITEMS[means.idxmin()][1]}"
     elif means.notna().any():
-        title = "Every item the data set can measure is present (blank = unknown)"
+        title = "Every item the data set can measure is present"
     else:
         title = "No item is known for these accounts"
-    ax.set_title(title)
+    ax.set_title(title + (" (hatched: unknown)" if shown.isna().any().any() else ""))
+    if dropped:
+        ax.set_xlabel(f"{dropped} of {len(ITEMS)} items are unknown for every account: not drawn")
     ax.set_ylabel("")
     return ax
 
 
 def plot_white_space(grid: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Won amount per buying center and product family: empty cells are the white space."""
+    """Won amount per buying center and product family: empty cells are the white space.
+
+    Cells where we sell are dark with their won amount; the white space is light and
+    hatched; a legend says which is which.
+    """
     import seaborn as sns
+    from matplotlib.patches import Patch
 
     data = grid.drop(columns=["wallet_to_win"], errors="ignore").astype(float)
-    ax = get_ax(ax, figsize=(8, max(3.0, 0.4 * len(data) + 1.5)))
+    ax = get_ax(ax, figsize=(8, max(3.0, 0.4 * len(data) + 1.8)))
     sns.heatmap(
         data > 0,
         ax=ax,
@@ -785,24 +821,54 @@ def plot_white_space(grid: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         vmax=1,
         cbar=False,
         linewidths=0.5,
-        annot=data.round(-3),
-        fmt=",.0f",
+        annot=data.map(lambda v: format_money(v) if v > 0 else "–"),
+        fmt="",
     )
+    empty = data.to_numpy() == 0
+    for (row, col), blank in np.ndenumerate(empty):
+        if blank:
+            ax.add_patch(
+                Rectangle((col, row), 1, 1, fill=False, hatch="//", edgecolor="white", lw=0)
+            )
     ax.set_xticks(
         np.arange(data.shape[1]) + 0.5, [str(c) for c in data.columns], rotation=30, ha="right"
     )
     ax.set_yticks(np.arange(data.shape[0]) + 0.5, [str(i) for i in data.index], rotation=0)
-    empty = int((data == 0).sum().sum())
-    ax.set_title(f"{empty} buying-center x product cells where we do not sell yet")
+    n_empty = int(empty.sum())
+    ax.set_title(f"{n_empty} buying-center x product cells where we do not sell yet")
     ax.set_ylabel("buying center")
+    ax.legend(
+        handles=[
+            Patch(facecolor=PALETTE[0], label="we sell here (won amount)"),
+            Patch(facecolor=MUTED, hatch="//", edgecolor="white", label="white space: no won deal"),
+        ],
+        loc="center left",
+        bbox_to_anchor=(1.01, 0.5),
+        frameon=False,
+        fontsize=8,
+    )
     return ax
 
 
+_RISK_STYLE = {  # colour and hatch: told apart in greyscale too
+    "raised": (HIGHLIGHT, "xx"),
+    "clear": (PALETTE[2], ""),
+    "unknown": (MUTED, ".."),
+}
+
+
 def plot_risks(flags: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Which of the six failure risks are raised (red), clear (green) or unknown (grey)."""
+    """Which of the six failure risks are raised, clear or unknown (a legend says which)."""
+    from matplotlib.patches import Patch
+
     ax = get_ax(ax, figsize=(7, 3))
-    color = {"raised": HIGHLIGHT, "clear": PALETTE[2], "unknown": MUTED}
-    ax.barh(flags["flag"], [1] * len(flags), color=[color[s] for s in flags["status"]])
+    ax.barh(
+        flags["flag"],
+        [1] * len(flags),
+        color=[_RISK_STYLE[s][0] for s in flags["status"]],
+        hatch=[_RISK_STYLE[s][1] for s in flags["status"]],
+        edgecolor="white",
+    )
     ax.set_xticks([])
     ax.invert_yaxis()
     raised = int((flags["status"] == "raised").sum())
@@ -810,7 +876,17 @@ def plot_risks(flags: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_title(
         f"{raised} of {len(flags)} failure risks raised"
         + (f", {unknown} unknown" if unknown else "")
-        + " (red raised, green clear, grey unknown)"
+    )
+    ax.legend(
+        handles=[
+            Patch(facecolor=c, hatch=h, edgecolor="white", label=k)
+            for k, (c, h) in _RISK_STYLE.items()
+        ],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.02),
+        ncol=3,
+        frameon=False,
+        fontsize=8,
     )
     return ax
 
@@ -831,6 +907,15 @@ class AbmAnalysis(analysis.Analysis):
     """ABM readiness over one data set (see :func:`analyze`)."""
 
     methodology: ClassVar[str] = "abm_readiness"
+
+    def spec(self, name: str) -> analysis.TableSpec | None:
+        """The declared spec; the white space's product-family columns (from the data) are money."""
+        spec = self.specs.get(name)
+        table = self.tables.get(name)
+        if name != "white_space" or spec is None or table is None:
+            return spec
+        families = dict.fromkeys((c for c in table.columns if c not in spec.columns), "money")
+        return dataclasses.replace(spec, columns={**spec.columns, **families})
 
 
 # --------------------------------------------------------------------------- wiring
@@ -993,7 +1078,8 @@ def _readiness_section(
             f"{int((gaps['level'] == 'required').sum()):,} of them required; unknown items are not listed."
         )
     else:
-        out.notes["gaps"] = (
+        del out.tables["gaps"]
+        out.absent["gaps"] = (
             "Nothing to find: every item the data set can measure is present for every account."
         )
     return out, figures
@@ -1356,7 +1442,141 @@ def analyze(data: DataSet, params: Params) -> AbmAnalysis:
         findings=tuple(findings[:5]),
         assumptions=tuple(_assumptions(params, plan, end, inputs.opportunities is not None)),
         coverage=analysis.coverage(data, per.window, inputs.rows),
+        headline=_headline(metrics, figures, len(acc), flags, plan, params, absent),
+        actions=_actions(tables, flags, plan, picks, chosen, inputs, metrics),
     )
+
+
+def _headline(
+    metrics: dict[str, Any],
+    figures: dict[str, Any],
+    n_accounts: int,
+    flags: pd.DataFrame,
+    plan: Plan | None,
+    params: Params,
+    absent: dict[str, str],
+) -> tuple[analysis.KPI, ...]:
+    """Six headline figures; one the data cannot give is None with the reason."""
+    items = int(figures["items"] or 0)
+    unmeasured = "no item of the ABM list can be measured"
+    raised = int((flags["status"] == "raised").sum())
+    unknown = int((flags["status"] == "unknown").sum())
+    judged = plan is not None and unknown < len(flags)
+    return (
+        analysis.KPI(
+            "Accounts audited", n_accounts, "count", f"{items} of {len(ITEMS)} items measurable"
+        ),
+        analysis.KPI(
+            "Readiness coverage",
+            metrics["readiness_coverage"],
+            "percent",
+            "weighted share of the ABM list the data can measure",
+        ),
+        analysis.KPI(
+            "Mean readiness",
+            metrics["readiness_mean"],
+            "percent",
+            "weighted share of the known items present"
+            if metrics["readiness_mean"] is not None
+            else unmeasured,
+        ),
+        analysis.KPI(
+            "Accounts ready",
+            metrics["accounts_ready"],
+            "count",
+            f"readiness {params.ready_min:.0%} or more, every required item known"
+            if metrics["accounts_ready"] is not None
+            else (
+                "required items are unknown"
+                if metrics["readiness_mean"] is not None
+                else unmeasured
+            ),
+        ),
+        analysis.KPI(
+            "Failure risks raised",
+            raised if judged else None,
+            "count",
+            f"of {len(flags)}" + (f"; {unknown} unknown" if unknown else "")
+            if judged
+            else "no programme plan: pass plan_file"
+            if plan is None
+            else "no plan target is in the data set",
+        ),
+        analysis.KPI(
+            "ABM candidates",
+            metrics["candidates"],
+            "count",
+            f"for a capacity of {params.capacity}"
+            if metrics["candidates"] is not None
+            else "no account stands out on what the data shows"
+            if "candidates" in absent
+            else "",
+        ),
+    )
+
+
+def _actions(
+    tables: dict[str, pd.DataFrame],
+    flags: pd.DataFrame,
+    plan: Plan | None,
+    picks: pd.DataFrame,
+    chosen: list[str],
+    inputs: _Inputs,
+    metrics: dict[str, Any],
+) -> tuple[str, ...]:
+    """The readiness risks to act on: raised failure risks, the plan, the items to find or add."""
+    out: list[str] = []
+    names = inputs.names
+    if plan is None:
+        out.append(
+            f"Write a programme plan (like {EXAMPLE_PLAN}: targets, capacity, marketing-sourced "
+            "share, a marketing owner and campaign per target) and pass it as plan_file, so the "
+            "six ABM failure risks can be judged."
+        )
+    else:
+        raised = flags[flags["status"] == "raised"]
+        if len(raised):
+            out.append(
+                "Fix the raised ABM failure risks: "
+                + "; ".join(f"{r.flag} ({r.evidence})" for r in raised.itertuples())
+                + "."
+            )
+    gaps = tables.get("gaps")
+    if gaps is not None and len(gaps):
+        required = gaps[gaps["level"] == "required"]
+        pool = required if len(required) else gaps
+        per_item = (  # ties go to the item listed first in ITEMS
+            pool.groupby("item")["account_id"]
+            .nunique()
+            .reindex([i for i in ITEMS if i in set(pool["item"])])
+            .sort_values(ascending=False, kind="stable")
+        )
+        item = str(per_item.index[0])
+        level, text = ITEMS[item]
+        worst = tables["readiness"]
+        worst = worst[worst["account_id"].isin(set(pool.loc[pool["item"] == item, "account_id"]))]
+        first = _names(worst["account_id"].head(3).tolist(), names, 3)
+        out.append(
+            f"Find the {text} at {_n(int(per_item.iloc[0]), 'account')}: a {level} item, the one "
+            f"most often missing; start with the least ready: {first}."
+        )
+    cover = metrics["readiness_coverage"]
+    audit_table = tables.get("audit")
+    if cover is not None and cover < 1 and audit_table is not None:
+        unknown = [i for i in ITEMS if not audit_table[i].notna().all()]
+        add = to_measure(unknown, inputs.columns)
+        if add:
+            out.append(
+                f"Add {add} to measure the whole ABM list (the data covers {cover:.0%} of it)."
+            )
+    if chosen:
+        lead = ", ".join(names.get(a, a) for a in chosen[:3])
+        out.append(
+            f"Start ABM with {_and([names.get(a, a) for a in chosen])}."
+            if len(chosen) <= 3
+            else f"Start ABM with the {len(chosen)} selected accounts, led by {lead}."
+        )
+    return tuple(out[:4])
 
 
 def _figures(
@@ -1400,5 +1620,103 @@ AbmAnalysis.charts = {
     "white_space": analysis.Chart(
         ("white_space",),
         lambda a, ax: plot_white_space(a.tables["white_space"].set_index("buying_center"), ax=ax),
+    ),
+}
+
+
+_T = analysis.TableSpec
+_ITEM_LABELS = {i: i.replace("_", " ").capitalize() for i in ITEMS}
+AbmAnalysis.specs = {
+    "figures": _T("The headline figures", {"figure": "text", "value": "text"}),
+    "readiness": _T(
+        "Readiness by account, weakest first",
+        {
+            "account_id": "id",
+            "account_name": "text",
+            "owner": "text",
+            "buying_center_count": "count",
+            "readiness": "percent",
+            "readiness_coverage": "percent",
+            "items_known": "count",
+            **dict.fromkeys(ITEMS, "percent"),
+        },
+        labels={
+            "account_name": "Account",
+            "buying_center_count": "Buying centers",
+            "readiness_coverage": "Coverage",
+            "items_known": f"Items known (of {len(ITEMS)})",
+            **_ITEM_LABELS,
+        },
+        source="Readiness: the weighted share of the known items present (required 3, "
+        "recommended 2, best practice 1); coverage: the weighted share of the items known.",
+    ),
+    "audit": _T(
+        "The ABM list by account and buying center",
+        {
+            "account_id": "id",
+            "account_name": "text",
+            "buying_center": "text",
+            "owner": "text",
+            **dict.fromkeys(ITEMS, "bool"),
+            "readiness": "percent",
+            "readiness_coverage": "percent",
+            "items_known": "count",
+        },
+        labels={"account_name": "Account", "readiness_coverage": "Coverage", **_ITEM_LABELS},
+        wide=True,
+    ),
+    "gaps": _T(
+        "The gap work-list: who must find what",
+        {
+            "account_id": "id",
+            "account_name": "text",
+            "buying_center": "text",
+            "item": "text",
+            "level": "text",
+            "find": "text",
+            "who": "text",
+        },
+        labels={"account_name": "Account", "find": "What to find"},
+        source="Required items first; unknown items (no table or column) are not listed.",
+    ),
+    "risks": _T(
+        "The six ways ABM fails",
+        {"flag": "text", "status": "text", "raised": "bool", "evidence": "text"},
+        labels={"flag": "Failure risk"},
+    ),
+    "success_factors": _T(
+        "Success factors: the leads' answers",
+        {"question": "text", "answer": "text", "score": "number"},
+    ),
+    "candidates": _T(
+        "Accounts ranked for ABM",
+        {
+            "account_id": "id",
+            "account_name": "text",
+            "tier": "text",
+            "readiness": "percent",
+            "readiness_coverage": "percent",
+            "wallet_share": "percent",
+            "wallet_to_win": "money",
+            "relationship_share": "percent",
+            "score": "number",
+            "reason": "text",
+            "selected": "bool",
+        },
+        labels={
+            "account_name": "Account",
+            "readiness_coverage": "Coverage",
+            "wallet_share": "Our wallet share",
+            "relationship_share": "Good relationships",
+            "score": "Score (0-1)",
+        },
+        source="Score: 30% tier T1 or Global, 30% readiness, 20% wallet share still to win, "
+        "20% buying centers with a strong or neutral relationship.",
+    ),
+    "white_space": _T(
+        "Won amount by buying center and product family",
+        {"buying_center": "text", "wallet_to_win": "money"},
+        labels={"wallet_to_win": "Wallet still to win"},
+        source="Won deals of the selected candidates; 0: no won deal yet (white space).",
     ),
 }

@@ -18,13 +18,14 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from . import analysis
 from .analysis import outcome_from_stage, with_outcomes
 from .periods import previous_quarter
 from .schema import DataError
 from .sources import DataSet, last_activity, load_dataset
-from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax, money_axis, percent_axis
+from .theme import HIGHLIGHT, MUTED, PALETTE, format_money, get_ax, money_axis, percent_axis
 
 __all__ = [
     "LOSS_REASONS",
@@ -367,7 +368,7 @@ def balance(
     biggest = float(amounts.max()) if len(amounts) else 0.0
     base = target if target else total
     unknown = int(open_now["amount"].isna().sum())
-    tail = f" ({unknown} open deals have no amount and are not banded.)" if unknown else ""
+    tail = f" ({unknown:,} open deals have no amount and are not banded.)" if unknown else ""
     if not base or not len(amounts):
         note = "No open deal has an amount, so the balance cannot be judged." if unknown else ""
     elif biggest / base >= decisive_share:
@@ -547,75 +548,188 @@ def forecasts(
 
 
 # --------------------------------------------------------------------------- plots
+def _room_for_labels(ax: Axes, which: str = "x", share: float = 0.18) -> None:
+    """Widen the value axis so labels at the bar ends stay inside the drawing."""
+    lo, hi = ax.get_xlim() if which == "x" else ax.get_ylim()
+    span = (hi - lo) or 1.0
+    if which == "x":
+        ax.set_xlim(lo, hi + span * share)
+    else:
+        ax.set_ylim(lo, hi + span * share)
+
+
+def _money_ticks(ax: Axes, which: str, currency: str, label: str) -> None:
+    """A money axis with at most five ticks (1.5M, 2M ...) and the currency in its label,
+    so tick labels never run together."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    axis.set_major_locator(MaxNLocator(nbins=5))
+    money_axis(ax, which, "")
+    text = f"{label} ({currency})" if currency else label
+    (ax.set_xlabel if which == "x" else ax.set_ylabel)(text)
+
+
 def plot_funnel(table: pd.DataFrame, *, currency: str = "", ax: Axes | None = None) -> Axes:
-    """Open value per stage, first stage on top; by number of deals when a stage has no amounts."""
+    """Open value per stage, first stage on top; by number of deals when a stage has no amounts.
+
+    Each bar carries its value; the title names the stage that holds the most.
+    """
     ax = get_ax(ax)
     by_count = bool(table["value"].isna().any())
-    ax.barh(
-        table["stage"].astype("str"),
-        table["deals"] if by_count else table["value"],
-        color=PALETTE[0],
-    )
+    values = (table["deals"] if by_count else table["value"]).astype(float)
+    bars = ax.barh(table["stage"].astype("str"), values, color=PALETTE[0])
     ax.invert_yaxis()
     warn = " (more than six stages: simplify)" if len(table) > 6 else ""
+    top = table["stage"].iloc[int(np.argmax(values.to_numpy()))] if len(table) else ""
+    total = float(values.sum())
     if by_count:
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("open deals")
-        how = ", by number of deals (a stage has no amounts)"
+        labels = [f"{int(v):,}" for v in values]
+        title = f"Stage {top} holds the most open deals: {int(values.max()):,} of {int(total):,}"
     else:
-        money_axis(ax, "x", currency)
-        how = ""
-    ax.set_title(f"{int(table['deals'].sum()):,} open deals in {len(table)} stages{how}{warn}")
+        _money_ticks(ax, "x", currency, "open value")
+        labels = [format_money(v, currency) for v in values]
+        title = (
+            f"Stage {top} holds the most open value: {format_money(values.max(), currency)} "
+            f"of {format_money(total, currency)}"
+        )
+    ax.bar_label(bars, labels=labels, padding=3, fontsize=8)
+    _room_for_labels(ax, "x")
+    ax.set_title(title + warn)
     return ax
 
 
+_STEP_LABELS = {"last snapshot": "last\nsnapshot", "amount changes": "amount\nchanges"}
+
+
 def plot_waterfall(steps: pd.DataFrame, *, currency: str = "", ax: Axes | None = None) -> Axes:
-    """Bridge from the last snapshot's open pipeline to today's."""
+    """Bridge from the last snapshot's open pipeline to today's.
+
+    Totals are solid, additions hatched ``//`` and removals hatched ``xx`` (told apart in
+    greyscale too); a legend names them and each bar carries its amount.
+    """
     ax = get_ax(ax)
     level = 0.0
+    style = {
+        "total": {"color": PALETTE[0], "hatch": ""},
+        "added": {"color": PALETTE[2], "hatch": "//"},
+        "removed": {"color": HIGHLIGHT, "hatch": "xx"},
+    }
+    used: dict[str, Any] = {}
     for i, (name, amount) in enumerate(zip(steps["step"], steps["amount"], strict=True)):
         if name in ("last snapshot", "today"):
-            ax.bar(i, amount, color=PALETTE[0])
+            kind, bottom, height = "total", 0.0, amount
             level = amount
         else:
-            ax.bar(i, amount, bottom=level, color=PALETTE[2] if amount >= 0 else HIGHLIGHT)
+            kind = "added" if amount >= 0 else "removed"
+            bottom, height = level, amount
             level += amount
-    ax.set_xticks(range(len(steps)), steps["step"], rotation=15)
-    money_axis(ax, "y", currency)
+        bar = ax.bar(i, height, bottom=bottom, edgecolor="white", linewidth=0.5, **style[kind])
+        used.setdefault(kind, bar)
+        text = (
+            format_money(amount, currency)
+            if kind == "total"
+            else (("+" if amount >= 0 else "") + format_money(amount, currency))
+        )
+        ax.annotate(
+            text,
+            (i, max(bottom, bottom + height)),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+        )
+    ax.set_xticks(
+        range(len(steps)), [_STEP_LABELS.get(str(n), str(n)) for n in steps["step"]], rotation=0
+    )
+    _money_ticks(ax, "y", currency, "open pipeline")
+    _room_for_labels(ax, "y", 0.1)
+    names = {"total": "open pipeline", "added": "added", "removed": "removed"}
+    ax.legend(
+        [used[k] for k in names if k in used],
+        [names[k] for k in names if k in used],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncol=3,
+        frameon=False,
+        fontsize=8,
+    )
     delta = steps["amount"].iloc[-1] - steps["amount"].iloc[0]
     ax.set_title(
-        f"Open pipeline {'grew' if delta >= 0 else 'shrank'} by {abs(delta):,.0f} since the last snapshot"
+        f"Open pipeline {'grew' if delta >= 0 else 'shrank'} by "
+        f"{format_money(abs(delta), currency)} since the last snapshot"
     )
     return ax
 
 
 def plot_balance(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Count share vs value share of rocks, stones and pebbles."""
+    """Count share vs value share of rocks, stones and pebbles (value bars hatched).
+
+    The title names the band that holds the most value.
+    """
     ax = get_ax(ax)
     x = np.arange(len(table))
-    ax.bar(x - 0.2, table["count_share"], width=0.4, color=MUTED, label="share of deals")
-    ax.bar(x + 0.2, table["value_share"], width=0.4, color=HIGHLIGHT, label="share of value")
+    deals = ax.bar(x - 0.2, table["count_share"], width=0.4, color=MUTED, label="share of deals")
+    value = ax.bar(
+        x + 0.2,
+        table["value_share"],
+        width=0.4,
+        color=HIGHLIGHT,
+        hatch="//",
+        edgecolor="white",
+        label="share of value",
+    )
+    for bars in (deals, value):
+        ax.bar_label(bars, labels=[f"{v:.0%}" for v in bars.datavalues], padding=2, fontsize=8)
     ax.set_xticks(x, table["band"])
     percent_axis(ax)
-    rocks = table.set_index("band").loc["rocks"]
+    ax.set_ylim(0, max(1.0, float(table[["count_share", "value_share"]].max().max())) * 1.1)
+    top = table.set_index("band")["value_share"].astype(float).idxmax()
+    row = table.set_index("band").loc[top]
     ax.set_title(
-        f"Rocks are {rocks['count_share']:.0%} of deals and {rocks['value_share']:.0%} of value"
+        f"{str(top).capitalize()} are {row['count_share']:.0%} of open deals "
+        f"and {row['value_share']:.0%} of their value"
     )
-    ax.legend()
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
     return ax
 
 
 def plot_forecasts(table: pd.DataFrame, *, currency: str = "", ax: Axes | None = None) -> Axes:
-    """The forecasts side by side."""
-    ax = get_ax(ax)
-    ax.barh(
+    """The forecasts side by side, each bar with its amount; the weighted one hatched."""
+    ax = get_ax(ax, figsize=(8, 0.5 * len(table) + 1.6))
+    weighted = table["forecast"] == "probability-weighted"
+    bars = ax.barh(
         table["forecast"],
         table["amount"],
-        color=[HIGHLIGHT if f == "probability-weighted" else PALETTE[0] for f in table["forecast"]],
+        color=[HIGHLIGHT if w else PALETTE[0] for w in weighted],
+        hatch=["//" if w else "" for w in weighted],
+        edgecolor="white",
+    )
+    ax.bar_label(
+        bars, labels=[format_money(v, currency) for v in table["amount"]], padding=3, fontsize=8
     )
     ax.invert_yaxis()
-    money_axis(ax, "x", currency)
-    ax.set_title("Same pipeline, different forecasts")
+    _money_ticks(ax, "x", currency, "due next quarter")
+    _room_for_labels(ax, "x")
+    if weighted.any():
+        ax.legend(
+            [bars[int(np.flatnonzero(weighted.to_numpy())[0])], bars[int(np.argmin(weighted))]],
+            ["probability-weighted (no deal closes at its weight)", "named deals or history"],
+            loc="lower right",
+            frameon=False,
+            fontsize=8,
+        )
+    if len(table) > 1:
+        title = (
+            f"Same open deals, forecasts from {format_money(table['amount'].min(), currency)} "
+            f"to {format_money(table['amount'].max(), currency)}"
+        )
+    else:
+        title = (
+            f"{format_money(table['amount'].iloc[0], currency)} due: the data allows no "
+            "other forecast"
+        )
+    ax.set_title(title)
     return ax
 
 
@@ -746,11 +860,12 @@ def win_loss_note(stats: Mapping[str, Any]) -> str:
     total = stats["won"] + stats["lost"] + stats["no_decision"]
     if not total:
         return "No deal closed in this window, so there is no win rate to report."
-    head = (
-        f"{total} deals closed: {stats['won']} won, {stats['lost']} lost, "
-        f"{stats['no_decision']} ended in no decision. Win rate {stats['win_rate']:.0%}."
-    )
     nd = stats["no_decision_share"]
+    head = (
+        f"{total:,} deals closed: {stats['won']:,} won, {stats['lost']:,} lost"
+        + ("" if nd is None else f", {stats['no_decision']:,} ended in no decision")
+        + f". Win rate {stats['win_rate']:.0%}."
+    )
     if nd is None:
         return (
             f'{head} The data records no "no decision" outcome at all, so its share cannot be '
@@ -785,29 +900,59 @@ def forecast_note(table: pd.DataFrame) -> str:
     )
 
 
-def pvf_note(table: pd.DataFrame, target: float, period: str) -> str:
+def pvf_note(table: pd.DataFrame, target: float, period: str, currency: str = "") -> str:
     """The PVF finding in one sentence."""
     known = table.dropna(subset=["pvf"])
+    money = f"{target:,.0f} {currency}".rstrip()
     if known.empty:
         return (
-            f"Target for {period}: {target:,.0f}. No deal open at the last snapshot was won since, "
+            f"Target for {period}: {money}. No deal open at the last snapshot was won since, "
             "so no stage has a Pipeline Value Factor yet."
         )
     short = known[known["gap"] > 0]
+    gap = f"{short['gap'].sum():,.0f} {currency}".rstrip()
     return (
-        f"Target for {period}: {target:,.0f}. Each stage would need between {known['pvf'].min():.1f} "
+        f"Target for {period}: {money}. Each stage would need between {known['pvf'].min():.1f} "
         f"and {known['pvf'].max():.1f} times it; {len(short)} of {len(known)} stages hold less than "
-        f"their factor asks, short by {short['gap'].sum():,.0f} in all."
+        f"their factor asks, short by {gap} in all."
     )
 
 
-def slip_note(moves: pd.DataFrame) -> str:
-    """Slip counts in one sentence."""
+def slip_note(
+    moves: pd.DataFrame,
+    *,
+    closed: pd.DataFrame | None = None,
+    quarter: str = "",
+    through: pd.Timestamp | None = None,
+) -> str:
+    """Slip counts in one sentence, and why they differ from the quarter's win / loss counts.
+
+    The slip follows deals (those open at the last snapshot, and those new since) up to the
+    data's last day (``through``); the win / loss figures count the deals closed inside the
+    review quarter (``closed``, a :func:`closed_in` table), whenever they were created.
+    """
     c = moves["status"].value_counts()
+    since = "Since the last snapshot" + (f" (to {through:%Y-%m-%d})" if through is not None else "")
+    text = (
+        f"{since}: {c.get('won', 0):,} won, {c.get('lost', 0):,} lost or ended in no decision, "
+        f"{c.get('new', 0):,} new, {c.get('pushed', 0):,} pushed out, "
+        f"{c.get('pulled in', 0):,} pulled in, "
+        f"{c.get('amount up', 0) + c.get('amount down', 0):,} changed amount."
+    )
+    if closed is None:
+        return text
+    won_q = set(closed.loc[closed["outcome"] == "won", "opportunity_id"])
+    if not won_q and not len(closed):
+        return text
+    slip_won = set(moves.loc[moves["status"] == "won", "opportunity_id"])
+    both = len(won_q & slip_won)
+    where = f"in {quarter}" if quarter else "in the review window"
     return (
-        f"Since the last snapshot: {c.get('won', 0)} won, {c.get('lost', 0)} lost, {c.get('new', 0)} new, "
-        f"{c.get('pushed', 0)} pushed out, {c.get('pulled in', 0)} pulled in, "
-        f"{c.get('amount up', 0) + c.get('amount down', 0)} changed amount."
+        f"{text} These counts follow the deals open at the snapshot (and those created since) "
+        f"whenever they closed, so they differ from the win / loss counts, which take every deal "
+        f"closed {where} whenever it was created: {both:,} of the {len(won_q):,} deals won "
+        f"{where} were open at the snapshot, the other {len(won_q) - both:,} came in after it "
+        "(counted as new here). Lost here also counts no decision and deals that left the CRM."
     )
 
 
@@ -892,15 +1037,13 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
     notes["win_loss"] = win_loss_note(stats)
     total_closed = stats["won"] + stats["lost"] + stats["no_decision"]
     if total_closed:
+        # a data set that never records "no decision" gets no row for it: zero would be a claim
+        kinds = ["won", "lost", "no_decision"] if records_nd else ["won", "lost"]
         tables["outcomes"] = pd.DataFrame(
             {
-                "outcome": ["won", "lost", "no decision"],
-                "deals": [stats["won"], stats["lost"], stats["no_decision"]],
-                "share": [
-                    stats["won"] / total_closed,
-                    stats["lost"] / total_closed,
-                    stats["no_decision"] / total_closed,
-                ],
+                "outcome": [k.replace("_", " ") for k in kinds],
+                "deals": [stats[k] for k in kinds],
+                "share": [stats[k] / total_closed for k in kinds],
             }
         )
     else:
@@ -994,7 +1137,7 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
         order = list(tables["funnel"]["stage"]) if "funnel" in tables else None
         pvf_table = pvf(conversion, open_now, target=target, order=order or None)
         tables["pvf"] = pvf_table
-        notes["pvf"] = pvf_note(pvf_table, target, per.next.label)
+        notes["pvf"] = pvf_note(pvf_table, target, per.next.label, currency)
         gaps = owner_gaps(
             pvf_table.dropna(subset=["pvf"]),
             open_now,
@@ -1045,7 +1188,7 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
     if moves is not None:
         tables["slip"] = moves
         tables["waterfall"] = waterfall(moves)
-        notes["slip"] = slip_note(moves)
+        notes["slip"] = slip_note(moves, closed=closed, quarter=w.label, through=last)
     else:
         absent["slip"] = absent["waterfall"] = snap_reason
     tables["forecasts"] = forecasts(open_now, conversion, start=per.next.start, end=per.next.end)
@@ -1073,7 +1216,13 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
             "(past due, no amount or close date, stale, pushed)."
         )
     if moves is not None:
-        findings.append(notes["slip"])
+        c = moves["status"].value_counts()
+        findings.append(
+            f"Of the deals open at the last snapshot, {c.get('won', 0):,} have been won, "
+            f"{c.get('lost', 0):,} lost or ended in no decision and {c.get('pushed', 0):,} pushed "
+            f"out; {c.get('new', 0):,} deals are new since. These follow deals from the snapshot, "
+            f"so they differ from the counts of deals closed in {w.label} above."
+        )
     metrics = {
         "win_rate": analysis.finite_or_none(stats["win_rate"]),
         "no_decision_share": analysis.finite_or_none(stats["no_decision_share"]),
@@ -1182,6 +1331,21 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
             f"{cycle_note:,} won deals closed before they were created; they are left out of the "
             "cycle-time figures (fix the dates in the CRM)."
         )
+    velocity_now = metrics["velocity_per_day"]
+    headline = _headline(
+        stats, crm, cover, target, velocity_now, flags if len(owners) else None, per, currency
+    )
+    actions = _actions(
+        pvf_table,
+        tables.get("pvf_gaps_by_owner"),
+        flags if len(owners) else None,
+        owners,
+        cover,
+        target,
+        snap_dir is None and previous is None,
+        per,
+        currency,
+    )
     return PipelineAnalysis(
         params=params,
         periods=per,
@@ -1193,7 +1357,158 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
         findings=tuple(findings[:5]),
         assumptions=tuple(assumptions),
         coverage=cov,
+        headline=headline,
+        actions=actions,
     )
+
+
+_FLAG_NAMES = {
+    "past_due": "close date past",
+    "no_amount": "no amount",
+    "no_close_date": "no close date",
+    "no_created_date": "no created date",
+    "stale": "stale",
+    "pushed": "pushed out",
+    "probability_mismatch": "probability off its stage",
+}
+
+
+def _headline(
+    stats: Mapping[str, Any],
+    crm: Mapping[str, Any],
+    cover: float | None,
+    target: float | None,
+    velocity_now: float | None,
+    flags: pd.DataFrame | None,
+    per: analysis.Periods,
+    currency: str,
+) -> tuple[analysis.KPI, ...]:
+    """Six headline figures; a figure the data cannot give is None with the reason."""
+    w = per.window
+    total = stats["won"] + stats["lost"] + stats["no_decision"]
+    none_closed = f"no deal closed in {w.label}"
+    nd = analysis.finite_or_none(stats["no_decision_share"])
+    lacking = crm["open_deals_without_amount"]
+    if cover is not None:
+        cover_note = f"open value due in {per.next.label} ÷ its target of " + analysis.format_value(
+            target, "money", currency
+        )
+    elif not target:
+        cover_note = "no target: no deal won in the last four quarters and none set"
+    else:
+        cover_note = "no open deal has both an amount and a close date"
+    return (
+        analysis.KPI(
+            "Win rate",
+            analysis.finite_or_none(stats["win_rate"]),
+            "percent",
+            f"{stats['won']:,} won of {total:,} deals closed in {w.label}"
+            if total
+            else none_closed,
+        ),
+        analysis.KPI(
+            "No-decision share",
+            nd,
+            "percent",
+            "industry research: about 26%"
+            if nd is not None
+            else ("the data records no no-decision outcome" if total else none_closed),
+        ),
+        analysis.KPI(
+            "Open pipeline",
+            crm["open_pipeline"],
+            "money",
+            f"{crm['open_deals']:,} open deals on {w.end:%Y-%m-%d}"
+            + (f", {lacking:,} without an amount" if lacking else "")
+            if crm["open_pipeline"] is not None
+            else f"{crm['open_deals']:,} open deals, none with an amount",
+        ),
+        analysis.KPI(f"Coverage of {per.next.label} (× target)", cover, "number", cover_note),
+        analysis.KPI(
+            "Sales velocity per day",
+            velocity_now,
+            "money",
+            "open deals × win rate × average won deal ÷ cycle days"
+            if velocity_now is not None
+            else f"needs deals won in {w.label} with a cycle time, and open deals",
+        ),
+        analysis.KPI(
+            "Open deals with a data flag",
+            None if flags is None else int((flags["flags"] > 0).sum()),
+            "count",
+            f"of {len(flags):,} open deals"
+            if flags is not None
+            else f"no deal open on {w.end:%Y-%m-%d}",
+        ),
+    )
+
+
+def _actions(
+    pvf_table: pd.DataFrame | None,
+    by_owner: pd.DataFrame | None,
+    flags: pd.DataFrame | None,
+    owners: pd.DataFrame,
+    cover: float | None,
+    target: float | None,
+    no_snapshot: bool,
+    per: analysis.Periods,
+    currency: str,
+) -> tuple[str, ...]:
+    """The top actions: the PVF gaps by stage, the coverage gap, the data-integrity fixes."""
+
+    def money(v: float) -> str:
+        return analysis.format_value(v, "money", currency)
+
+    out: list[str] = []
+    if pvf_table is not None:
+        short = pvf_table[pvf_table["gap"] > 0].sort_values("gap", ascending=False)
+        if len(short):
+            text = f"Fill the pipeline gaps by stage for {per.next.label}: " + ", ".join(
+                f"{r.stage} short by {money(r.gap)} (PVF {r.pvf:.1f})"
+                for r in short.head(4).itertuples()
+            )
+            if by_owner is not None and len(by_owner) and (by_owner["gap"] > 0).any():
+                top = by_owner[by_owner["gap"] > 0].head(3)
+                text += "; largest owner gaps: " + ", ".join(
+                    f"{r.owner} {money(r.gap)}" for r in top.itertuples()
+                )
+            out.append(text + ".")
+    elif no_snapshot:
+        out.append(
+            f"Save this quarter's opportunities export as {_SNAPSHOTS}/{per.quarter}/"
+            "opportunities.csv in the data-set folder, so next quarter's review can measure stage "
+            "conversion, the Pipeline Value Factors and slips."
+        )
+    if cover is not None and target and cover < 1:
+        out.append(
+            f"Coverage of {per.next.label} is {cover:.1f} × target: add "
+            f"{money((1 - cover) * target)} of deals due in {per.next.label}, or pull deals in."
+        )
+    if flags is not None and (flags["flags"] > 0).any():
+        counts = {
+            name: int(flags[col].sum())
+            for col, name in _FLAG_NAMES.items()
+            if col in flags and flags[col].any()
+        }
+        worst = sorted(counts.items(), key=lambda kv: -kv[1])[:3]
+        flagged = int((flags["flags"] > 0).sum())
+        bad = owners[owners["flagged"] > 0].head(3)
+        out.append(
+            f"Clean the data of {flagged:,} of {len(flags):,} open deals ("
+            + ", ".join(f"{name}: {n:,}" for name, n in worst)
+            + ")"
+            + (
+                "; start with "
+                + ", ".join(
+                    f"{r.owner} ({r.flagged:,} of {r.open_deals:,} flagged)"
+                    for r in bad.itertuples()
+                )
+                if len(bad)
+                else ""
+            )
+            + "."
+        )
+    return tuple(out)
 
 
 PipelineAnalysis.charts = {
@@ -1208,5 +1523,153 @@ PipelineAnalysis.charts = {
     "forecasts": analysis.Chart(
         ("forecasts",),
         lambda a, ax: plot_forecasts(a.tables["forecasts"], currency=a.currency, ax=ax),
+    ),
+}
+
+_T = analysis.TableSpec
+PipelineAnalysis.specs = {
+    "outcomes": _T(
+        "Deals closed in the quarter, by outcome",
+        {"outcome": "text", "deals": "count", "share": "percent"},
+        source="Deals whose close date falls in the review quarter, whenever they were created.",
+    ),
+    "loss_reasons": _T(
+        "Why deals were lost: the two reasons, and no decision",
+        {"group": "text", "reason": "text", "deals": "count"},
+        labels={"group": "Reason group", "reason": "Reason recorded"},
+        source="Lost and no-decision deals closed in the quarter; a deal may carry several reasons.",
+    ),
+    "velocity": _T(
+        "Sales velocity: the team and each owner",
+        {
+            "group": "text",
+            "open_deals": "count",
+            "win_rate": "percent",
+            "avg_deal_size_won": "money",
+            "avg_cycle_days_won": "count",
+            "velocity_per_day": "money",
+        },
+        labels={
+            "group": "Team / owner",
+            "avg_deal_size_won": "Average won deal",
+            "avg_cycle_days_won": "Average cycle (days)",
+            "velocity_per_day": "Velocity per day",
+        },
+        source="Velocity = open deals × win rate × average won deal ÷ average cycle days; an "
+        "owner's rates come from their own deals closed in the quarter ('–': no won deal).",
+    ),
+    "executive": _T(
+        "The figures executives ask for",
+        {"figure": "text", "value": "text", "note": "text"},
+    ),
+    "funnel": _T(
+        "Open deals by stage at the quarter's end",
+        {
+            "stage": "text",
+            "deals": "count",
+            "value": "money",
+            "without_amount": "count",
+            "median_age_days": "count",
+        },
+        labels={
+            "value": "Open value",
+            "without_amount": "Without amount",
+            "median_age_days": "Median age (days)",
+        },
+    ),
+    "pvf": _T(
+        "Pipeline Value Factor by stage",
+        {
+            "stage": "text",
+            "won_share": "percent",
+            "pvf": "number",
+            "needed": "money",
+            "in_stage": "money",
+            "gap": "money",
+        },
+        labels={
+            "won_share": "Won within a quarter",
+            "pvf": "PVF (× target)",
+            "needed": "Needed (PVF × target)",
+            "in_stage": "Open value in stage",
+            "gap": "Gap (positive: short)",
+        },
+        source="PVF = 1 ÷ the share of the deals in a stage at the last snapshot that were won "
+        "since; the target is next quarter's.",
+    ),
+    "pvf_gaps": _T(
+        "Pipeline Value Factor gap by owner and stage",
+        {"owner": "text", "stage": "text", "needed": "money", "in_stage": "money", "gap": "money"},
+        labels={"in_stage": "Open value in stage", "gap": "Gap (positive: short)"},
+        source="An owner's share of the target is their quota's share, else an equal share.",
+    ),
+    "pvf_gaps_by_owner": _T(
+        "Pipeline Value Factor gap by owner, all stages",
+        {"owner": "text", "gap": "money"},
+        labels={"gap": "Gap (positive: short)"},
+        source="An owner's share of the target is their quota's share, else an equal share.",
+    ),
+    "balance": _T(
+        "Rocks, stones and pebbles among the open deals",
+        {
+            "band": "text",
+            "deals": "count",
+            "value": "money",
+            "count_share": "percent",
+            "value_share": "percent",
+        },
+        labels={
+            "band": "Size band",
+            "value": "Open value",
+            "count_share": "Share of deals",
+            "value_share": "Share of value",
+        },
+    ),
+    "integrity": _T(
+        "Data integrity by owner, weakest first",
+        {"owner": "text", "open_deals": "count", "flagged": "count", "integrity_score": "percent"},
+        labels={"flagged": "Flagged deals", "integrity_score": "Integrity score"},
+        source="Integrity score: the share of an owner's open deals without any flag.",
+    ),
+    "integrity_flags": _T(
+        "Open deals with a data-integrity flag",
+        {
+            "opportunity_id": "id",
+            "stage": "text",
+            "amount": "money",
+            "close_date": "date",
+            "owner": "text",
+            **{c: "bool" for c in _FLAG_NAMES},
+            "flags": "count",
+        },
+        labels={
+            "opportunity_id": "Opportunity",
+            **{c: n.capitalize() for c, n in _FLAG_NAMES.items()},
+        },
+        wide=True,
+    ),
+    "slip": _T(
+        "What became of each deal since the last snapshot",
+        {
+            "opportunity_id": "id",
+            "status": "text",
+            "amount_before": "money",
+            "amount_now": "money",
+        },
+        labels={
+            "opportunity_id": "Opportunity",
+            "amount_before": "Amount at the snapshot",
+            "amount_now": "Amount now (open deals)",
+        },
+    ),
+    "waterfall": _T(
+        "From the last snapshot's open pipeline to today's",
+        {"step": "text", "amount": "money"},
+    ),
+    "forecasts": _T(
+        "Next quarter's forecast, several ways",
+        {"forecast": "text", "amount": "money"},
+        labels={"amount": "Amount due next quarter"},
+        source="Deals open at the quarter's end with a close date in the next quarter.",
     ),
 }

@@ -652,6 +652,8 @@ def _shown(value: Any, *, money: str | None = None) -> str:
         return f"{value:,.0f} {money}".rstrip()
     if isinstance(value, float) and value.is_integer():
         return f"{value:,.0f}"
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return f"{value:,}"
     return str(value)
 
 
@@ -666,13 +668,14 @@ def brief(
     """
     acc_id = deal["account_id"]
     out: dict[str, pd.DataFrame] = {}
+    outcome = deal.get("outcome")
     facts: dict[str, Any] = {
         "opportunity": deal["opportunity_id"],
         "amount": _shown(deal["amount"], money=currency),
         "stage": deal.get("stage"),
         "owner": deal.get("owner"),
         "close date": deal.get("close_date"),
-        "outcome now": deal.get("outcome"),
+        "outcome now": outcome.replace("_", " ") if isinstance(outcome, str) else outcome,
         "competitor": deal.get("competitor"),
     }
     accounts = data.get("accounts")
@@ -693,6 +696,7 @@ def brief(
             here.groupby("outcome")
             .agg(deals=("opportunity_id", "size"), amount=("amount", "sum"))
             .reset_index()
+            .assign(outcome=lambda t: t["outcome"].astype(str).str.replace("_", " "))
         )
     contacts = data.get("contacts")
     if contacts is not None:
@@ -891,6 +895,9 @@ def playbook_name(opportunity_id: str) -> str:
 
 
 # --------------------------------------------------------------------------- chart
+_HATCHES = ("", "//", "..", "xx", "\\\\")  # criteria told apart in greyscale too
+
+
 def plot_scores(table: pd.DataFrame, *, top: int = 10, ax: Axes | None = None) -> Axes:
     """Stacked bars of each top candidate's score by criterion (a :func:`candidates` table).
 
@@ -900,16 +907,29 @@ def plot_scores(table: pd.DataFrame, *, top: int = 10, ax: Axes | None = None) -
     head = table.head(top).iloc[::-1]
     labels = (head["label"] if "label" in head else head["opportunity_id"]).astype(str).tolist()
     left = np.zeros(len(head))
-    for color, name in zip(PALETTE, WEIGHTS, strict=False):
+    for color, hatch, name in zip(PALETTE, _HATCHES, WEIGHTS, strict=False):
         values = head[f"score_{name}"].to_numpy(dtype=float)
         ax.barh(
-            range(len(head)), values, left=left, color=color, label=f"{name} ({WEIGHTS[name]:.0%})"
+            range(len(head)),
+            values,
+            left=left,
+            color=color,
+            hatch=hatch,
+            edgecolor="white",
+            linewidth=0.5,
+            label=f"{name} ({WEIGHTS[name]:.0%})",
         )
         left += values
     ax.set_yticks(range(len(head)), labels=labels)
     ax.set_xlim(0, 1)
     ax.set_xlabel("score (0-1)")
-    ax.set_title("Why these deals rank first: the score by criterion")
+    parts = {n: float(head[f"score_{n}"].sum()) for n in WEIGHTS}
+    most = max(parts, key=lambda n: parts[n])
+    ax.set_title(
+        f"The top {len(head)} scores: {most} gives the largest part"
+        if len(head) > 1
+        else f"The score by criterion: {most} gives the largest part"
+    )
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
     return ax
 
@@ -1050,7 +1070,112 @@ def analyze(data: DataSet, params: Params) -> WarRoomAnalysis:
         assumptions=_assumptions(run, considered, stage_order),
         coverage=_coverage(data, run, status, considered, cases, ros),
         extras=merged.extras,
+        headline=_headline(run, ranked, cases, plan, areas),
+        actions=_actions(run, cases, plan, areas),
     )
+
+
+def _headline(
+    run: _Run,
+    ranked: pd.DataFrame,
+    cases: pd.DataFrame,
+    plan: pd.DataFrame | None,
+    areas: dict[str, list[str]],
+) -> tuple[analysis.KPI, ...]:
+    """Headline figures: the deals considered, the cases, their value, the days, the experts."""
+    day = f"{run.as_of:%Y-%m-%d}"
+    none = "no open deal with an amount and an account"
+    dates = plan["date"].dropna() if plan is not None else pd.Series(dtype="object")
+    first = (  # the case of the earliest day
+        cases.set_index("opportunity_id")["label"].get(
+            plan.loc[dates.sort_values(kind="stable").index[0], "opportunity_id"]
+        )
+        if len(dates)
+        else None
+    )
+    mode = (
+        f"single-deal mode: {run.params.opportunity_id}"
+        if run.params.opportunity_id
+        else f"capacity {run.params.capacity} war rooms"
+    )
+    return (
+        analysis.KPI(
+            "Open deals considered",
+            len(ranked),
+            "count",
+            f"open on {day} with an amount and an account",
+        ),
+        analysis.KPI("War-room cases", len(cases), "count", mode if len(cases) else none),
+        analysis.KPI(
+            "Value of the cases",
+            float(cases["amount"].sum()) if len(cases) else None,
+            "money",
+            "the cases' deal amounts" if len(cases) else none,
+        ),
+        analysis.KPI(
+            "Cases with a day",
+            None if plan is None else int(plan["date"].notna().sum()),
+            "count",
+            f"of {len(plan)}: every needed expert free"
+            if plan is not None
+            else ("no experts table: add experts.csv" if len(cases) else none),
+        ),
+        analysis.KPI(
+            "Expert-days needed",
+            int(sum(len(v) for v in areas.values())) if len(cases) else None,
+            "count",
+            "one expert per area a case needs" if len(cases) else none,
+        ),
+        analysis.KPI(
+            "First war room",
+            pd.Timestamp(min(dates)) if len(dates) else None,
+            "date",
+            str(first)
+            if first is not None
+            else (
+                "no day found: see the schedule" if plan is not None else "no day could be proposed"
+            ),
+        ),
+    )
+
+
+def _actions(
+    run: _Run, cases: pd.DataFrame, plan: pd.DataFrame | None, areas: dict[str, list[str]]
+) -> tuple[str, ...]:
+    """The candidate deals to take to the war room, by name, with the day and the experts."""
+    when = {} if plan is None else dict(zip(plan["opportunity_id"], plan["date"], strict=True))
+    blocked = (
+        {}
+        if plan is None or "why_no_date" not in plan
+        else dict(zip(plan["opportunity_id"], plan["why_no_date"], strict=True))
+    )
+    out = []
+    for r in cases.head(5).itertuples():
+        oid, name = str(r.opportunity_id), str(r.account_name)
+        amount = analysis.format_value(r.amount, "money", run.currency)
+        since = _closed_since(cases.loc[[r.Index]]).iloc[0]
+        owner = getattr(r, "owner", None)
+        who = f", {owner}" if isinstance(owner, str) and owner.strip() else ""
+        if since:
+            out.append(
+                f"Look back at the {amount} deal with {name} ({oid}{who}), {since}: what would "
+                "a war room have changed?"
+            )
+            continue
+        day = when.get(oid)
+        text = f"Take the {amount} deal with {name} ({oid}{who}) to the war room"
+        if isinstance(day, str):
+            text += f" on {day}: invite the {_and(areas[oid])} experts."
+        elif plan is None:
+            text += f": it needs {_and(areas[oid])} experts; add experts.csv to find a day."
+        else:
+            text += f": no day found ({blocked.get(oid) or 'see the schedule'})."
+        out.append(text)
+    return tuple(out)
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _names(deals: pd.DataFrame, accounts: pd.DataFrame | None) -> pd.Series:
@@ -1115,6 +1240,12 @@ def _rank_part(
         reason=cases["reason"].to_numpy(),
     )
     common = _common_unknown(ranked)
+    if common:  # said once in the note, not on every row
+        shared = ranked["reason"].str.partition("; unknown: ")[2] == common
+        ranked = ranked.assign(
+            reason=ranked["reason"].where(~shared, ranked["reason"].str.partition("; unknown: ")[0])
+        )
+    chosen = _without_empty(chosen, ["areas_not_checked"])
     top = ranked.iloc[0]
     oid = run.params.opportunity_id
     if oid:
@@ -1125,7 +1256,7 @@ def _rank_part(
             f"The top {len(cases)} of {len(ranked):,} open deals get a war room "
             f"(capacity {run.params.capacity})."
         )
-    gaps = [g for g in chosen["areas_not_checked"] if g]
+    gaps = [g for g in chosen.get("areas_not_checked", []) if g]
     return _Part(
         tables={"candidates": ranked[[c for c in keep if c in ranked]], "cases": chosen},
         notes={
@@ -1161,15 +1292,24 @@ def _day_part(run: _Run, cases: pd.DataFrame, areas: dict[str, list[str]]) -> _P
     plan.insert(1, "account_name", cases["account_name"].to_numpy())
     ros = roster(experts, plan, areas=areas, days=run.days)
     first = plan.iloc[0]
+    named = (ros["expert"] != ros["expert_id"]).all()  # every expert has a name: ids add nothing
+    shown_plan = _without_empty(plan.drop(columns="expert_ids"), ["why_no_date"])
+    shown_roster = _without_empty(
+        ros.drop(columns="expert_id") if named else ros, ["away_on_proposed_dates"]
+    )
     owner = cases["owner"].iloc[0] if "owner" in cases else None
     rep = owner if isinstance(owner, str) and owner.strip() else "the sales rep"
     crew = first["experts"].split("; ") if first["experts"] else areas[first["opportunity_id"]]
     day = agenda(start=p.start_time, rep=rep, experts=crew)
     leaves = rep_leaves_at(day)
+    # who attends, briefly: the experts are named once, in the schedule
+    day = day.assign(
+        who=np.where(day["rep_in_room"], f"{rep} and the experts", "the experts, without the rep")
+    )
     when = f"on {first['date']}" if isinstance(first["date"], str) else "(no date found yet)"
     counts = ros["status"].value_counts()
     return _Part(
-        tables={"schedule": plan, "roster": ros, "agenda": day},
+        tables={"schedule": shown_plan, "roster": shown_roster, "agenda": day},
         notes={
             "schedule": (
                 f"Days are searched {p.lead_days} to {p.lead_days + p.window_days} days after "
@@ -1190,6 +1330,16 @@ def _day_part(run: _Run, cases: pd.DataFrame, areas: dict[str, list[str]]) -> _P
         },
         extras={"rep_leaves_at": leaves},
     )
+
+
+def _without_empty(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``table`` without those of ``columns`` that hold nothing on any row (a blank column)."""
+    empty = [
+        c
+        for c in columns
+        if c in table and table[c].replace("", pd.NA).isna().all()  # noqa: PD101
+    ]
+    return table.drop(columns=empty)
 
 
 def _brief_reasons(t: Mapping[str, pd.DataFrame], name: str) -> dict[str, tuple[str, str]]:
@@ -1522,4 +1672,146 @@ WarRoomAnalysis.charts = {
     "scores": analysis.Chart(
         ("candidates",), lambda a, ax: plot_scores(a.tables["candidates"], ax=ax)
     ),
+}
+
+_T = analysis.TableSpec
+WarRoomAnalysis.specs = {
+    "candidates": _T(
+        "Open deals ranked for a war room",
+        {
+            "opportunity_id": "id",
+            "account_name": "text",
+            "amount": "money",
+            "stage": "text",
+            "owner": "text",
+            "tier": "text",
+            "score": "number",
+            "reason": "text",
+            **{f"score_{n}": "number" for n in WEIGHTS},
+            "label": "text",
+        },
+        labels={
+            "opportunity_id": "Deal",
+            "account_name": "Account",
+            "score": "Score (0-1)",
+            "reason": "Why",
+            **{f"score_{n}": f"Score: {n}" for n in WEIGHTS},
+        },
+        source="Score: 40% size (log scale), 20% tier T1 or Global, 20% complexity, "
+        "10% a named competitor, 10% a mid-funnel stage.",
+    ),
+    "cases": _T(
+        "This quarter's war-room cases",
+        {
+            "opportunity_id": "id",
+            "account_name": "text",
+            "amount": "money",
+            "stage": "text",
+            "owner": "text",
+            "areas": "text",
+            "areas_not_checked": "text",
+            "reason": "text",
+        },
+        labels={
+            "opportunity_id": "Deal",
+            "account_name": "Account",
+            "areas": "Expert areas needed",
+            "areas_not_checked": "Area rules not checked",
+            "reason": "Why",
+        },
+    ),
+    "schedule": _T(
+        "The proposed days and the experts booked",
+        {
+            "opportunity_id": "id",
+            "account_name": "text",
+            "date": "date",
+            "experts": "text",
+            "expert_ids": "id",
+            "why_no_date": "text",
+        },
+        labels={
+            "opportunity_id": "Deal",
+            "account_name": "Account",
+            "experts": "Experts (area: name)",
+            "why_no_date": "Why no date",
+        },
+    ),
+    "roster": _T(
+        "The experts and their part in the plan",
+        {
+            "expert": "text",
+            "expert_id": "id",
+            "area": "text",
+            "status": "text",
+            "booked_on": "text",
+            "away_on_proposed_dates": "text",
+        },
+        labels={"booked_on": "Booked on", "away_on_proposed_dates": "Away on proposed dates"},
+    ),
+    "agenda": _T(
+        "The day, step by step",
+        {
+            "step": "count",
+            "from": "text",
+            "to": "text",
+            "what": "text",
+            "who": "text",
+            "rep_in_room": "bool",
+        },
+        labels={"rep_in_room": "Rep in the room"},
+    ),
+    "brief_facts": _T("The deal and its account", {"fact": "text", "value": "text"}),
+    "brief_history": _T(
+        "The account's deals with us, by outcome",
+        {"outcome": "text", "deals": "count", "amount": "money"},
+    ),
+    "brief_contacts": _T(
+        "The people we know at the account",
+        {
+            "full_name": "text",
+            "title": "text",
+            "department": "text",
+            "role": "text",
+            "linkedin_connected": "bool",
+            "contact_id": "id",
+        },
+        labels={"full_name": "Name", "linkedin_connected": "LinkedIn connected"},
+    ),
+    "brief_gaps": _T("Roles nobody holds yet", {"missing role": "text"}),
+    "brief_buying_centers": _T(
+        "The account's buying centers",
+        {
+            "buying_center": "text",
+            "wallet_size": "money",
+            "our_revenue": "money",
+            "sales_goal": "money",
+            "relationship_status": "text",
+            "competitor": "text",
+            "key_initiatives": "text",
+            "growth_trend": "text",
+            "engagement_score": "number",
+        },
+        labels={"relationship_status": "Relationship"},
+    ),
+    "loss_lens": _T(
+        "Past losses at similar accounts (four quarters)",
+        {
+            "opportunity_id": "id",
+            "compared_with": "text",
+            "industry": "text",
+            "closed_deals": "count",
+            "won": "count",
+            "should_not_have_been_there": "count",
+            "outsold": "count",
+            "no_decision_share": "percent",
+        },
+        labels={
+            "opportunity_id": "Deal",
+            "closed_deals": "Closed deals",
+            "should_not_have_been_there": "Should not have been there",
+            "no_decision_share": "No decision",
+        },
+    ),
+    "playbook": _T("The playbook", {"section": "text", "content": "text"}),
 }

@@ -579,3 +579,67 @@ def test_plots_draw_names_with_dollars():
     ax = abm.plot_risks(flags)
     assert ax.get_title().startswith("1 of 6 failure risks raised")
     plt.close(ax.figure)
+
+
+# --------------------------------------------------------------------------- issue 13: headline and actions
+def test_headline_and_actions(tmp_path):
+    folder = write(
+        tmp_path / "d",
+        accounts="account_id,account_name,industry\nA1,One,retail\nA2,Two,\n",
+        buying_centers=(
+            "account_id,buying_center,wallet_size,our_revenue,sales_goal\n"
+            "A1,it,100,10,50\nA1,hr,200,,\n"
+        ),
+        contacts="contact_id,account_id,buying_center\nC1,A1,it\nC2,A2,\n",
+        opportunities=OPP_CSV,
+    )
+    a = analyze(folder)
+    kpi = {k.label: k for k in a.headline}
+    assert [k.label for k in a.headline] == [
+        "Accounts audited",
+        "Readiness coverage",
+        "Mean readiness",
+        "Accounts ready",
+        "Failure risks raised",
+        "ABM candidates",
+    ]
+    assert kpi["Accounts audited"].value == 2 and kpi["Accounts audited"].note == (
+        "6 of 12 items measurable"
+    )
+    assert kpi["Readiness coverage"].value == pytest.approx(18 / W)
+    assert kpi["Accounts ready"].value == 1
+    # no plan: no figure, and the note says what to give
+    assert kpi["Failure risks raised"].value is None
+    assert kpi["Failure risks raised"].note == "no programme plan: pass plan_file"
+    # A1 hr lacks wallet share, sales goal and contacts; A2 (no buying center) lacks industry,
+    # buying centers, wallet share, sales goals and opportunity status: wallet share and sales
+    # goals are missing at both accounts, and wallet share comes first in the ABM list
+    assert a.actions == (
+        "Write a programme plan (like data/examples/abm_plan.yml: targets, capacity, "
+        "marketing-sourced share, a marketing owner and campaign per target) and pass it as "
+        "plan_file, so the six ABM failure risks can be judged.",
+        "Find the wallet share by buying center (wallet size and our revenue) at 2 accounts: a "
+        "required item, the one most often missing; start with the least ready: Two, One.",
+        "Add key_initiatives, relationship_status, growth_trend, competitor and engagement_score "
+        "to buying_centers.csv and role to contacts.csv to measure the whole ABM list (the data "
+        "covers 67% of it).",
+        "Start ABM with One and Two.",
+    )
+
+
+def test_an_empty_gap_list_is_a_sentence(tmp_path):
+    accounts = "account_id,account_name,industry\nA1,N1,retail\n"
+    a = analyze(write(tmp_path / "d", accounts=accounts))
+    assert "gaps" not in a.tables
+    assert a.absent["gaps"].startswith("Nothing to find")
+
+
+def test_readiness_heatmap_has_a_colour_bar_and_leaves_unknown_items_out():
+    table = abm.by_account(abm.readiness(abm.audit(ACCOUNTS, BCS, None, None)))
+    ax = abm.plot_readiness(table)
+    bars = [x for x in ax.figure.axes if x is not ax]
+    assert len(bars) == 1 and "share of the account's buying centers" in bars[0].get_ylabel()
+    drawn = [t.get_text() for t in ax.get_xticklabels()]
+    assert "contacts" not in drawn and "industry" in drawn  # no contacts table: unknown
+    assert ax.get_xlabel().endswith("items are unknown for every account: not drawn")
+    plt.close(ax.figure)

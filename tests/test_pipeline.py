@@ -359,3 +359,103 @@ def test_funnel_chart_draws_a_dollar_stage_name():
     ax.figure.canvas.draw()
     assert [x.get_text() for x in ax.get_yticklabels()] == ["Quote $10k-$50k", "50% <sure>"]
     plt.close(ax.figure)
+
+
+# --------------------------------------------------------------------------- issue 13: headline, actions, text
+def test_thin_export_headline_and_actions(tmp_path):
+    ds = _folder(
+        tmp_path,
+        [
+            ["O1", "A1", "Closed Won", 1000, "2026-05-01", "2026-07-31", "Ann"],
+            ["O2", "A2", "Closed Won", 3000, "2026-06-01", "2026-08-10", "Bob"],
+            ["O3", "A1", "Closed Lost", 500, "2026-06-01", "2026-08-15", "Ann"],
+            ["O4", "A2", "Proposal", 2000, "2026-08-01", "2026-11-15", "Bob"],
+            ["O5", "A1", "Qualify", "", "2026-09-01", "2026-12-01", "Ann"],
+        ],
+    )
+    a = pipeline.analyze(ds, pipeline.Params(quarter="2026Q3"))
+    kpi = {k.label: k for k in a.headline}
+    assert 3 <= len(a.headline) <= 6
+    assert kpi["Win rate"].value == pytest.approx(2 / 3) and kpi["Win rate"].kind == "percent"
+    assert kpi["Win rate"].note == "2 won of 3 deals closed in 2026Q3"
+    # no outcome records "no decision": no figure, a reason, and no zero row in the table
+    assert kpi["No-decision share"].value is None
+    assert kpi["No-decision share"].note == "the data records no no-decision outcome"
+    assert a.tables["outcomes"]["outcome"].tolist() == ["won", "lost"]
+    assert kpi["Open pipeline"].value == 2000.0
+    assert kpi["Coverage of 2026Q4 (× target)"].value == a.metrics["coverage_next_quarter"]
+    assert kpi["Open deals with a data flag"].value == 1  # O5: no amount
+    # no snapshot: the first action says how to get one; the flagged deal is named by owner
+    assert a.actions[0].startswith("Save this quarter's opportunities export as snapshots/2026Q3/")
+    assert a.actions[-1].startswith("Clean the data of 1 of 2 open deals (no amount: 1")
+    assert "start with Ann (1 of 1 flagged)" in a.actions[-1]
+    assert "1 lost." in a.findings[0] and "no decision" not in a.findings[0].split(".")[0]
+
+
+def test_slip_note_says_why_its_counts_differ_from_the_quarters(tmp_path):
+    deals = [
+        ["O1", "A1", "Closed Won", 1000, "2026-05-01", "2026-07-31", "Ann"],  # open at snapshot
+        ["O3", "A1", "Closed Won", 500, "2026-07-05", "2026-08-31", "Ann"],  # created since
+        ["O2", "A2", "Proposal", 2000, "2026-05-01", "2026-11-15", "Bob"],
+    ]
+    then = [
+        ["O1", "A1", "Proposal", 1000, "2026-05-01", "2026-07-15", "Ann"],
+        ["O2", "A2", "Proposal", 2000, "2026-05-01", "2026-09-15", "Bob"],
+    ]
+    ds = _folder(tmp_path, deals, snapshot=("2026Q2", then))
+    a = pipeline.analyze(ds, pipeline.Params(quarter="2026Q3", target=5000.0))
+    note = a.notes["slip"]
+    assert note.startswith("Since the last snapshot (to 2026-08-31): 1 won,")
+    assert "1 of the 2 deals won in 2026Q3 were open at the snapshot, the other 1 came in" in note
+    assert "differ from the counts of deals closed in 2026Q3" in a.findings[-1]
+    # PVF of proposal: 1 of 2 won -> 2 x 5,000 needed, 2,000 held: 8,000 short
+    pvf_action = next(x for x in a.actions if x.startswith("Fill the pipeline gaps"))
+    assert "proposal short by 8,000" in pvf_action and "(PVF 2.0)" in pvf_action
+    assert "largest owner gaps: Bob" in pvf_action
+
+
+def test_charts_state_what_they_draw():
+    import matplotlib.pyplot as plt
+
+    bands = pd.DataFrame(
+        {
+            "band": ["rocks", "stones", "pebbles"],
+            "deals": [0, 1, 9],
+            "value": [0.0, 20_000.0, 80_000.0],
+            "count_share": [0.0, 0.1, 0.9],
+            "value_share": [0.0, 0.2, 0.8],
+        }
+    )
+    ax = pipeline.plot_balance(bands)
+    assert ax.get_title() == "Pebbles are 90% of open deals and 80% of their value"
+    plt.close(ax.figure)
+    steps = pipeline.waterfall(
+        pd.DataFrame(
+            {
+                "opportunity_id": ["a", "b", "c"],
+                "status": ["won", "new", "unchanged"],
+                "amount_before": [300.0, None, 100.0],
+                "amount_now": [None, 50.0, 100.0],
+            }
+        )
+    )
+    ax = pipeline.plot_waterfall(steps, currency="EUR")
+    assert ax.get_title() == "Open pipeline shrank by 250 EUR since the last snapshot"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "open pipeline",
+        "added",
+        "removed",
+    ]
+    plt.close(ax.figure)
+    f = pd.DataFrame(
+        {"forecast": ["all open deals due", "probability-weighted"], "amount": [3e6, 1e6]}
+    )
+    ax = pipeline.plot_forecasts(f, currency="USD")
+    assert ax.get_title() == "Same open deals, forecasts from 1.0M USD to 3.0M USD"
+    assert ax.get_xlabel() == "due next quarter (USD)"
+    plt.close(ax.figure)
+    t = pd.DataFrame({"stage": ["a", "b"], "deals": [2, 5], "value": [None, 5.0]})
+    ax = pipeline.plot_funnel(t)
+    assert ax.get_title() == "Stage b holds the most open deals: 5 of 7"
+    assert all(float(v).is_integer() for v in ax.get_xticks())
+    plt.close(ax.figure)

@@ -399,8 +399,17 @@ def test_analyze_hand_worked(tmp_path):
     plan = a.tables["schedule"].set_index("opportunity_id")
     assert plan["date"].to_dict() == {"O1": "2026-11-03", "O2": "2026-11-02"}
     assert plan.loc["O1", "account_name"] == "Alpha"
-    roster = a.tables["roster"].set_index("expert_id")["status"]
-    assert roster["E9"] == "away on every proposed date" and roster["E8"] == "area not needed"
+    # every expert has a name: the report shows names, not ids; blank columns are left out
+    assert "expert_ids" not in a.tables["schedule"] and "why_no_date" not in a.tables["schedule"]
+    assert "expert_id" not in a.tables["roster"]
+    roster = a.tables["roster"].set_index("expert")["status"]
+    assert roster["Lou"] == "away on every proposed date" and roster["Hal"] == "area not needed"
+    # the agenda says who attends in a few words (the experts are named in the schedule)
+    assert a.tables["agenda"]["who"].tolist()[1:4] == [
+        "Ann and the experts",
+        "the experts, without the rep",
+        "Ann and the experts",
+    ]
     # loss lens for O1: closed in 2025-10-01 .. 2026-09-30 are O5 won, O6 lost (competitor),
     # O7 no decision; no industry -> all of them: 3 deals, 1 won, 1 outsold, 0 bad fit, 1/3 nd
     lens = a.tables["loss_lens"].iloc[0]
@@ -518,9 +527,12 @@ T3,A2,Qualify,3000,2026-06-01,2026-12-01
     a = warroom.analyze(_load(folder), warroom.Params(**PINNED))
     # outcomes from the stage names: T2 won, T1 and T3 open; T3 is the larger (size 1 -> 0.4)
     assert a.tables["candidates"]["opportunity_id"].tolist() == ["T3", "T1"]
-    assert a.tables["candidates"]["reason"].iloc[0] == (
-        "3,000 deal, in qualify; unknown: tier (no accounts table), "
-        f"{NO_COMPLEXITY}, competitor (no competitor column), stage position (only 2 open stages)"
+    # the criteria no deal can be scored on are said once, in the note, not on every row
+    assert a.tables["candidates"]["reason"].iloc[0] == "3,000 deal, in qualify"
+    assert a.notes["candidates"].endswith(
+        "The data cannot tell tier (no accounts table), "
+        f"{NO_COMPLEXITY}, competitor (no competitor column), stage position (only 2 open "
+        "stages): those criteria add nothing to any score."
     )
     assert a.tables["cases"]["areas_not_checked"].iloc[0] == (
         "industry: competitor unknown (no competitor column); "
@@ -587,3 +599,37 @@ def test_notebook_parameters_match_params_and_requires():
     for name in warroom.Params.names():
         if name != "quarter":
             assert defaults[name] == warroom.Params.default(name), name
+
+
+# --------------------------------------------------------------------------- issue 13: headline and actions
+def test_headline_and_actions_name_the_deals(tmp_path):
+    a = warroom.analyze(_load(_rich(tmp_path / "d")), warroom.Params(**PINNED))
+    kpi = {k.label: k for k in a.headline}
+    assert 3 <= len(a.headline) <= 6
+    assert (kpi["Open deals considered"].value, kpi["War-room cases"].value) == (2, 2)
+    assert (
+        kpi["Value of the cases"].value == 140_000.0 and kpi["Value of the cases"].kind == "money"
+    )
+    assert (kpi["Cases with a day"].value, kpi["Expert-days needed"].value) == (2, 9)
+    # O2 gets Mon 2 Nov, O1 Tue 3 Nov: the first war room is O2's
+    assert kpi["First war room"].value == pd.Timestamp("2026-11-02")
+    assert kpi["First war room"].note == "O2 · Beta $ & <Co>"
+    cur = a.currency
+    assert a.actions == (
+        f"Take the 120,000 {cur} deal with Alpha (O1, Ann) to the war room on 2026-11-03: "
+        "invite the product, pricing, legal, finance, industry and security experts.",
+        f"Take the 20,000 {cur} deal with Beta $ & <Co> (O2, Bob) to the war room on "
+        "2026-11-02: invite the product, pricing and delivery experts.",
+    )
+
+
+def test_without_experts_the_actions_say_what_to_add(tmp_path):
+    a = warroom.analyze(_load(_rich(tmp_path / "d", with_experts=False)), warroom.Params(**PINNED))
+    kpi = {k.label: k for k in a.headline}
+    assert kpi["Cases with a day"].value is None
+    assert kpi["Cases with a day"].note == "no experts table: add experts.csv"
+    assert kpi["First war room"].value is None
+    assert a.actions[0].endswith(
+        "it needs product, pricing, legal, finance, industry and security experts; add "
+        "experts.csv to find a day."
+    )
