@@ -14,20 +14,32 @@ results are reproducible.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from . import analysis
 from .periods import Window
 from .pipeline import with_outcomes
 from .schema import DataError, UsageError
 from .sources import DataSet, connect, revenue_by
-from .theme import HIGHLIGHT, MUTED, PALETTE, format_money, get_ax, money_axis, percent_axis
+from .theme import (
+    HIGHLIGHT,
+    MUTED,
+    PALETTE,
+    fit_ticks,
+    format_money,
+    get_ax,
+    integer_axis,
+    money_axis,
+    percent_axis,
+)
 
 __all__ = [
     "CORE",
@@ -100,6 +112,15 @@ class ParetoAnalysis(analysis.Analysis):
     """
 
     methodology: ClassVar[str] = "pareto"
+
+    def spec(self, name: str) -> analysis.TableSpec | None:
+        """How table ``name`` is shown; the product ranking says when it is by revenue."""
+        found = super().spec(name)
+        if found and name == "chain_products" and self.metrics.get("commission_basis") == "revenue":
+            return replace(
+                found, title="Products ranked by revenue (no product has a commission rate)"
+            )
+        return found
 
 
 # --------------------------------------------------------------------------- compute
@@ -477,6 +498,7 @@ def complaints_table(
         how="left",
     )
     out["revenue"] = out["revenue"].astype(float).fillna(0.0)
+    out["revenue_rank"] = out["revenue_rank"].astype("Int64")  # no revenue: no rank, not NaN
     out["demanding"] = out["account_id"].isin(demanding)
     out["valuable"] = out["account_id"].isin(valuable)
     out["quadrant"] = np.select(
@@ -501,7 +523,9 @@ def plot_pareto(
 
     Every entity is drawn: as bars when there are at most ``max_bars``, otherwise as a
     filled profile (one step per entity), so the title's count, the red part and the
-    cumulative line crossing the cut-off all describe the same accounts.
+    cumulative line crossing the cut-off all describe the same accounts. When the largest
+    account dwarfs the rest (over 3 times the second), the value axis stops above the
+    second and the largest is labelled with its name and value, so the others stay visible.
     """
     ax = get_ax(ax)
     n = len(table)
@@ -518,6 +542,19 @@ def plot_pareto(
         for mask, color in ((vital, HIGHLIGHT), (~vital, MUTED)):
             ax.fill_between(x, values, where=mask, step="mid", color=color, linewidth=0)
     ax.set_xlim(0.3, n + 0.7)
+    if n >= 3 and values[1] > 0 and values[0] > 3 * values[1]:
+        top = values[1] * 1.35
+        ax.set_ylim(0, top)
+        who = str(table["account_name"].iloc[0]) if "account_name" in table else ""
+        ax.annotate(
+            f"{who}: {format_money(values[0], currency)} (off the scale)".lstrip(": "),
+            (1, top),
+            xytext=(6, -4),
+            textcoords="offset points",
+            va="top",
+            fontsize=8,
+            color=HIGHLIGHT,
+        )
     money_axis(ax, "y", currency)
     ax.set_xlabel(f"accounts ranked by {value} (all {n})")
     ax.set_ylabel(value)
@@ -530,6 +567,19 @@ def plot_pareto(
     twin.set_ylim(0, 1.02)
     percent_axis(twin)
     twin.grid(False)
+    twin.set_ylabel("cumulative share")
+    twin.legend(
+        handles=[
+            Patch(color=HIGHLIGHT, label=f"vital few ({k:,} accounts)"),
+            Patch(color=MUTED, label="the others"),
+            Line2D([], [], color=PALETTE[0], linewidth=2, label="cumulative share"),
+            Line2D(
+                [], [], color=PALETTE[0], linestyle="--", linewidth=1, label=f"{cutoff:.0%} mark"
+            ),
+        ],
+        loc="center right",
+        fontsize=8,
+    )
     ax.set_title(f"{k:,} of {n:,} accounts ({k / n:.0%}) make {cutoff:.0%} of {value}")
     return ax
 
@@ -578,24 +628,31 @@ def plot_fractal(levels: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 
 def plot_complaints(table: pd.DataFrame, *, currency: str = "", ax: Axes | None = None) -> Axes:
-    """Cases against revenue per account, coloured by quadrant."""
+    """Cases against revenue per account, one colour and marker per quadrant."""
     ax = get_ax(ax)
-    colors = {
-        "valuable & demanding": HIGHLIGHT,
-        "valuable & easy": PALETTE[2],
-        "demanding only": PALETTE[3],
-        "neither": MUTED,
+    looks = {
+        "valuable & demanding": (HIGHLIGHT, "D"),
+        "valuable & easy": (PALETTE[2], "o"),
+        "demanding only": (PALETTE[3], "^"),
+        "neither": (MUTED, "."),
     }
-    for quadrant, part in table.groupby("quadrant", sort=False):
+    for quadrant in looks:
+        part = table[table["quadrant"] == quadrant]
+        if part.empty:
+            continue
+        color, marker = looks[quadrant]
         ax.scatter(
             part["revenue"],
             part["cases"],
-            s=22,
-            alpha=0.8,
-            color=colors.get(str(quadrant), MUTED),
+            s=30,
+            alpha=0.85,
+            color=color,
+            marker=marker,
             label=f"{quadrant} ({len(part)})",
         )
     money_axis(ax, "x", currency)
+    integer_axis(ax, "y")
+    fit_ticks(ax, "x")
     ax.set_xlabel("net revenue in the window")
     ax.set_ylabel("cases")
     both = int((table["quadrant"] == "valuable & demanding").sum())
@@ -833,9 +890,11 @@ def _ranking_part(
     )
     part.findings.append(part.notes["ranking"])
     if len(ranking) > 1:  # one account: the verdict says all there is
+        named = part.tables["ranking"]
         part.findings.append(
             f"{k_cut:,} of {len(ranking):,} accounts ({k_cut / len(ranking):.0%}) make "
-            f"{params.cutoff:.0%} of the window's revenue (the vital few); Gini "
+            f"{params.cutoff:.0%} of the window's revenue (the vital few); the largest, "
+            f"{named['account_name'].iloc[0]}, alone brings {named['share'].iloc[0]:.0%}. Gini "
             f"{m['gini']:.2f}, where 0 means every account buys the same."
         )
         part.findings.append(part.notes["fractal"])
@@ -1309,6 +1368,130 @@ def _validate(params: Params) -> None:
         raise UsageError(f"focus_share must be a share in (0, 1], got {params.focus_share}")
 
 
+# --------------------------------------------------------------------------- headline and actions
+def _list_names(names: Sequence[str], *, most: int = 5) -> str:
+    """``A``, ``A and B``, ``A, B and C``; over ``most + 1`` names: the first ``most`` "and 3 more"."""
+    shown = [str(n) for n in names[: most if len(names) > most + 1 else most + 1]]
+    if len(names) > most + 1:
+        return ", ".join(shown) + f" and {len(names) - most:,} more"
+    if len(shown) <= 1:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _headline(
+    tables: Mapping[str, pd.DataFrame],
+    m: Mapping[str, Any],
+    absent: Mapping[str, str],
+    per: analysis.Periods,
+    params: Params,
+) -> tuple[analysis.KPI, ...]:
+    """Four to six headline figures; a figure the data cannot give is None with the reason."""
+    label = per.window.label
+    n = m.get("n_accounts") or 0
+    no_rank = absent.get("ranking", "")
+    share20 = m.get("share_top_20pct")
+    vital = m.get("vital_few_accounts")
+    out = [
+        analysis.KPI(
+            "Revenue ranked",
+            m.get("revenue_ranked") if n else None,
+            "money",
+            f"{label}, {n:,} accounts with positive revenue" if n else no_rank,
+        ),
+        analysis.KPI(
+            "Top 20% of accounts bring",
+            share20,
+            "percent",
+            f"of revenue; 80/20 theory: 80% ({top_k(n, TOP_GROUP):,} of {n:,} accounts)"
+            if share20 is not None
+            else no_rank,
+        ),
+        analysis.KPI(
+            f"Vital few ({params.cutoff:.0%} of revenue)",
+            vital,
+            "count",
+            f"accounts of {n:,} ({vital / n:.0%})" if vital and n else no_rank,
+        ),
+    ]
+    moves = tables.get("movement")
+    out.append(
+        analysis.KPI(
+            "Entered the top 20%",
+            m.get("top_group_entered"),
+            "count",
+            f"since {per.previous.label}; {m.get('top_group_left'):,} left"
+            if moves is not None
+            else absent.get("movement", ""),
+        )
+    )
+    s4 = m.get("complaints_share_top_4pct")
+    out.append(
+        analysis.KPI(
+            "Cases from the worst 4%",
+            s4,
+            "percent",
+            f"of {m.get('cases_in_window'):,} cases in {label}; theory 64%"
+            if s4 is not None
+            else absent.get("complaints", ""),
+        )
+    )
+    return tuple(out)
+
+
+def _actions(
+    tables: Mapping[str, pd.DataFrame], m: Mapping[str, Any], per: analysis.Periods, currency: str
+) -> tuple[str, ...]:
+    """The top actions for the executive summary: the vital few by name, who left, who complains."""
+    out = []
+    ranking = tables.get("ranking")
+    vital = m.get("vital_few_accounts")
+    label = per.window.label
+    if ranking is not None and len(ranking) > 1 and vital:
+        named = [f"{r.account_name} ({r.share:.0%})" for r in ranking.head(int(vital)).itertuples()]
+        if vital == 1:
+            out.append(
+                f"Protect {ranking['account_name'].iloc[0]}: one account brings "
+                f"{ranking['share'].iloc[0]:.0%} of {label} revenue on its own; give it an "
+                "account plan and more than one contact."
+            )
+        else:
+            out.append(
+                f"Protect the {int(vital):,} vital-few accounts that bring 80% of {label} revenue, "
+                f"largest first: {_list_names(named, most=5)}."
+            )
+    moves = tables.get("movement")
+    if moves is not None:
+        left = moves[moves["status"] == "left"].assign(
+            drop=lambda t: t["revenue_before"] - t["revenue_now"]
+        )
+        if len(left):
+            left = left.sort_values(["drop", "account_id"], ascending=[False, True], kind="stable")
+            named = [
+                f"{r.account_name} ({_money(r.revenue_before, '')} to {_money(r.revenue_now, currency)})"
+                for r in left.itertuples()
+            ]
+            out.append(
+                f"Call {named[0]}: it left the top 20% since {per.previous.label}."
+                if len(left) == 1
+                else f"Call the {len(left):,} accounts that left the top 20% since "
+                f"{per.previous.label}, biggest drop first: {_list_names(named, most=3)}."
+            )
+    complaints = tables.get("complaints")
+    if complaints is not None:
+        both = complaints[complaints["quadrant"] == "valuable & demanding"]
+        if len(both):
+            out.append(
+                f"Agree a service plan with {both['account_name'].iloc[0]}: it is both a top "
+                f"account by revenue and by cases in {label}."
+                if len(both) == 1
+                else f"Agree a service plan with the {len(both):,} accounts that are both top "
+                f"revenue and top complainer in {label}: "
+                f"{_list_names(both['account_name'].tolist(), most=5)}."
+            )
+    return tuple(out)
+
+
 # --------------------------------------------------------------------------- analyze
 def analyze(data: DataSet, params: Params) -> ParetoAnalysis:
     """How concentrated revenue is in the review window, level by level, and where the week goes.
@@ -1358,6 +1541,8 @@ def analyze(data: DataSet, params: Params) -> ParetoAnalysis:
         findings=tuple(result.findings[:5]),
         assumptions=_assumptions(params, per, data, src, chain_info),
         coverage=analysis.coverage(data, w, _coverage_rows(src, counts, chain_info, cases_row)),
+        headline=_headline(result.tables, result.metrics, result.absent, per, params),
+        actions=_actions(result.tables, result.metrics, per, currency),
     )
 
 
@@ -1373,5 +1558,152 @@ ParetoAnalysis.charts = {
     "complaints": analysis.Chart(
         ("complaints",),
         lambda a, ax: plot_complaints(a.tables["complaints"], currency=a.currency, ax=ax),
+    ),
+}
+
+ParetoAnalysis.specs = {
+    "ranking": analysis.TableSpec(
+        "Accounts ranked by net revenue",
+        columns={
+            "account_id": "id",
+            "account_name": "text",
+            "revenue": "money",
+            "rank": "count",
+            "share": "percent",
+            "cum_share": "percent",
+            "entity_share": "percent",
+            "abc": "text",
+        },
+        labels={
+            "account_name": "Account",
+            "revenue": "Net revenue",
+            "share": "Share of revenue",
+            "cum_share": "Cumulative share",
+            "entity_share": "Share of accounts",
+            "abc": "ABC class",
+        },
+        source="ABC classes: A up to 80% of revenue, B to 95%, C the rest.",
+    ),
+    "fractal": analysis.TableSpec(
+        "The 80/20 rule level by level: actual against theory",
+        columns={
+            "level": "count",
+            "entity_share": "percent",
+            "accounts": "count",
+            "n": "count",
+            "actual_share": "percent",
+            "theoretical_share": "percent",
+            "share_gap": "percent",
+            "note": "text",
+        },
+        labels={
+            "entity_share": "Top share of accounts",
+            "n": "Accounts ranked",
+            "actual_share": "Share of revenue",
+            "theoretical_share": "80/20 theory",
+            "share_gap": "Gap to theory",
+        },
+    ),
+    "movement": analysis.TableSpec(
+        "Who entered and who left the top 20% of accounts",
+        columns={
+            "account_id": "id",
+            "account_name": "text",
+            "status": "text",
+            "rank_now": "count",
+            "rank_before": "count",
+            "revenue_now": "money",
+            "revenue_before": "money",
+        },
+        labels={
+            "account_name": "Account",
+            "rank_now": "Rank this window",
+            "rank_before": "Rank the window before",
+            "revenue_now": "Revenue this window",
+            "revenue_before": "Revenue the window before",
+        },
+        source="Full list in the export top_group_movement.",
+    ),
+    "chain_products": analysis.TableSpec(
+        "Products ranked by the commission they earn",
+        columns={
+            "product_id": "id",
+            "product_name": "text",
+            "revenue": "money",
+            "commission_rate": "percent",
+            "commission": "money",
+            "rank": "count",
+            "share": "percent",
+            "cum_share": "percent",
+            "vital": "bool",
+        },
+        labels={
+            "product_name": "Product",
+            "share": "Share",
+            "cum_share": "Cumulative share",
+            "vital": "Vital few",
+        },
+        source="Commission = revenue x the product's commission rate. Full list in the export "
+        "products_ranked.",
+    ),
+    "vital_few": analysis.TableSpec(
+        "The vital few: customers of the vital products, with their weekly hours",
+        columns={
+            "account_id": "id",
+            "account_name": "text",
+            "rank": "count",
+            "revenue_on_vital_products": "money",
+            "share": "percent",
+            "cum_share": "percent",
+            "hours_per_week": "number",
+        },
+        labels={
+            "account_name": "Account",
+            "revenue_on_vital_products": "Revenue on vital products",
+            "share": "Share",
+            "cum_share": "Cumulative share",
+            "hours_per_week": "Selling hours a week",
+        },
+        source="Full list in the export vital_few; every customer's hours in the export time_plan.",
+    ),
+    "time_plan": analysis.TableSpec(
+        "The week's time plan per customer",
+        columns={
+            "account_id": "id",
+            "account_name": "text",
+            "group": "text",
+            "share": "percent",
+            "hours_per_week": "number",
+        },
+        labels={
+            "account_name": "Account",
+            "share": "Share of vital-product revenue",
+            "hours_per_week": "Selling hours a week",
+        },
+    ),
+    "complaints": analysis.TableSpec(
+        "The accounts that open the most cases, beside their revenue",
+        columns={
+            "account_id": "id",
+            "account_name": "text",
+            "cases": "count",
+            "cases_rank": "count",
+            "case_share": "percent",
+            "case_cum_share": "percent",
+            "revenue": "money",
+            "revenue_rank": "count",
+            "demanding": "bool",
+            "valuable": "bool",
+            "quadrant": "text",
+        },
+        labels={
+            "account_name": "Account",
+            "case_share": "Share of cases",
+            "case_cum_share": "Cumulative share of cases",
+            "revenue": "Net revenue",
+            "demanding": "Top 20% by cases",
+            "valuable": "Top 20% by revenue",
+        },
+        source="Valuable: top 20% of accounts by revenue; demanding: top 20% by cases.",
     ),
 }

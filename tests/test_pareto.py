@@ -670,3 +670,46 @@ def test_params_match_the_parameters_cell():
             assert re.sub(r"^['\"]|['\"]$", "", str(defaults[name])) == str(
                 pareto.Params.default(name)
             ), name
+
+
+# --------------------------------------------------------------------------- headline, actions, specs (issue 13)
+def test_headline_and_actions_hand_worked(small):
+    a = analyze(small)
+    cards = {k.label: k for k in a.headline}
+    assert 3 <= len(a.headline) <= 6
+    assert cards["Revenue ranked"].value == pytest.approx(1000)
+    assert cards["Top 20% of accounts bring"].value == pytest.approx(0.4)  # A1 alone
+    assert cards["Vital few (80% of revenue)"].value == 3
+    assert cards["Entered the top 20%"].value == 1 and "1 left" in cards["Entered the top 20%"].note
+    assert cards["Cases from the worst 4%"].value == pytest.approx(2 / 3)  # A2's two of three
+    # the vital few by name, largest first; A2 left the top 20% (1,200 in 2026Q2, 300 now)
+    assert a.actions[0] == (
+        "Protect the 3 vital-few accounts that bring 80% of 2026Q3 revenue, largest first: "
+        "Alpha $ Co (40%), Beta & Sons (30%) and Gamma (20%)."
+    )
+    assert a.actions[1] == "Call Beta & Sons (1,200 to 300 USD): it left the top 20% since 2026Q2."
+    assert len(a.actions) == 2  # A2 complains most but is not top revenue: no service plan
+    assert "the largest, Alpha $ Co, alone brings 40%" in a.findings[1]
+
+
+def test_a_headline_figure_the_data_cannot_give_is_none_with_the_reason(small):
+    a = analyze(small, quarter="2027Q3")  # no revenue in the window
+    cards = {k.label: k for k in a.headline}
+    assert cards["Top 20% of accounts bring"].value is None
+    assert "no revenue to rank" in cards["Top 20% of accounts bring"].note
+    assert cards["Cases from the worst 4%"].value is None and cards["Cases from the worst 4%"].note
+    assert a.actions == ()
+
+
+def test_every_table_has_a_spec_naming_its_columns(small):
+    a = analyze(small)
+    for name, table in a.tables.items():
+        spec = a.spec(name)
+        assert spec is not None and spec.title, name
+        assert set(spec.columns) >= set(table.columns), (
+            name,
+            set(table.columns) - set(spec.columns),
+        )
+    assert (
+        str(a.tables["complaints"]["revenue_rank"].dtype) == "Int64"
+    )  # no rank is missing, not NaN
