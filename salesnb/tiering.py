@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from . import analysis, config
 from .periods import Window, last_quarters, quarter_window
 from .schema import DataError, UsageError, missing_mask
 from .sources import activity_by_account, read_cells, spend_to_date
-from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax, percent_axis
+from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax, integer_axis, percent_axis
 
 if TYPE_CHECKING:
     from .sources import DataSet
@@ -67,6 +68,7 @@ __all__ = [
     "spend_before",
     "tier_history",
     "time_by_tier",
+    "tier_moves",
     "time_plan",
     "with_prior_spend",
 ]
@@ -417,12 +419,36 @@ def box_data(cards: pd.DataFrame, sources: Mapping[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+_THRESHOLD_WORDS: dict[str, tuple[str, str]] = {  # rule -> (words, unit)
+    "website_min": ("Website score at least", ""),
+    "employees_min": ("Mid-size from", " employees"),
+    "employees_max": ("Mid-size up to", " employees"),
+    "min_age_years": ("Established after", " years"),
+    "price_ratio_min": ("Their average sale at least", " of our deal"),
+    "t2": ("Tier 2 from", " of known boxes"),
+    "t3": ("Tier 3 from", " of known boxes"),
+}
+
+
+def _threshold_text(name: str, value: float, new: float) -> str:
+    """A threshold move for people: "Tier 2 from 66% → 73% of known boxes"."""
+    words, unit = _THRESHOLD_WORDS.get(name, (name, ""))
+
+    def shown(v: float) -> str:
+        if name in ("t2", "t3", "price_ratio_min"):
+            return f"{v:.1%}".replace(".0%", "%")
+        return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+
+    return f"{words} {shown(value)} → {shown(new)}{unit}"
+
+
 def sensitivity(
     accounts: pd.DataFrame, rules: Rules, *, as_of_year: int, step: float = 0.1
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Which accounts change tier when each threshold moves by ``step`` (10%) up or down.
 
-    Returns (summary per change, detail per account that moves).
+    Returns (summary per change: ``change`` as a rule, ``threshold`` in words, the
+    accounts that change tier and their moves; detail per account that moves).
     """
     base = scorecard(accounts, rules, as_of_year=as_of_year).set_index("account_id")["tier"]
     numeric = [
@@ -454,6 +480,7 @@ def sensitivity(
             rows.append(
                 {
                     "change": label,
+                    "threshold": _threshold_text(name, value, new),
                     "parameter": name,
                     "accounts_changed": len(moved),
                     "moves": ", ".join(f"{k}: {v}" for k, v in moves.items()),
@@ -463,7 +490,9 @@ def sensitivity(
                 {"change": label, "account_id": a, "from": base[a], "to": moved[a]}
                 for a in moved.index
             ]
-    summary = pd.DataFrame(rows, columns=["change", "parameter", "accounts_changed", "moves"])
+    summary = pd.DataFrame(
+        rows, columns=["change", "threshold", "parameter", "accounts_changed", "moves"]
+    )
     return summary, pd.DataFrame(detail, columns=["change", "account_id", "from", "to"])
 
 
@@ -960,6 +989,7 @@ class _Parts:
     findings: list[tuple[int, str]] = field(default_factory=list)  # (rank, sentence)
     assumptions: list[analysis.Assumption] = field(default_factory=list)
     coverage: list[tuple[str, int, int, dict[str, int]]] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def _join(items: Sequence[str]) -> str:
@@ -1081,6 +1111,8 @@ def _scorecard_section(
     now = spend.get(params.quarter)
     scored_accounts = with_prior_spend(accounts, now)
     cards = scorecard(scored_accounts, rules, as_of_year=year)
+    # an unscored account's score rests on too few boxes to mean anything: shown as missing
+    cards["score"] = cards["score"].where(cards["tier"] != "unscored")
     order = {t: i for i, t in enumerate(_TIER_ORDER)}
     cards = (
         cards.assign(_o=cards["tier"].map(order))
@@ -1481,6 +1513,8 @@ def _churn_section(
     path = params.path("history_file")
     parts.metrics["tier12_changed"] = None
     parts.metrics["t3_turnover_latest"] = None
+    parts.metrics["tier_moves_up"] = None
+    parts.metrics["tier_moves_down"] = None
     if path:
         history = load_history(path)
         source = f"read from {path.name}"
@@ -1493,6 +1527,7 @@ def _churn_section(
             tiers = history.loc[history["quarter"] == params.quarter, "tier"]
             parts.absent["tier_churn"] = _cannot("there is no tier history to compare", add, tiers)
             parts.absent["churn_flagged"] = parts.absent["tier_churn"]
+            parts.absent["tier_moves"] = parts.absent["tier_churn"]
             return
         source = (
             "recomputed as the scorecard would have set them at each quarter (tenure and "
@@ -1508,8 +1543,9 @@ def _churn_section(
     parts.metrics["tier12_changed"] = len(flagged)
     parts.metrics["t3_turnover_latest"] = analysis.finite_or_none(latest)
     text = (
-        f"Tiers of {len(quarters)} quarter(s) ({quarters[0]} to {quarters[-1]}), "
-        f"{source}: {len(flagged):,} Tier 1 or 2 account(s) changed tier within the period"
+        f"Tiers of {len(quarters)} quarter{'s' * (len(quarters) != 1)} ({quarters[0]} to "
+        f"{quarters[-1]}), {source}: {len(flagged):,} Tier 1 or 2 "
+        f"account{'s' * (len(flagged) != 1)} changed tier within the period"
     )
     if len(turnover) and analysis.finite_or_none(latest) is not None:
         text += (
@@ -1518,6 +1554,66 @@ def _churn_section(
             + (" (above the limit)" if bool(turnover["too_high"].iloc[-1]) else "")
         )
     parts.notes["tier_churn"] = text + "."
+    names_now = accounts.drop_duplicates("account_id").set_index("account_id")["account_name"]
+    _moves_part(parts, history, params.quarter, names_now)
+
+
+_RANK = {"T1": 1, "T2": 2, "T3": 3, "T4": 4}
+
+
+def tier_moves(history: pd.DataFrame, quarter: str) -> tuple[str | None, pd.DataFrame]:
+    """Accounts whose tier (T1-T4) moved between the quarter before ``quarter`` and ``quarter``.
+
+    ``history`` has account_id, quarter, tier. Returns (the quarter before, or None when the
+    history has none; a table of account_id, tier_before, tier_now, move "up" / "down",
+    ups first, by the new tier). Moves into or out of Global or unscored are not tier moves:
+    Global is a flag, unscored is missing data.
+    """
+    cols = ["account_id", "tier_before", "tier_now", "move"]
+    quarters = sorted(str(q) for q in history["quarter"].unique())
+    if quarter not in quarters or quarters.index(quarter) == 0:
+        return None, pd.DataFrame(columns=cols)
+    before = quarters[quarters.index(quarter) - 1]
+    wide = history.pivot_table(
+        index="account_id", columns="quarter", values="tier", aggfunc="first"
+    )
+    wide.columns = [str(c) for c in wide.columns]
+    pair = wide[[before, quarter]].dropna()
+    a, b = pair[before].map(_RANK), pair[quarter].map(_RANK)
+    moved = pair[a.notna() & b.notna() & a.ne(b)]
+    out = pd.DataFrame(
+        {
+            "account_id": moved.index.astype("str"),
+            "tier_before": moved[before].astype("str").to_numpy(),
+            "tier_now": moved[quarter].astype("str").to_numpy(),
+        }
+    )
+    out["move"] = np.where(out["tier_now"].map(_RANK) < out["tier_before"].map(_RANK), "up", "down")
+    out = out.assign(_o=out["move"].eq("down"), _t=out["tier_now"].map(_RANK))
+    out = out.sort_values(["_o", "_t", "account_id"], kind="stable").drop(columns=["_o", "_t"])
+    return before, out.reset_index(drop=True)[cols]
+
+
+def _moves_part(parts: _Parts, history: pd.DataFrame, quarter: str, names: pd.Series) -> None:
+    """The tier moves since the quarter before: which accounts go up or down a list."""
+    before, moves = tier_moves(history, quarter)
+    if before is None:
+        parts.absent["tier_moves"] = (
+            f"The tier history has no quarter before {quarter}, so there are no tier moves to "
+            "show: give a history_file with last quarter's tiers."
+        )
+        return
+    moves.insert(1, "account_name", moves["account_id"].map(names).astype("str"))
+    parts.tables["tier_moves"] = moves
+    up, down = int((moves["move"] == "up").sum()), int((moves["move"] == "down").sum())
+    parts.metrics.update(tier_moves_up=up, tier_moves_down=down)
+    parts.notes["tier_moves"] = (
+        f"Since {before}: {up:,} account{'s' * (up != 1)} moved up a tier and {down:,} moved "
+        "down (Tier 1 to 4; Global and unscored are not moves)."
+        if up or down
+        else f"No account moved between Tier 1 and Tier 4 since {before}."
+    )
+    parts.extras["tier_moves_before"] = before
 
 
 def _nurture_section(parts: _Parts, cards: pd.DataFrame, add: str) -> None:
@@ -1529,7 +1625,8 @@ def _nurture_section(parts: _Parts, cards: pd.DataFrame, add: str) -> None:
     nurture = disqualification_list(cards)
     parts.tables["nurture_list"] = nurture
     parts.notes["nurture_list"] = (
-        f"{len(nurture):,} Tier 4 account(s) go to marketing's nurture campaign instead of "
+        f"{len(nurture):,} Tier 4 account{'s' * (len(nurture) != 1)} "
+        f"{'go' if len(nurture) != 1 else 'goes'} to marketing's nurture campaign instead of "
         "sales time."
         if len(nurture)
         else "No account is Tier 4: nobody needs to be handed to marketing's nurture campaign."
@@ -1538,7 +1635,8 @@ def _nurture_section(parts: _Parts, cards: pd.DataFrame, add: str) -> None:
         parts.findings.append(
             (
                 5,
-                f"{len(nurture):,} Tier 4 account(s) fail most boxes: hand them to marketing's "
+                f"{len(nurture):,} Tier 4 account{'s fail' if len(nurture) != 1 else ' fails'} "
+                "most boxes: hand them to marketing's "
                 "nurture campaign and say no early.",
             )
         )
@@ -1807,6 +1905,132 @@ def _param_assumptions(
     return out
 
 
+def _names_list(names: Sequence[str], *, most: int = 5) -> str:
+    """``A, B and C``; over ``most + 1`` names: the first ``most`` "and 3 more"."""
+    names = [str(n) for n in names]
+    if len(names) > most + 1:
+        return ", ".join(names[:most]) + f" and {len(names) - most:,} more"
+    return _join(names)
+
+
+def _headline(parts: _Parts, window: Window) -> tuple[analysis.KPI, ...]:
+    """Five or six headline figures; a figure the data cannot give is None with the reason."""
+    m, absent = parts.metrics, parts.absent
+    n = m.get("accounts") or 0
+    scored = (m.get("accounts_scored") or 0) - (m.get("Global") or 0)
+    no_tiers = absent.get("sensitivity") or absent.get("box_data") or ""
+    actual, plan = m.get("share_time_on_tier1_actual"), m.get("share_time_on_tier1_planned")
+    shares = m.get("actual_share_by_tier") or {}
+    out = [
+        analysis.KPI(
+            "Tier 1 share of logged time",
+            actual,
+            "percent",
+            f"plan {plan:.0%}; time logged in {window.label}"
+            if actual is not None and plan is not None
+            else absent.get("time_by_tier", ""),
+        ),
+        analysis.KPI(
+            "Tier 1 accounts",
+            m.get("T1") if scored > 0 else None,
+            "count",
+            (
+                f"of {n:,} accounts"
+                + (f"; {m['Global']:,} more are Global" if m.get("Global") else "")
+            )
+            if scored > 0
+            else no_tiers,
+        ),
+        analysis.KPI(
+            "Tier 4, for marketing to nurture",
+            m.get("T4") if scored > 0 else None,
+            "count",
+            (
+                f"they took {shares['T4']:.0%} of logged time, planned 0%"
+                if "T4" in shares
+                else "accounts that fail most boxes"
+            )
+            if scored > 0
+            else no_tiers,
+        ),
+        analysis.KPI(
+            "Accounts under-served",
+            m.get("accounts_under_served"),
+            "count",
+            "logged under half their planned hours"
+            if m.get("accounts_under_served") is not None
+            else absent.get("served", ""),
+        ),
+        analysis.KPI(
+            "Key targets with under 5 contacts",
+            m.get("key_accounts_below_5_contacts") if m.get("key_targets") else None,
+            "count",
+            f"of {m.get('key_targets'):,} Tier 1 and Global accounts"
+            if m.get("key_targets") and m.get("key_accounts_below_5_contacts") is not None
+            else absent.get("names")
+            or "No account is Tier 1 or Global, so there are no key targets.",
+        ),
+        analysis.KPI(
+            "Scorecard boxes known",
+            m.get("boxes_known_share"),
+            "percent",
+            "of 6 boxes x every account; unknown boxes count neither way"
+            if m.get("boxes_known_share") is not None
+            else absent.get("box_data", ""),
+        ),
+    ]
+    return tuple(out)
+
+
+def _actions(parts: _Parts, window: Window, add: str) -> tuple[str, ...]:
+    """The top actions: time to Tier 1, tier moves, the nurture hand-off (or how to score)."""
+    m, tables = parts.metrics, parts.tables
+    out = []
+    if m.get("accounts") and m.get("accounts_scored") == 0:
+        out.append(f"Score the accounts before planning time by tier: {add}.")
+    actual, plan = m.get("share_time_on_tier1_actual"), m.get("share_time_on_tier1_planned")
+    served = tables.get("served")
+    if actual is not None and plan and actual < 0.75 * plan and served is not None:
+        t1 = served[(served["tier"] == "T1") & (served["served"] == "under-served")]
+        text = (
+            f"Shift selling time to Tier 1: it got {actual:.0%} of the time logged in "
+            f"{window.label} against a plan of {plan:.0%}"
+        )
+        if len(t1):
+            text += (
+                f"; start with the {len(t1):,} under-served Tier 1 account"
+                f"{'s' * (len(t1) != 1)}, least time first: "
+                + _names_list(t1["account_name"].fillna(t1["account_id"]).tolist())
+            )
+        out.append(text + ".")
+    moves = tables.get("tier_moves")
+    if moves is not None and len(moves):
+        before = parts.extras.get("tier_moves_before", "the quarter before")
+        said = []
+        for way in ("up", "down"):
+            part = moves[moves["move"] == way]
+            if len(part):
+                named = [
+                    f"{r.account_name} {r.tier_before} → {r.tier_now}" for r in part.itertuples()
+                ]
+                said.append(f"{len(part):,} {way} ({_names_list(named, most=3)})")
+        out.append(
+            f"Move accounts to their new tier since {before}: {' and '.join(said)}; update the "
+            "account lists and the time plan."
+        )
+    nurture = tables.get("nurture_list")
+    if nurture is not None and len(nurture):
+        shares = m.get("actual_share_by_tier") or {}
+        took = f" (they took {shares['T4']:.0%} of logged time)" if shares.get("T4") else ""
+        out.append(
+            f"Hand the {len(nurture):,} Tier 4 account{'s' * (len(nurture) != 1)} to "
+            f"marketing's nurture campaign{took}: "
+            + _names_list(nurture["account_name"].fillna(nurture["account_id"]).tolist())
+            + "."
+        )
+    return tuple(out[:4])
+
+
 def analyze(data: DataSet, params: Params) -> TieringAnalysis:
     """Account tiering over one data set: scorecard, tiers, time plan, churn, names, alignment.
 
@@ -1880,7 +2104,9 @@ def analyze(data: DataSet, params: Params) -> TieringAnalysis:
         findings=tuple(findings),
         assumptions=tuple(_param_assumptions(params, rules, from_file) + parts.assumptions),
         coverage=analysis.coverage(data, window, parts.coverage),
-        extras={"rules": rules},
+        extras={"rules": rules, **parts.extras},
+        headline=_headline(parts, window),
+        actions=_actions(parts, window, add),
     )
 
 
@@ -1896,6 +2122,7 @@ def plot_tier_mix(cards: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     for x, v in enumerate(counts.to_numpy()):
         ax.annotate(str(v), (x, v), ha="center", va="bottom", fontsize=9)
     ax.set_ylabel("accounts")
+    integer_axis(ax, "y")
     n = len(cards)
     if n and counts["unscored"] == n:
         ax.set_title(f"None of {n} accounts can be scored yet")
@@ -1908,11 +2135,17 @@ def plot_time(tiers_time: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Planned vs logged share of selling time per tier."""
     ax = get_ax(ax)
     x = np.arange(len(tiers_time))
-    ax.bar(x - 0.2, tiers_time["planned_share"].fillna(0), width=0.4, color=MUTED, label="planned")
+    planned = tiers_time["planned_share"].fillna(0).to_numpy(dtype=float)
+    logged = tiers_time["actual_share"].fillna(0).to_numpy(dtype=float)
+    ax.bar(x - 0.2, planned, width=0.4, color=MUTED, label="planned")
     ax.bar(
-        x + 0.2, tiers_time["actual_share"].fillna(0), width=0.4, color=HIGHLIGHT, label="logged"
+        x + 0.2, logged, width=0.4, color=HIGHLIGHT, label="logged", hatch="//", edgecolor="white"
     )
+    for xi, p, v in zip(x, planned, logged, strict=True):
+        ax.annotate(f"{p:.0%}", (xi - 0.2, p), ha="center", va="bottom", fontsize=8)
+        ax.annotate(f"{v:.0%}", (xi + 0.2, v), ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, [str(t) for t in tiers_time["tier"]])
+    ax.set_ylim(0, max(planned.max(initial=0), logged.max(initial=0)) * 1.15 or 1)
     percent_axis(ax)
     t = tiers_time.set_index("tier")
     if "T1" in t.index:
@@ -1937,7 +2170,8 @@ def plot_coverage(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         matrix.astype(int),
         ax=ax,
         cmap="Blues",
-        cbar=False,
+        cbar=True,
+        cbar_kws={"label": "named contacts", "shrink": 0.6, "pad": 0.02},
         annot=True,
         fmt="d",
         linewidths=0.5,
@@ -1954,14 +2188,15 @@ def plot_coverage(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 def plot_sensitivity(summary: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Accounts that change tier per threshold change."""
     ax = get_ax(ax, figsize=(8, 0.3 * len(summary) + 1.2))
-    ax.barh([str(c) for c in summary["change"]], summary["accounts_changed"], color=PALETTE[0])
+    names = summary["threshold"] if "threshold" in summary else summary["change"]
+    ax.barh([str(c) for c in names], summary["accounts_changed"], color=PALETTE[0])
     ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("accounts that change tier")
     top = summary.loc[summary["accounts_changed"].idxmax()] if len(summary) else None
     if top is not None:
-        ax.set_title(
-            f"Most sensitive: {top['change']} moves {int(top['accounts_changed'])} accounts"
-        )
+        moved = int(top["accounts_changed"])
+        ax.set_title(f"{names[top.name]}: {moved} account{'s' * (moved != 1)} change tier")
     return ax
 
 
@@ -1977,5 +2212,231 @@ TieringAnalysis.charts = {
     ),
     "coverage": analysis.Chart(
         ("coverage_matrix",), lambda a, ax: plot_coverage(a.tables["coverage_matrix"], ax=ax)
+    ),
+}
+
+_ACCOUNT = {"account_id": "id", "account_name": "text", "tier": "text"}
+_ACCOUNT_LABELS = {"account_name": "Account", "tier": "Tier"}
+TieringAnalysis.specs = {
+    "box_data": analysis.TableSpec(
+        "What the scorecard can know: each box and its data",
+        columns={
+            "box": "text",
+            "checked_when": "text",
+            "data_from": "text",
+            "accounts_known": "count",
+            "known_share": "percent",
+            "accounts_checked": "count",
+            "checked_share": "percent",
+        },
+        labels={
+            "checked_when": "Checked when",
+            "data_from": "Read from",
+            "known_share": "Accounts known",
+            "checked_share": "Checked, of known",
+        },
+    ),
+    "scorecard": analysis.TableSpec(
+        "The scorecard, Tier 1 first",
+        columns={
+            **_ACCOUNT,
+            **{f"box_{b}": "bool" for b in BOXES},
+            "boxes_known": "count",
+            "boxes_checked": "count",
+            "share_checked": "percent",
+            "score": "percent",
+            "reason": "text",
+        },
+        labels={
+            **_ACCOUNT_LABELS,
+            **{f"box_{b}": _BOX_TEXT[b].capitalize() for b in BOXES},
+            "share_checked": "Checked, of known",
+            "score": "Weighted score",
+            "reason": "Why this tier",
+        },
+        source="Every account in the export account_priorities.",
+    ),
+    "sensitivity": analysis.TableSpec(
+        "Accounts that change tier when one threshold moves by 10%",
+        columns={
+            "change": "text",
+            "threshold": "text",
+            "parameter": "text",
+            "accounts_changed": "count",
+            "moves": "text",
+        },
+        labels={"threshold": "Threshold move", "accounts_changed": "Accounts that change tier"},
+    ),
+    "sensitivity_moves": analysis.TableSpec(
+        "The accounts each threshold move changes",
+        columns={**_ACCOUNT, "change": "text", "from": "text", "to": "text"},
+        labels={**_ACCOUNT_LABELS, "from": "From tier", "to": "To tier"},
+    ),
+    "time_plan": analysis.TableSpec(
+        "The time plan per tier",
+        columns={
+            "tier": "text",
+            "accounts": "count",
+            "share_set": "percent",
+            "planned_share": "percent",
+            "hours_per_week": "number",
+            "hours_per_account": "number",
+        },
+        labels={
+            "tier": "Tier",
+            "share_set": "Share set",
+            "planned_share": "Share planned",
+            "hours_per_week": "Hours a week",
+            "hours_per_account": "Hours a week per account",
+        },
+        source="Share planned: the shares set, rescaled to 100% over the tiers that have accounts.",
+    ),
+    "time_by_tier": analysis.TableSpec(
+        "Planned and logged selling time per tier",
+        columns={
+            "tier": "text",
+            "accounts": "count",
+            "planned_hours": "number",
+            "actual_hours": "number",
+            "planned_share": "percent",
+            "actual_share": "percent",
+        },
+        labels={
+            "tier": "Tier",
+            "planned_hours": "Planned hours a week",
+            "actual_hours": "Logged hours a week",
+            "planned_share": "Share planned",
+            "actual_share": "Share logged",
+        },
+    ),
+    "served": analysis.TableSpec(
+        "Accounts with the least logged time against their plan",
+        columns={
+            **_ACCOUNT,
+            "hours_per_week": "number",
+            "actual_hours_per_week": "number",
+            "served": "text",
+        },
+        labels={
+            **_ACCOUNT_LABELS,
+            "hours_per_week": "Planned hours a week",
+            "actual_hours_per_week": "Logged hours a week",
+            "served": "Served",
+        },
+        source="Under-served: under half the planned hours; over-served: over 1.5 times.",
+    ),
+    "tier_churn": analysis.TableSpec(
+        "Tier 3 turnover per quarter",
+        columns={
+            "quarter": "text",
+            "t3_before": "count",
+            "left_t3": "count",
+            "turnover_share": "percent",
+            "too_high": "bool",
+        },
+        labels={
+            "t3_before": "Tier 3 the quarter before",
+            "left_t3": "Left Tier 3",
+            "turnover_share": "Turnover",
+            "too_high": "Above the limit",
+        },
+    ),
+    "churn_flagged": analysis.TableSpec(
+        "Tier 1 and 2 accounts that changed tier within the year",
+        columns={"account_id": "id", "account_name": "text"},
+        labels={"account_name": "Account"},
+    ),
+    "tier_moves": analysis.TableSpec(
+        "Accounts that move up or down a tier",
+        columns={
+            **_ACCOUNT,
+            "tier_before": "text",
+            "tier_now": "text",
+            "move": "text",
+        },
+        labels={
+            **_ACCOUNT_LABELS,
+            "tier_before": "Tier last quarter",
+            "tier_now": "Tier now",
+            "move": "Move",
+        },
+    ),
+    "nurture_list": analysis.TableSpec(
+        "Tier 4: hand to marketing's nurture campaign",
+        columns={
+            "account_id": "id",
+            "account_name": "text",
+            "boxes_known": "count",
+            "boxes_checked": "count",
+            "fails": "text",
+        },
+        labels={"account_name": "Account", "fails": "Boxes it fails"},
+        source="Full list in the export nurture_list.",
+    ),
+    "names": analysis.TableSpec(
+        "Named contacts per account, key targets first",
+        columns={
+            **_ACCOUNT,
+            "contacts": "count",
+            "departments": "count",
+            "single_threaded": "bool",
+            "has_decision_maker": "bool",
+            "linkedin_share": "percent",
+            "below_minimum": "bool",
+            "gap_to_target": "count",
+        },
+        labels={
+            **_ACCOUNT_LABELS,
+            "contacts": "Named contacts",
+            "single_threaded": "One contact only",
+            "has_decision_maker": "Decision maker known",
+            "linkedin_share": "Connected on LinkedIn",
+            "below_minimum": "Under 5 contacts",
+            "gap_to_target": "Contacts to add (to 10)",
+        },
+    ),
+    "coverage_matrix": analysis.TableSpec(
+        "Named contacts per key target and department",
+    ),
+    "alignment": analysis.TableSpec(
+        "The weekly sales and marketing checklist, least ready first",
+        columns={
+            "account_id": "id",
+            "account_name": "text",
+            **dict.fromkeys(ALIGNMENT_ITEMS, "bool"),
+            "items_known": "count",
+            "readiness": "percent",
+        },
+        labels={
+            "account_name": "Account",
+            "social_connected": "Connected on social",
+            "email_newsletter": "On the newsletter",
+            "email_engaged_90d": "Engaged in 90 days",
+            "content_mentions": "Content about them",
+            "website_visits": "Visited our website",
+            "exec_outreach": "Executive outreach",
+            "items_known": "Items known",
+            "readiness": "Readiness",
+        },
+        source="Readiness: the share of known items that hold. Full checklist in the export "
+        "alignment_checklist.",
+    ),
+    "priorities": analysis.TableSpec(
+        "The prioritised account list",
+        columns={
+            **_ACCOUNT,
+            "boxes_checked": "count",
+            "boxes_known": "count",
+            "score": "percent",
+            "reason": "text",
+            "recommended_hours_per_week": "number",
+        },
+        labels={
+            **_ACCOUNT_LABELS,
+            "score": "Weighted score",
+            "reason": "Why this tier",
+            "recommended_hours_per_week": "Hours a week",
+        },
+        source="Every account in the export account_priorities.",
     ),
 }

@@ -397,6 +397,7 @@ def test_analyze_thin_accounts_only(tmp_path):
         "served",
         "tier_churn",
         "churn_flagged",
+        "tier_moves",
         "nurture_list",
         "names",
         "coverage_matrix",
@@ -734,3 +735,80 @@ def test_default_scorecard_can_share_the_derived_prior_spend(tmp_path):
     assert shared.set_index("account_id")["tier"].to_dict() == mine.to_dict()
     # A1 5 of 5 (pricing unknown) -> T1; A2 4 of 5 -> T2; A3 0 of 5 -> T4
     assert mine.to_dict() == {"A1": "T1", "A2": "T2", "A3": "T4"}
+
+
+# --------------------------------------------------------------------------- tier moves, headline, actions (issue 13)
+def test_tier_moves_hand_worked():
+    history = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "b", "b", "c", "c", "d", "d", "e", "e"],
+            "quarter": ["2026Q2", "2026Q3"] * 5,
+            "tier": ["T2", "T1", "T3", "T4", "T3", "unscored", "Global", "T1", "T1", "T1"],
+        }
+    )
+    before, moves = tiering.tier_moves(history, "2026Q3")
+    assert before == "2026Q2"
+    # a up, b down; c became unknown and d lost its Global flag: not tier moves; e stayed
+    assert moves.to_dict("records") == [
+        {"account_id": "a", "tier_before": "T2", "tier_now": "T1", "move": "up"},
+        {"account_id": "b", "tier_before": "T3", "tier_now": "T4", "move": "down"},
+    ]
+    assert tiering.tier_moves(history, "2026Q2")[0] is None  # no quarter before the first
+
+
+def test_tier_moves_become_an_action(tmp_path):
+    (tmp_path / "h.csv").write_text(
+        "account_id,quarter,tier\nA1,2026Q2,T2\nA2,2026Q2,T2\nA3,2026Q2,T3\n"
+        "A1,2026Q3,T1\nA2,2026Q3,T2\nA3,2026Q3,T4\n"
+    )
+    a = tiering.analyze(
+        _dataset(tmp_path / "d", accounts=FULL), _params(history_file=str(tmp_path / "h.csv"))
+    )
+    assert a.table("tier_moves")["account_name"].tolist() == ["Acme $10k_<b>&% Ltd", "Tiny"]
+    assert (a.metrics["tier_moves_up"], a.metrics["tier_moves_down"]) == (1, 1)
+    assert (
+        "Move accounts to their new tier since 2026Q2: 1 up (Acme $10k_<b>&% Ltd T2 → T1) and "
+        "1 down (Tiny T3 → T4)" in a.actions[0]
+    )
+    assert a.actions[1] == "Hand the 1 Tier 4 account to marketing's nurture campaign: Tiny."
+
+
+def test_headline_says_why_a_figure_is_missing(tmp_path):
+    a = tiering.analyze(_dataset(tmp_path, accounts=FULL), _params())
+    cards = {k.label: k for k in a.headline}
+    assert 3 <= len(a.headline) <= 6
+    assert cards["Tier 1 accounts"].value == 1 and cards["Tier 1 accounts"].note == "of 3 accounts"
+    assert cards["Tier 4, for marketing to nurture"].value == 1
+    t1 = cards["Tier 1 share of logged time"]
+    assert t1.value is None and t1.note == NO_ACTIVITIES  # no activities.csv
+    assert cards["Key targets with under 5 contacts"].value is None
+    assert cards["Key targets with under 5 contacts"].note == NO_CONTACTS
+    # pricing unknown for all three: 15 of 18 boxes
+    assert cards["Scorecard boxes known"].value == pytest.approx(15 / 18)
+
+
+def test_unscorable_accounts_get_no_score_and_an_action_to_score_them(tmp_path):
+    ds = _dataset(tmp_path, accounts=[["account_id", "account_name"], ["A1", "One"], ["A2", "Two"]])
+    a = tiering.analyze(ds, _params())
+    assert a.tables["scorecard"]["score"].isna().all()  # 0 known boxes is not a score of 0%
+    assert a.actions[0].startswith("Score the accounts before planning time by tier: add ")
+    cards = {k.label: k for k in a.headline}
+    assert cards["Tier 1 accounts"].value is None and "No account can be scored" in (
+        cards["Tier 1 accounts"].note
+    )
+
+
+def test_every_table_has_a_spec(tmp_path):
+    contacts = [
+        ["contact_id", "account_id", "department", "role", "linkedin_connected"],
+        ["C1", "A1", "it", "decision_maker", "yes"],
+    ]
+    a = tiering.analyze(_dataset(tmp_path, accounts=FULL, contacts=contacts), _params())
+    for name, table in a.tables.items():
+        spec = a.spec(name)
+        assert spec is not None and spec.title, name
+        if name not in ("coverage_matrix", "churn_flagged"):  # columns named by the data
+            assert set(spec.columns) >= set(table.columns), (
+                name,
+                set(table.columns) - set(spec.columns),
+            )
