@@ -16,7 +16,7 @@ parameter asks, a seeded normal distribution, which every figure then calls simu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,13 +24,26 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from . import analysis, config
 from .periods import last_quarters, quarter_window, span
 from .schema import DataError, UsageError
 from .sources import DataSet, revenue_by
-from .theme import HIGHLIGHT, MUTED, PALETTE, format_money, get_ax, money_axis, percent_axis
+from .theme import (
+    HIGHLIGHT,
+    MUTED,
+    PALETTE,
+    fit_ticks,
+    format_money,
+    get_ax,
+    integer_axis,
+    money_axis,
+    percent_axis,
+    series_styles,
+)
 
 __all__ = [
     "CORE",
@@ -77,6 +90,12 @@ class Plan:
     step: float | None = None  # all or nothing: payout jumps from 0 at this attainment
     cap: float | None = None  # no extra payout above this attainment
     note: str = ""
+    title: str = ""  # the name people read ("All or nothing"); default: the name in words
+
+    @property
+    def label(self) -> str:
+        """The plan's name for people: its title, else its name with spaces for underscores."""
+        return self.title or self.name.replace("_", " ")
 
     def __post_init__(self) -> None:
         xs = [p[0] for p in self.points]
@@ -104,23 +123,38 @@ DEFAULT_PLANS: tuple[Plan, ...] = (
         ((0.0, 1.0), (1.0, 1.0)),
         step=1.0,
         note="100% of the bonus at quota, nothing below",
+        title="All or nothing",
     ),
-    Plan("proportional", ((0.0, 0.0), (1.0, 1.0)), note="paid in proportion to attainment"),
+    Plan(
+        "proportional",
+        ((0.0, 0.0), (1.0, 1.0)),
+        note="paid in proportion to attainment",
+        title="Proportional",
+    ),
     Plan(
         "linear_from_50",
         ((0.5, 0.0), (1.0, 1.0), (2.0, 2.0)),
         note="nothing below 50%, linear to 100% at quota, then 1:1",
+        title="Linear from 50%",
     ),
-    Plan("capped_125", ((0.0, 0.0), (1.0, 1.0)), cap=1.25, note="proportional, capped at 125%"),
+    Plan(
+        "capped_125",
+        ((0.0, 0.0), (1.0, 1.0)),
+        cap=1.25,
+        note="proportional, capped at 125%",
+        title="Capped at 125%",
+    ),
     Plan(
         "accelerator",
         ((0.5, 0.0), (1.0, 1.0), (1.5, 2.0)),
         note="from 50%; double rate above quota",
+        title="Accelerator",
     ),
     Plan(
         "decelerator",
         ((0.0, 0.0), (1.0, 1.0), (1.5, 1.25)),
         note="proportional; half rate above quota",
+        title="Decelerator",
     ),
 )
 
@@ -174,9 +208,10 @@ _PLANS_FILE = config.Record(
                     "step": config.Float(lo=0),
                     "cap": config.Float(lo=0),
                     "note": config.Str(numbers=True),
+                    "title": config.Str(numbers=True),
                 },
                 required={"name": "a name"},
-                what="a plan design {name, points, step, cap, note}",
+                what="a plan design {name, points, step, cap, note, title}",
             ),
             min_len=1,
             item_label="plan",
@@ -190,7 +225,7 @@ _PLANS_FILE = config.Record(
 
 
 def load_plans(path: str | Path) -> tuple[Plan, ...]:
-    """Plans from YAML: ``plans: [{name, points: [[a, p], ...], step, cap, note}]``; errors name the plan."""
+    """Plans from YAML: ``plans: [{name, points: [[a, p], ...], step, cap, note, title}]``; errors name the plan."""
     doc = config.read(path, "plans file")
     items = doc.check(_PLANS_FILE)["plans"]
     plans: list[Plan] = []
@@ -206,6 +241,7 @@ def load_plans(path: str | Path) -> tuple[Plan, ...]:
                     item.get("step"),
                     item.get("cap"),
                     item.get("note", ""),
+                    item.get("title", ""),
                 )
             )
         except DataError as exc:
@@ -245,6 +281,7 @@ def plan_table(plans: Sequence[Plan]) -> pd.DataFrame:
         [
             {
                 "plan": p.name,
+                "design": p.label,
                 "breakpoints": ", ".join(f"{a:.0%}→{y:g}x" for a, y in p.points),
                 "step": None if p.step is None else f"{p.step:.0%}",
                 "cap": None if p.cap is None else f"{p.cap:.0%}",
@@ -252,7 +289,7 @@ def plan_table(plans: Sequence[Plan]) -> pd.DataFrame:
             }
             for p in plans
         ],
-        columns=["plan", "breakpoints", "step", "cap", "note"],
+        columns=["plan", "design", "breakpoints", "step", "cap", "note"],
     )
 
 
@@ -488,48 +525,123 @@ def _flat_ranges(table: pd.DataFrame) -> dict[str, list[str]]:
 
 # --------------------------------------------------------------------------- plots
 def plot_payout_curves(plans: Sequence[Plan], *, ax: Axes | None = None) -> Axes:
-    """Payout (multiple of the target incentive) against attainment, one line per plan."""
+    """Payout (multiple of the target incentive) against attainment, one line per plan.
+
+    Each plan has its own colour, line style and marker (greyscale-safe); where curves
+    coincide (most plans pay alike below quota) the markers of each still show, staggered.
+    """
     ax = get_ax(ax)
     grid = np.round(np.arange(0.0, 1.81, 0.005), 3)
-    for i, plan in enumerate(plans):
+    styles = series_styles(len(plans))
+    for i, (plan, style) in enumerate(zip(plans, styles, strict=True)):
         ax.plot(
-            grid, payout(plan, grid), label=plan.name, color=PALETTE[i % len(PALETTE)], linewidth=2
+            grid,
+            payout(plan, grid),
+            label=plan.label,
+            linewidth=2.6 - 1.6 * i / max(len(plans) - 1, 1),  # wide under narrow: overlaps show
+            markevery=(4 + 5 * i, 36),
+            markersize=5,
+            **style,
         )
     ax.axvline(1.0, color=MUTED, linestyle="--", linewidth=1)
     percent_axis(ax, "x")
     ax.set_xlabel("attainment (share of quota)")
     ax.set_ylabel("payout (x target incentive)")
     ax.set_title("Where each plan pays, and where it stops paying")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left")
     return ax
 
 
+def _runs(part: pd.DataFrame) -> list[tuple[float, float, float]]:
+    """(start, end, extra payout per point) of each stretch of one plan's marginal table."""
+    grid = part["attainment"].to_numpy(dtype=float)
+    gain = part["marginal_payout"].to_numpy(dtype=float).round(9)
+    step = float(np.median(np.diff(grid))) if len(grid) > 1 else 0.01
+    runs, start = [], 0
+    for i in range(1, len(grid) + 1):
+        if i == len(grid) or gain[i] != gain[start]:
+            runs.append((grid[start], grid[i - 1] + step, float(gain[start])))
+            start = i
+    return runs
+
+
 def plot_marginal(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Extra payout for the next point of attainment, per plan (zero = no reason to sell more)."""
-    ax = get_ax(ax)
-    for i, (name, part) in enumerate(table.groupby("plan", sort=False)):
-        ax.plot(
-            part["attainment"],
-            part["marginal_payout"],
-            label=str(name),
-            color=PALETTE[i % len(PALETTE)],
-        )
+    """Where one more point of attainment earns nothing, plan by plan.
+
+    One row per plan over attainment: hatched red where the next point earns nothing,
+    blue where it pays (darker = more per point; the label is the rate against a
+    proportional plan, x1 = 1% of the target incentive per point); a triangle marks an
+    all-or-nothing step, where one point pays a whole bonus.
+    """
+    plans = list(dict.fromkeys(table["plan"]))
+    names = (
+        table.drop_duplicates("plan").set_index("plan")["design"]
+        if "design" in table
+        else pd.Series(plans, index=plans)
+    )
+    ax = get_ax(ax, figsize=(8, 0.45 * len(plans) + 1.6))
+    unit = 0.01  # a proportional plan's extra payout per point
+    flat_plans = 0
+    for row, plan in enumerate(plans):
+        part = table[table["plan"] == plan]
+        runs = _runs(part)
+        step = runs[0][1] - runs[0][0] if runs else 0.01
+        flat = False
+        for lo, hi, gain in runs:
+            if gain <= 1e-12:
+                flat = True
+                ax.broken_barh(
+                    [(lo, hi - lo)], (row - 0.35, 0.7), facecolor="#f3d3d2",
+                    edgecolor=HIGHLIGHT, hatch="///", linewidth=0.5,
+                )  # fmt: skip
+                continue
+            if hi - lo <= step * 1.5 and gain > 5 * unit:  # one point pays a step
+                ax.plot([lo], [row], marker="^", color=HIGHLIGHT, markersize=9)
+                ax.annotate(
+                    f"+{gain:g}x at {lo + step:.0%}", (lo, row), xytext=(6, 4),
+                    textcoords="offset points", fontsize=7, color=HIGHLIGHT,
+                )  # fmt: skip
+                continue
+            rate = gain / unit
+            shade = PALETTE[0] if rate > 1.01 else ("#6f95bd" if rate > 0.99 else "#a9c1da")
+            ax.broken_barh([(lo, hi - lo)], (row - 0.35, 0.7), facecolor=shade, linewidth=0)
+            if hi - lo >= 0.12:
+                ax.annotate(
+                    f"x{rate:.2g}", ((lo + hi) / 2, row), ha="center", va="center",
+                    fontsize=7, color="white" if rate > 0.99 else "#1f1f1f",
+                )  # fmt: skip
+        flat_plans += flat
+    ax.set_yticks(range(len(plans)), [str(names.get(p, p)) for p in plans])
+    ax.invert_yaxis()
+    ax.set_xlim(0, float(table["attainment"].max()) + 0.01)
     percent_axis(ax, "x")
-    typical = float(table["marginal_payout"].quantile(0.95))
-    top = float(table["marginal_payout"].max())
-    if top > 3 * typical > 0:  # an all-or-nothing step would flatten every other line
-        ax.set_ylim(0, typical * 2)
-        ax.annotate(
-            f"step: +{top:g}x target at one point (off the chart)",
-            (0.02, 0.92),
-            xycoords="axes fraction",
-            fontsize=8,
-            color=HIGHLIGHT,
-        )
-    ax.set_xlabel("attainment")
-    ax.set_ylabel("extra payout per +1 point (x target)")
-    ax.set_title("The incentive to sell one more point, by plan")
-    ax.legend(fontsize=8)
+    ax.axvline(1.0, color="#555555", linestyle="--", linewidth=1)
+    ax.grid(False, axis="y")
+    ax.set_xlabel("attainment (share of quota)")
+    ax.legend(
+        handles=[
+            Patch(
+                facecolor="#f3d3d2",
+                edgecolor=HIGHLIGHT,
+                hatch="///",
+                label="next point earns nothing",
+            ),
+            Patch(facecolor="#6f95bd", label="pays per point (x1 = proportional)"),
+            Line2D(
+                [], [], marker="^", color=HIGHLIGHT, linestyle="", label="one point pays a step"
+            ),
+        ],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.28),
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+    )
+    ax.set_title(
+        f"{flat_plans} of {len(plans)} plans stop paying for the next point somewhere"
+        if flat_plans
+        else "Every plan pays for each further point"
+    )
     return ax
 
 
@@ -543,7 +655,7 @@ def plot_attainment(att: pd.DataFrame, *, title: str | None = None, ax: Axes | N
     ax.hist(att["attainment"], bins=30, color=MUTED, edgecolor="white")
     ax.axvline(1.0, color=HIGHLIGHT, linestyle="--", linewidth=1.5)
     percent_axis(ax, "x")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    integer_axis(ax, "y")
     ax.set_xlabel("attainment")
     ax.set_ylabel("rep-quarters")
     ax.set_title(title or "The attainment the plans are tested on")
@@ -562,7 +674,8 @@ def plot_costs(
     ax = get_ax(ax)
     order = results.sort_values("cost", kind="stable")
     colors = [HIGHLIGHT if z > 0.25 else PALETTE[0] for z in order["share_zero_payout"]]
-    ax.barh(order["plan"].astype(str), order["cost"], color=colors)
+    names = order["design"] if "design" in order else order["plan"]
+    ax.barh(names.astype(str), order["cost"], color=colors)
     for y, (cost, zero) in enumerate(zip(order["cost"], order["share_zero_payout"], strict=True)):
         ax.annotate(f" {zero:.0%} paid nothing", (cost, y), va="center", fontsize=8)
     top = float(order["cost"].max()) if len(order) else 0.0
@@ -570,6 +683,7 @@ def plot_costs(
         ax.set_xlim(0, top * 1.25)  # room for the labels
     money_axis(ax, "x")
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    fit_ticks(ax, "x")
     ax.set_xlabel(xlabel or ("total payout" + (f" ({currency})" if currency else "")))
     ax.set_title(title or "Total cost per plan")
     return ax
@@ -859,6 +973,11 @@ class _Words:
     simulated: bool
     n: int
     incentive: str
+    titles: Mapping[str, str] = field(default_factory=dict)  # plan name -> its label
+
+    def plan(self, name: str) -> str:
+        """A plan's name for people ("All or nothing")."""
+        return self.titles.get(name, name)
 
     @property
     def rq(self) -> str:
@@ -931,9 +1050,9 @@ def _notes(
     cheapest, dearest = str(r["cost"].idxmin()), str(r["cost"].idxmax())
     harsh = _harshest(r)
     notes["plan_comparison"] = (
-        f"Cheapest: {cheapest} ({w.money(r.loc[cheapest, 'cost'])}); most expensive: {dearest} "
-        f"({w.money(r.loc[dearest, 'cost'])}), over {w.n} {w.rq} at a target incentive of "
-        f"{w.incentive} per rep-quarter. {harsh} pays nothing to "
+        f"Cheapest: {w.plan(cheapest)} ({w.money(r.loc[cheapest, 'cost'])}); most expensive: "
+        f"{w.plan(dearest)} ({w.money(r.loc[dearest, 'cost'])}), over {w.n} {w.rq} at a target "
+        f"incentive of {w.incentive} per rep-quarter. {w.plan(harsh)} pays nothing to "
         f"{r.loc[harsh, 'share_zero_payout']:.0%} of the {w.rq}, and "
         f"{r.loc[harsh, 'share_near_miss']:.0%} of them miss one of its thresholds by less "
         "than 10 points: the near misses who feel cheated."
@@ -941,16 +1060,16 @@ def _notes(
     flat = _flat_ranges(a_tables["marginal"])
     notes["marginal"] = (
         "The next point of attainment earns nothing under "
-        + "; ".join(f"{k} ({', '.join(v)})" for k, v in flat.items())
+        + "; ".join(f"{w.plan(k)} ({', '.join(v)})" for k, v in flat.items())
         + "; every other plan pays for each point from 0% to 180%."
         if flat
         else "Every plan pays something for each further point of attainment from 0% to 180%."
     )
     if "caps" in a_tables:
         notes["caps"] = " ".join(
-            f"{c.plan}: {c.reps_above_cap} of {w.n} {w.rq} ({c.reps_above_cap / w.n:.0%}) pass "
-            f"the {c.cap:.0%} cap; the {c.attainment_points_lost:,.0f} points of attainment "
-            f"above it ({c.share_of_delivery_lost:.0%} of all delivered) earn nothing."
+            f"{w.plan(c.plan)}: {c.reps_above_cap} of {w.n} {w.rq} ({c.reps_above_cap / w.n:.0%}) "
+            f"pass the {c.cap:.0%} cap; the {c.attainment_points_lost:,.1f} points of attainment "
+            f"above it ({_pct(c.share_of_delivery_lost)} of all delivered) earn nothing."
             for c in a_tables["caps"].itertuples()
         )
     titles = {
@@ -959,15 +1078,29 @@ def _notes(
             if w.simulated
             else f"{below:.0%} of {w.n} rep-quarters fell short of quota"
         ),
-        "costs": f"Cost per plan over {w.n} {w.rq}: {cheapest} is cheapest",
+        "costs": (
+            ("Simulated: " if w.simulated else "")
+            + f"{w.plan(cheapest)} is cheapest"
+            + (
+                f": it pays nothing to {float(r.loc[cheapest, 'share_zero_payout']):.0%}"
+                if float(r.loc[cheapest, "share_zero_payout"]) > 0
+                else ""
+            )
+        ),
         "costs_axis": (
             "total payout"
             + (f" ({w.currency})" if w.currency else "")
-            + f" at a target incentive of {w.incentive} per rep-quarter"
-            + (", on simulated attainment" if w.simulated else "")
+            + f" over {w.n} {w.rq}, target incentive {w.incentive}"
         ),
     }
     return notes, titles
+
+
+def _pct(share: float) -> str:
+    """A share for a sentence: whole percent, one decimal below 1% (0.4%, not 0%), 0% for none."""
+    if share == 0 or share >= 0.01:
+        return f"{share:.0%}"
+    return f"{share:.1%}"
 
 
 def _harshest(r: pd.DataFrame) -> str:
@@ -999,20 +1132,20 @@ def _findings(
     zero, near = float(r.loc[harsh, "share_zero_payout"]), float(r.loc[harsh, "share_near_miss"])
     if zero > 0:
         out.append(
-            f"{harsh} pays nothing to {zero:.0%} of the {w.rq}; {near:.0%} of them miss one of "
+            f"{w.plan(harsh)} pays nothing to {zero:.0%} of the {w.rq}; {near:.0%} of them miss one of "
             "its thresholds by less than 10 points."
         )
     cheapest, dearest = str(r["cost"].idxmin()), str(r["cost"].idxmax())
     out.append(
-        f"Cheapest plan: {cheapest} ({w.money(r.loc[cheapest, 'cost'])}); most expensive: "
-        f"{dearest} ({w.money(r.loc[dearest, 'cost'])}), over {w.n} {w.rq} at a target "
+        f"Cheapest plan: {w.plan(cheapest)} ({w.money(r.loc[cheapest, 'cost'])}); most expensive: "
+        f"{w.plan(dearest)} ({w.money(r.loc[dearest, 'cost'])}), over {w.n} {w.rq} at a target "
         f"incentive of {w.incentive} per rep-quarter (parameter target_incentive)."
     )
     caps = tables.get("caps")
     if caps is not None and caps["reps_above_cap"].max() > 0:
         c = caps.sort_values("reps_above_cap", ascending=False, kind="stable").iloc[0]
         out.append(
-            f"{c['plan']}: {c['reps_above_cap'] / w.n:.0%} of the {w.rq} pass its "
+            f"{w.plan(c['plan'])}: {_pct(c['reps_above_cap'] / w.n)} of the {w.rq} pass its "
             f"{c['cap']:.0%} cap, and what they sell above it earns nothing."
         )
     if m.status is not None and m.table is not None:
@@ -1189,6 +1322,112 @@ def _metrics(
     }
 
 
+def _headline(
+    tables: Mapping[str, pd.DataFrame],
+    metrics: Mapping[str, Any],
+    m: _Measured,
+    w: _Words,
+    history: Any,
+) -> tuple[analysis.KPI, ...]:
+    """Five headline figures; measured figures are None (with the reason) when simulated."""
+    r = tables["plan_comparison"].set_index("plan")
+    t = m.table
+    not_measured = (
+        f"Not measured ({metrics['attainment_source_reason']}): the plans run on simulated "
+        "attainment."
+    )
+    harsh = _harshest(r)
+    cheapest, dearest = str(r["cost"].idxmin()), str(r["cost"].idxmax())
+    out = [
+        analysis.KPI(
+            "Rep-quarters below quota",
+            metrics["measured_share_below_quota"] if w.simulated is False else None,
+            "percent",
+            f"{len(t):,} rep-quarters of {t['owner'].nunique():,} reps, {history.label}"
+            if t is not None and not w.simulated
+            else not_measured,
+        ),
+        analysis.KPI(
+            "Mean attainment",
+            metrics["measured_mean_attainment"] if not w.simulated else None,
+            "percent",
+            "revenue credited / quota, per rep-quarter" if not w.simulated else not_measured,
+        ),
+        analysis.KPI(
+            f"{w.plan(harsh)} pays nothing to",
+            float(r.loc[harsh, "share_zero_payout"]),
+            "percent",
+            f"of the {w.rq}; {float(r.loc[harsh, 'share_near_miss']):.0%} miss by under 10 points",
+        ),
+        analysis.KPI(
+            "Cheapest plan",
+            w.plan(cheapest),
+            "text",
+            f"{w.money(r.loc[cheapest, 'cost'])}; dearest: {w.plan(dearest)} "
+            f"{w.money(r.loc[dearest, 'cost'])}",
+        ),
+    ]
+    caps = tables.get("caps")
+    if caps is not None and len(caps):
+        c = caps.sort_values("reps_above_cap", ascending=False, kind="stable").iloc[0]
+        out.append(
+            analysis.KPI(
+                "Rep-quarters past a cap",
+                int(c["reps_above_cap"]),
+                "count",
+                f"{w.plan(c['plan'])}: selling above the cap earns nothing",
+            )
+        )
+    return tuple(out)
+
+
+def _actions(
+    tables: Mapping[str, pd.DataFrame], metrics: Mapping[str, Any], m: _Measured, w: _Words
+) -> tuple[str, ...]:
+    """The plan risks: attainment not measured, the harshest plan, caps, quotas most miss."""
+    r = tables["plan_comparison"].set_index("plan")
+    out = []
+    if w.simulated and m.reason:
+        fix = m.reason.rsplit(": ", 1)[-1] if ": " in m.reason else m.reason
+        out.append(
+            f"Measure attainment before choosing a plan: every share in this report is simulated "
+            f"({metrics['attainment_source_reason']}); {fix}"
+        )
+    harsh = _harshest(r)
+    zero, near = float(r.loc[harsh, "share_zero_payout"]), float(r.loc[harsh, "share_near_miss"])
+    if zero >= 0.25:
+        text = f"Avoid {w.plan(harsh)}: it pays nothing to {zero:.0%} of the {w.rq}" + (
+            f", and {near:.0%} miss by under 10 points, the near misses who feel cheated"
+            if near > 0
+            else ""
+        )
+        fair = r[(r["share_zero_payout"] <= 0.1) & (r.index != harsh)]
+        if len(fair):
+            best = str(fair["cost"].idxmin())
+            text += (
+                f"; {w.plan(best)} pays {1 - float(fair.loc[best, 'share_zero_payout']):.0%} of "
+                f"them for {w.money(fair.loc[best, 'cost'])}"
+            )
+        out.append(text + ".")
+    caps = tables.get("caps")
+    if caps is not None and len(caps) and caps["reps_above_cap"].max() > 0:
+        c = caps.sort_values("reps_above_cap", ascending=False, kind="stable").iloc[0]
+        n = int(c["reps_above_cap"])
+        out.append(
+            f"Do not cap payouts: under {w.plan(c['plan'])}, {n:,} of {w.n:,} {w.rq} sold past "
+            f"{c['cap']:.0%} of quota and earned nothing for it; slow the rate above quota "
+            "instead."
+        )
+    below = metrics.get("measured_share_below_quota")
+    if not w.simulated and below is not None and below >= 0.6:
+        out.append(
+            f"Check the quotas: {below:.0%} of rep-quarters fell short of quota (mean attainment "
+            f"{metrics['measured_mean_attainment']:.0%}); a plan cannot motivate reps who "
+            "expect to miss."
+        )
+    return tuple(out[:3])
+
+
 def analyze(data: DataSet, params: Params) -> CompensationAnalysis:
     """Every plan over the reps' attainment: measured when the data can say it, else simulated.
 
@@ -1228,9 +1467,15 @@ def analyze(data: DataSet, params: Params) -> CompensationAnalysis:
     else:
         absent["attainment"] = absent["reps"] = str(m.reason)
     tables["distribution"] = dist
-    tables["plan_comparison"] = simulate(plans, dist, target_incentive=params.target_incentive)
-    tables["marginal"] = marginal_table(plans)
+    titles = {p.name: p.label for p in plans}
+    costs = simulate(plans, dist, target_incentive=params.target_incentive)
+    costs.insert(1, "design", costs["plan"].map(titles))
+    tables["plan_comparison"] = costs.sort_values("cost", kind="stable").reset_index(drop=True)
+    steps = marginal_table(plans)
+    steps.insert(1, "design", steps["plan"].map(titles))
+    tables["marginal"] = steps
     caps = cap_table(plans, dist)
+    caps.insert(1, "design", caps["plan"].map(titles))
     if len(caps):
         tables["caps"] = caps
     else:
@@ -1243,6 +1488,7 @@ def analyze(data: DataSet, params: Params) -> CompensationAnalysis:
         why is not None,
         len(dist),
         f"{params.target_incentive:,.0f}" + (f" {currency}" if currency else ""),
+        titles,
     )
     notes, titles = _notes(tables, m, why, params, w, history)
     notes["plans"] = f"{len(plans)} plan designs, {plans_shown}."
@@ -1253,9 +1499,110 @@ def analyze(data: DataSet, params: Params) -> CompensationAnalysis:
         tables=tables,
         notes=notes,
         absent=absent,
-        metrics=_metrics(tables, m, why, params),
+        metrics=(metrics := _metrics(tables, m, why, params)),
         findings=_findings(tables, m, why, params, w, notes, history),
+        headline=_headline(tables, metrics, m, w, history),
+        actions=_actions(tables, metrics, m, w),
         assumptions=_assumptions(params, m, w, data, plans_shown, history),
         coverage=analysis.coverage(data, history, m.coverage),
         extras={"plans": plans, "titles": titles},
     )
+
+
+_PLAN = {"plan": "id", "design": "text"}
+CompensationAnalysis.specs = {
+    "plans": analysis.TableSpec(
+        "The plan designs",
+        columns={**_PLAN, "breakpoints": "text", "step": "text", "cap": "text", "note": "text"},
+        labels={
+            "design": "Plan",
+            "breakpoints": "Payout at attainment (x target incentive)",
+            "step": "All or nothing at",
+            "cap": "Cap",
+            "note": "How it pays",
+        },
+    ),
+    "attainment": analysis.TableSpec(
+        "Attainment per rep and quarter",
+        columns={
+            "owner": "text",
+            "period": "text",
+            "revenue": "money",
+            "quota": "money",
+            "attainment": "percent",
+        },
+        labels={"owner": "Rep", "period": "Quarter", "revenue": "Revenue credited"},
+        source="Full table in the export attainment.",
+    ),
+    "reps": analysis.TableSpec(
+        "Attainment per rep over the window",
+        columns={
+            "owner": "text",
+            "quarters": "count",
+            "quota": "money",
+            "revenue": "money",
+            "attainment": "percent",
+            "quarters_below_quota": "count",
+        },
+        labels={
+            "owner": "Rep",
+            "quarters": "Quarters with a quota",
+            "revenue": "Revenue credited",
+            "quarters_below_quota": "Quarters below quota",
+        },
+        source="Attainment: total revenue credited over total quota.",
+    ),
+    "distribution": analysis.TableSpec(
+        "The attainment the plans run on",
+        columns={"owner": "text", "period": "text", "attainment": "percent"},
+        labels={"owner": "Rep", "period": "Quarter"},
+    ),
+    "plan_comparison": analysis.TableSpec(
+        "What each plan costs and whom it leaves out, cheapest first",
+        columns={
+            **_PLAN,
+            "cost": "money",
+            "cost_per_point": "money",
+            "mean_payout": "money",
+            "share_zero_payout": "percent",
+            "share_near_miss": "percent",
+            "reps_above_cap": "count",
+        },
+        labels={
+            "design": "Plan",
+            "cost": "Total cost",
+            "cost_per_point": "Cost per point of attainment",
+            "mean_payout": "Mean payout per rep-quarter",
+            "share_zero_payout": "Paid nothing",
+            "share_near_miss": "Near misses",
+            "reps_above_cap": "Rep-quarters past the cap",
+        },
+        source="Near misses: rep-quarters within 10 points below a threshold of the plan. "
+        "Full table in the export plan_comparison.",
+    ),
+    "marginal": analysis.TableSpec(
+        "Extra payout for one more point of attainment",
+        columns={
+            **_PLAN,
+            "attainment": "percent",
+            "marginal_payout": "precise",
+        },
+        labels={"marginal_payout": "Extra payout (x target incentive)"},
+    ),
+    "caps": analysis.TableSpec(
+        "What a cap costs in selling",
+        columns={
+            **_PLAN,
+            "cap": "percent",
+            "reps_above_cap": "count",
+            "attainment_points_lost": "number",
+            "share_of_delivery_lost": "percent",
+        },
+        labels={
+            "design": "Plan",
+            "reps_above_cap": "Rep-quarters past the cap",
+            "attainment_points_lost": "Points of attainment above the cap",
+            "share_of_delivery_lost": "Share of all attainment",
+        },
+    ),
+}

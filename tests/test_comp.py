@@ -367,7 +367,7 @@ def test_thin_data_runs_simulated_and_says_so(tmp_path):
         assert "simulated" in a.note(name).lower(), name
     titles = a.extras["titles"]
     assert titles["distribution"].startswith("Simulated:")
-    assert "simulated" in titles["costs"] and "simulated" in titles["costs_axis"]
+    assert titles["costs"].startswith("Simulated:") and "simulated" in titles["costs_axis"]
     shown = {x.name: x.value for x in a.assumptions}
     assert shown["target_incentive"] == "20,000 USD"
     assert shown["mean_attainment"] == "95%" and shown["sd_attainment"] == "25%"
@@ -554,3 +554,45 @@ def test_every_chart_of_an_analysis_draws(tmp_path):
     ax = a.chart("attainment_distribution")
     assert ax.get_title() == "50% of 10 rep-quarters fell short of quota"
     plt.close(ax.figure)
+
+
+# --------------------------------------------------------------------------- headline, actions, specs (issue 13)
+def test_headline_and_actions_hand_worked(tmp_path):
+    ds = load_dataset(_team(tmp_path / "team"))
+    a = comp.analyze(ds, comp.Params(quarter="2026Q2", quarters_back=5, target_incentive=1000.0))
+    cards = {k.label: k for k in a.headline}
+    # Ann attains 100% in each of five quarters, Bob 50%
+    assert cards["Rep-quarters below quota"].value == 0.5
+    assert cards["Rep-quarters below quota"].note == "10 rep-quarters of 2 reps, 2025Q2 to 2026Q2"
+    assert cards["Mean attainment"].value == pytest.approx(0.75)
+    assert cards["All or nothing pays nothing to"].value == 0.5
+    assert cards["Cheapest plan"].value == "All or nothing"
+    assert cards["Cheapest plan"].note == "5k USD; dearest: Proportional 7.5k USD"
+    assert cards["Rep-quarters past a cap"].value == 0
+    # Bob's 50% is far from quota: no near misses; proportional pays everyone for 7,500
+    assert a.actions == (
+        "Avoid All or nothing: it pays nothing to 50% of the rep-quarters; Proportional pays "
+        "100% of them for 7.5k USD.",
+    )
+    costs = a.tables["plan_comparison"]
+    assert costs["cost"].is_monotonic_increasing and costs["design"].iloc[0] == "All or nothing"
+    for name, table in a.tables.items():
+        spec = a.spec(name)
+        assert spec is not None and set(spec.columns) >= set(table.columns), name
+
+
+def test_simulated_attainment_is_not_a_headline_fact(tmp_path):
+    ds = load_dataset(_thin(tmp_path / "thin"))
+    a = comp.analyze(ds, comp.Params(quarter="2026Q2"))
+    cards = {k.label: k for k in a.headline}
+    for label in ("Rep-quarters below quota", "Mean attainment"):
+        assert cards[label].value is None and cards[label].note.startswith("Not measured (")
+    assert a.actions[0].startswith("Measure attainment before choosing a plan: every share")
+    assert a.actions[0].endswith("add quotas.csv (owner, period, quota).")
+
+
+def test_plans_have_names_for_people(tmp_path):
+    assert [p.label for p in comp.DEFAULT_PLANS][:2] == ["All or nothing", "Proportional"]
+    assert comp.Plan("my_plan").label == "my plan"
+    (tmp_path / "p.yml").write_text("plans:\n  - {name: flat, title: Flat bonus}\n")
+    assert comp.load_plans(tmp_path / "p.yml")[0].label == "Flat bonus"
