@@ -7,13 +7,14 @@ formatters; notebooks call :func:`apply` once in their setup cell.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from . import fonts
 
@@ -22,10 +23,13 @@ __all__ = [
     "HIGHLIGHT",
     "MUTED",
     "apply",
+    "fit_ticks",
     "format_money",
     "get_ax",
+    "integer_axis",
     "money_axis",
     "percent_axis",
+    "series_styles",
 ]
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f9d69", "#e69f00", "#7f6a93", "#56b4e9", "#8c8c8c"]
@@ -100,3 +104,62 @@ def percent_axis(ax: Axes, which: str = "y") -> None:
     """Format an axis holding fractions (0-1) as percentages."""
     axis = ax.yaxis if which == "y" else ax.xaxis
     axis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+# --------------------------------------------------------------------------- chart helpers
+# Series told apart without colour (greyscale prints, colour-blind readers): each series has
+# its own line style and marker as well as its colour.
+LINE_STYLES: tuple[Any, ...] = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1, 1, 1, 1, 1)))
+MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X")
+
+
+def series_styles(n: int) -> list[dict[str, Any]]:
+    """``n`` distinct styles (colour, line style, marker) for ``plot(**style)``, greyscale-safe."""
+    return [
+        {
+            "color": PALETTE[i % len(PALETTE)],
+            "linestyle": LINE_STYLES[i % len(LINE_STYLES)],
+            "marker": MARKERS[i % len(MARKERS)],
+        }
+        for i in range(n)
+    ]
+
+
+def integer_axis(ax: Axes, which: str = "y") -> None:
+    """Ticks at whole numbers only (counts: no 2.5 accounts)."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _overlap(axis: Any, renderer: Any) -> bool:
+    """Whether two tick labels inside the axis' view run into each other."""
+    lo, hi = sorted(axis.get_view_interval())
+    labels = [
+        t
+        for t, x in zip(axis.get_ticklabels(), axis.get_majorticklocs(), strict=False)
+        if lo - 1e-9 * abs(hi - lo) <= x <= hi + 1e-9 * abs(hi - lo)
+    ]
+    boxes = [t.get_window_extent(renderer) for t in labels if t.get_visible() and t.get_text()]
+    boxes.sort(key=lambda b: b.x0)
+    return any(
+        a.x1 + 2 > b.x0 and a.y1 > b.y0 and b.y1 > a.y0
+        for a, b in zip(boxes, boxes[1:], strict=False)
+    )
+
+
+def fit_ticks(ax: Axes, which: str = "x") -> None:
+    """Tick labels that never run together: fewer ticks on a number axis, else rotated.
+
+    Call it after the axis is formatted (money, percent) and its limits are set.
+    """
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    renderer = ax.figure.canvas.get_renderer()
+    numeric = not axis.get_major_formatter().__class__.__name__.startswith("StrCategory")
+    nbins = 8
+    while numeric and nbins > 2 and _overlap(axis, renderer):
+        nbins -= 1
+        axis.set_major_locator(MaxNLocator(nbins=nbins, integer=False, steps=[1, 2, 2.5, 5, 10]))
+    if which == "x" and _overlap(axis, renderer):
+        for label in axis.get_ticklabels():
+            label.set_rotation(30)
+            label.set_horizontalalignment("right")
