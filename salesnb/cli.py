@@ -49,6 +49,14 @@ _Out = Annotated[
     Path | None, typer.Option("--out", help="Output folder (default reports/<quarter>/).")
 ]
 _Redact = Annotated[bool, typer.Option(help="Replace account and person names with pseudonyms.")]
+_History = Annotated[
+    Path | None,
+    typer.Option(
+        "--history",
+        help="History store (DuckDB file) the review is recorded in and notebooks read last "
+        "quarter from (default: salesnb-history.duckdb beside the --out folder).",
+    ),
+]
 _RedactKey = Annotated[
     Path | None,
     typer.Option(
@@ -228,6 +236,26 @@ def _print_results(summary: dict, out: Path) -> int:
     return failed
 
 
+def _print_review_files(summary: dict, out: Path) -> int:
+    """The executive summary, review.pdf and the history store: what was written, what failed."""
+    problems = 0
+    execu = summary.get("executive") or {}
+    if execu.get("status") == "ok":
+        for name in execu.get("outputs", []):
+            if name.endswith(".pdf"):
+                typer.echo(f"  {'ok':<8} {name}  {out / name}")
+    elif execu:
+        problems += 1
+        typer.echo(f"  {'failed':<8} executive summary  {execu.get('error')}")
+    info = summary.get("history") or {}
+    if info.get("recorded"):
+        typer.echo(f"History: {summary['quarter']} recorded in {info['path']}")
+    elif info:
+        problems += 1
+        typer.echo(f"History: NOT recorded: {info.get('error')}")
+    return problems
+
+
 def _review_progress(
     bar: Progress, task: object, done: list[str] | None = None
 ) -> Callable[[object], None]:
@@ -267,6 +295,7 @@ def run(
     out: _Out = None,
     redact: _Redact = False,
     redact_key: _RedactKey = None,
+    history: _History = None,
 ) -> None:
     """Run one notebook: executed .ipynb, .html and .pdf (and its exports) in OUT/<notebook>/.
 
@@ -295,6 +324,7 @@ def run(
                 redact=redact,
                 overrides=overrides,
                 progress=_review_progress(bar, task, done),
+                history=history,
             )
     except KeyboardInterrupt:
         _interrupted(done, [path.stem], target)
@@ -313,8 +343,10 @@ def review(
     ] = None,
     redact: _Redact = False,
     redact_key: _RedactKey = None,
+    history: _History = None,
 ) -> None:
-    """Run every methodology notebook: PDFs per notebook plus summary.json."""
+    """Run every methodology notebook: a PDF per notebook, summary.json, 00_summary.pdf and
+    review.pdf; the review is recorded in the history store."""
     from . import report
 
     redact = _use_key(redact_key) or redact
@@ -333,10 +365,12 @@ def review(
                 config=settings,
                 redact=redact,
                 progress=_review_progress(bar, task, done),
+                history=history,
             )
     except KeyboardInterrupt:
         _interrupted(done, [b.stem for b in books], target)
-    if _print_results(summary, target):
+    failed = _print_results(summary, target)
+    if _print_review_files(summary, target) or failed:
         raise typer.Exit(1)
 
 

@@ -217,14 +217,18 @@ def test_core_table_missing_means_skipped(tmp_path):
 )
 def test_usage_errors_exit_2_before_any_kernel(run_cli, args, message, monkeypatch):
     monkeypatch.chdir(ROOT)
-    monkeypatch.setattr(report, "run_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
+    monkeypatch.setattr(
+        report.run, "run_notebook", lambda *a, **k: pytest.fail("a kernel was started")
+    )
     result = run_cli(*args)
     assert result.code == 2 and message in result.err and "Traceback" not in result.err
 
 
 def test_data_errors_exit_1_before_any_kernel(run_cli, tmp_path, monkeypatch):
     (tmp_path / "accounts.csv").write_text("account_id,account_name\nA1,x\nA1,y\n")
-    monkeypatch.setattr(report, "run_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
+    monkeypatch.setattr(
+        report.run, "run_notebook", lambda *a, **k: pytest.fail("a kernel was started")
+    )
     result = run_cli("review", "--data", tmp_path, "--quarter", "2026Q3", "--out", tmp_path / "out")
     assert result.code == 1 and "accounts.csv line 2" in result.err
 

@@ -1,64 +1,66 @@
-"""The report engine: run notebooks with papermill, turn them into HTML and PDF, collect metrics.
+"""Running notebooks: find them, plan and type their parameters, execute them with papermill.
 
 For each notebook, ``<out>/<notebook>/`` gets the executed ``.ipynb``, an ``.html``
-without code and a ``.pdf`` (WeasyPrint, A4, print stylesheet, cover block), plus the
-exports the notebook wrote. ``review`` runs every methodology notebook in parallel and
-writes ``<out>/summary.json``. Every file is written under a temporary name and
-renamed; a failing notebook keeps its executed ``.ipynb`` (with the error) and never
-touches the other notebooks' outputs.
-
-What a notebook itself calls (setup, publish, show) lives in :mod:`salesnb.notebook`; this
-module collects what notebooks publish: metrics, findings, absent sections and coverage.
+without code and a ``.pdf`` (:mod:`.render`), plus the exports the notebook wrote.
+:func:`review` plans every notebook (usage errors surface before any kernel), checks the
+data set and the history store, runs the notebooks in parallel under a lock on ``out``,
+writes summary.json (:mod:`.summary`), records the review in the history store
+(:mod:`.history`) and writes the executive summary and ``review.pdf`` (:mod:`.executive`).
+Every file is written under a temporary name and renamed; a failing notebook keeps its
+executed ``.ipynb`` (with the error) and never touches the other notebooks' outputs.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import datetime as dt
-import errno
-import hashlib
-import html
 import json
 import os
-import re
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, fonts
-from ._files import atomic_path
-from .analysis import data_span
-from .config import read_review_config
-from .notebook import METRICS_MIME, RESULT_MIME, _jsonable, project_root, resolve
-from .periods import quarter_window
-from .schema import SalesnbError, UsageError
-from .sources import DataSet, load_dataset
+from .. import __version__, fonts
+from .. import history as store_api
+from .._files import atomic_path
+from ..analysis import data_span
+from ..config import read_review_config
+from ..notebook import project_root, resolve
+from ..periods import quarter_window
+from ..schema import SalesnbError, UsageError
+from ..sources import DataSet, load_dataset
+from . import executive
+from . import history as wiring
+from .render import notebook_html, render_pdf, title_of
+from .summary import (
+    NotebookResult,
+    error_line,
+    list_outputs,
+    read_published,
+    save_summary,
+    write_failure,
+    write_summary,
+)
 
 __all__ = [
-    "NotebookResult",
+    "STANDARD",
     "convert_parameters",
     "default_out",
-    "fingerprint",
-    "plan",
-    "read_config",
-    "skip_reason",
     "find_notebook",
     "latest_quarter",
     "list_notebooks",
-    "notebook_html",
     "notebook_parameters",
-    "render_pdf",
+    "plan",
+    "read_config",
     "review",
     "run_notebook",
+    "skip_reason",
 ]
 
 # parameters every methodology notebook declares; the engine fills them
 STANDARD = ("data_dir", "quarter", "output_dir", "redact")
-_HIDDEN_TAGS = {"exercise", "remove-cell", "parameters", "injected-parameters"}
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -131,137 +133,7 @@ def convert_parameters(path: Path, raw: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _convert(v, declared[k]["type"], k) for k, v in raw.items()}
 
 
-# --------------------------------------------------------------------------- HTML and PDF
-_CSS = """
-@page { size: A4; margin: 18mm 16mm 20mm 16mm;
-  @bottom-center { content: "page " counter(page) " of " counter(pages); font-size: 8pt; color: #666; }
-  @bottom-left { content: string(reporttitle); font-size: 8pt; color: #666; } }
-body { font-size: 9.5pt; line-height: 1.4; color: #222; }  /* font families: fonts.css() */
-.cover { border-bottom: 2px solid #1f4e79; margin-bottom: 8mm; padding-bottom: 4mm; }
-.cover h1 { string-set: reporttitle content(); font-size: 20pt; color: #1f4e79; margin: 0 0 2mm 0; }
-.cover p { margin: 0.5mm 0; color: #444; }
-.missing-glyphs { color: #8a1c1c; } .missing-glyphs ul { margin: 0.5mm 0; }
-h1 { font-size: 15pt; color: #1f4e79; } h2 { font-size: 12.5pt; color: #1f4e79; margin-top: 7mm; }
-h3 { font-size: 11pt; }
-h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
-img { max-width: 100%; break-inside: avoid; page-break-inside: avoid; }
-.jp-OutputArea-output, .output_area { break-inside: avoid; }
-table { border-collapse: collapse; font-size: 8pt; margin: 2mm 0; break-inside: auto; }
-th, td { border-bottom: 1px solid #ccc; padding: 1mm 2mm; text-align: left; vertical-align: top; }
-table.dataframe td { text-align: right; }
-th { background: #eef2f7; } tr { break-inside: avoid; }
-pre { white-space: pre-wrap; font-size: 8.5pt; background: #f7f7f7; padding: 2mm; }
-.jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt, .prompt, a.anchor-link { display: none; }
-"""
-
-
-def notebook_html(nb: Any, *, title: str, subtitle: list[str]) -> str:
-    """A standalone HTML page of an executed notebook: cover block, no code, hidden tags removed."""
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    remover = TagRemovePreprocessor(
-        remove_cell_tags=_HIDDEN_TAGS,
-        remove_all_outputs_tags={"remove-output"},
-        remove_input_tags={"hide-input"},
-        enabled=True,
-    )
-    exporter = HTMLExporter(
-        template_name="basic",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    exporter.register_preprocessor(remover, enabled=True)
-    nb = copy.deepcopy(nb)
-    # cells whose printed values nbval compares are for the tests, not the reader
-    nb.cells = [c for c in nb.cells if not c.source.lstrip().startswith("# NBVAL_CHECK_OUTPUT")]
-    for cell in nb.cells:  # the cover shows the title: drop the notebook's own H1 once
-        if cell.cell_type == "markdown" and re.search(r"^#\s+", cell.source, re.M):
-            cell.source = re.sub(r"^#\s+.+\n?", "", cell.source, count=1, flags=re.M)
-            break
-    body, _ = exporter.from_notebook_node(nb)
-    cover = "".join(f"<p>{html.escape(line)}</p>" for line in subtitle)
-    texts = [title, *subtitle, *fonts.html_texts(body)]
-    cover += fonts.missing_note(fonts.missing_glyphs(texts))  # names that would draw as boxes
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title><style>{fonts.css(texts)}{_CSS}</style></head><body>"
-        f"<section class='cover'><h1>{html.escape(title)}</h1>{cover}</section>{body}</body></html>"
-    )
-
-
-def render_pdf(page: str, target: Path, *, root: Path) -> None:
-    """HTML -> PDF with WeasyPrint, in process; only data: URLs and files under ``root`` load."""
-    import weasyprint
-    from weasyprint.urls import URLFetcher
-
-    allowed = root.resolve()
-
-    class _LocalOnly(URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> Any:  # noqa: ANN401 - WeasyPrint's type
-            scheme = url.split(":", 1)[0].lower()
-            if scheme == "data":
-                return super().fetch(url, headers)
-            if scheme == "file":
-                path = Path(url.removeprefix("file://").split("?")[0]).resolve()
-                if path.is_relative_to(allowed):
-                    return super().fetch(url, headers)
-            raise ValueError(f"salesnb renders offline: not fetching {url[:80]}")
-
-    with atomic_path(target) as tmp:
-        weasyprint.HTML(string=page, base_url=str(allowed), url_fetcher=_LocalOnly()).write_pdf(tmp)
-
-
-def _title(nb: Any, fallback: str) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            m = re.search(r"^#\s+(.+)$", cell.source, re.M)
-            if m:
-                return m.group(1).strip()
-    return fallback
-
-
-def _published(nb: Any, mime: str) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if mime in data:
-                found.update(data[mime])
-    return found
-
-
-def _error_line(nb: Any) -> str:
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                return f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip()
-    return "the notebook failed"
-
-
 # --------------------------------------------------------------------------- running
-@dataclass
-class NotebookResult:
-    """One notebook's outcome, as summary.json records it."""
-
-    notebook: str
-    status: str  # ok, failed, skipped
-    seconds: float = 0.0
-    outputs: list[str] = field(default_factory=list)
-    metrics: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    reason: str | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-    findings: list[str] = field(default_factory=list)
-    absent: dict[str, str] = field(default_factory=dict)
-    data_through: str | None = None
-    window: dict[str, Any] | None = None
-    assumptions: list[dict[str, Any]] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)  # files of an earlier run, not rewritten now
-    missing_glyphs: list[str] = field(default_factory=list)  # texts no font can draw (see fonts)
-
-
 def _requirements(path: Path) -> list[list[str]]:
     meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("salesnb", {})
     return [list(r) if isinstance(r, list) else [r] for r in meta.get("requires", [])]
@@ -284,10 +156,12 @@ def run_notebook(
     parameters: Mapping[str, Any] | None = None,
     dataset_name: str = "",
     redact: bool = False,
+    trainer: bool = False,
 ) -> NotebookResult:
     """Execute one notebook and write its .ipynb, .html and .pdf into ``out/<stem>/``.
 
-    Never raises for a notebook's own failure: the result says ``failed`` and why.
+    ``trainer`` keeps the cells tagged "trainer" in the report. Never raises for a
+    notebook's own failure: the result says ``failed`` and why.
     """
     import nbformat
     import papermill
@@ -321,7 +195,7 @@ def run_notebook(
         except papermill.PapermillExecutionError:
             result.status = "failed"
         except OSError as exc:  # the disk, not the notebook: keep the previous file, say why
-            raise SalesnbError(_write_failure(target, exc)) from None
+            raise SalesnbError(write_failure(target, exc)) from None
         except Exception as exc:  # kernel died, timeout, dead papermill: still isolate it
             result.status = "failed"
             result.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
@@ -330,18 +204,12 @@ def run_notebook(
     t1 = time.perf_counter()
     nb = nbformat.read(str(target), as_version=4)
     result.timings["execute"] = round(t1 - t0, 2)
+    result.title = title_of(nb, path.stem)
     # what the notebook published before any failure is kept: metrics come first in every notebook
-    result.metrics = _published(nb, METRICS_MIME)
-    published = _published(nb, RESULT_MIME)
-    result.findings = list(published.get("findings", []))
-    result.absent = dict(published.get("absent", {}))
-    result.data_through = published.get("data_through")
-    result.window = published.get("window")
-    result.assumptions = list(published.get("assumptions", []))
+    read_published(nb, result)
     if result.status == "failed":
-        result.error = result.error or _error_line(nb)
+        result.error = result.error or error_line(nb)
     else:
-        title = _title(nb, path.stem)
         subtitle = [
             f"Quarter {quarter} · data set {dataset_name or data.name}",
             f"Run {dt.date.today().isoformat()} · salesnb {__version__}",
@@ -352,7 +220,7 @@ def run_notebook(
                 f"Partial figures: the data ends on {result.data_through}, before "
                 f"{window.get('label', quarter)} does ({window.get('end')})."
             )
-        page = notebook_html(nb, title=title, subtitle=subtitle)
+        page = notebook_html(nb, title=result.title, subtitle=subtitle, trainer=trainer)
         result.missing_glyphs = fonts.missing_glyphs(fonts.html_texts(page))  # as the note lists
         with atomic_path(folder / f"{path.stem}.html") as tmp:
             tmp.write_text(page, encoding="utf-8")
@@ -361,33 +229,9 @@ def run_notebook(
         result.timings.update(
             {"html": round(t2 - t1, 2), "pdf": round(time.perf_counter() - t2, 2)}
         )
-    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
-    fresh = [p for p in files if p.stat().st_mtime >= started]
-    result.outputs = sorted(str(p.relative_to(out)) for p in fresh)
-    result.stale = sorted(str(p.relative_to(out)) for p in files if p not in fresh)
+    result.outputs, result.stale = list_outputs(folder, out, started)
     result.seconds = round(time.perf_counter() - t0, 2)
     return result
-
-
-def _write_failure(target: Path, exc: OSError) -> str:
-    """One line for a write the system refused: which file, and the system's reason."""
-    reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-    return (
-        f"cannot write {target}: {reason}; the previous file is unchanged. "
-        "Free some space (or choose another --out) and run again"
-    )
-
-
-def fingerprint(folder: Path) -> str:
-    """sha256 over the data set's file names and bytes."""
-    h = hashlib.sha256()
-    files = sorted(p for p in (folder.iterdir() if folder.is_dir() else [folder]) if p.is_file())
-    for p in files:
-        h.update(p.name.encode() + b"\0")
-        with p.open("rb") as fh:
-            for block in iter(lambda f=fh: f.read(1 << 20), b""):
-                h.update(block)
-    return "sha256:" + h.hexdigest()
 
 
 def read_config(path: Path | None) -> dict[str, Any]:
@@ -458,7 +302,7 @@ def _absolute(name: str, value: Any) -> Any:
 
 
 def _run_one(args: tuple[Any, ...]) -> NotebookResult:
-    path, params, data, quarter, out, name, redact = args
+    path, params, data, quarter, out, name, redact, trainer = args
     return run_notebook(
         path,
         data=data,
@@ -467,6 +311,7 @@ def _run_one(args: tuple[Any, ...]) -> NotebookResult:
         parameters=params,
         dataset_name=name,
         redact=redact,
+        trainer=trainer,
     )
 
 
@@ -481,20 +326,37 @@ def review(
     redact: bool = False,
     overrides: Mapping[str, Any] | None = None,
     progress: Callable[[NotebookResult], None] | None = None,
+    history: Path | None = None,
+    trainer: bool = False,
 ) -> dict[str, Any]:
     """Run every notebook on ``data`` for ``quarter``; write and return the summary.
 
     ``out`` is made absolute first (kernels run in the notebooks' folder). One writer at a
     time: a lock file in ``out`` serialises reviews and runs into the same folder. A run of
-    some notebooks merges its entries into the folder's existing summary.json. Temporary
-    files left by a killed run are removed. Interrupted (Ctrl-C), the summary records what
-    finished and marks the rest ``interrupted`` before the interruption goes on.
+    some notebooks (``notebooks`` given) merges its entries into the folder's existing
+    summary.json. Temporary files left by a killed run are removed. Interrupted (Ctrl-C),
+    the summary records what finished and marks the rest ``interrupted`` before the
+    interruption goes on.
+
+    A full review (``notebooks`` None) also records itself in the history store
+    (``history``, default :func:`salesnb.history.default_path` of ``out``), checked before
+    any kernel starts, and writes ``00_summary.pdf`` and ``review.pdf``. The summary's
+    ``history`` entry says whether the review was recorded (and why not).
     """
     data = resolve(data)
     out = _output_folder(out)
     planned = plan(data, quarter, notebooks=notebooks, config=config, overrides=overrides)
     ds = load_dataset(data)  # data errors stop here, before any kernel, with every problem listed
     name = (config or {}).get("dataset_name") or ds.settings.name
+    fiscal = (config or {}).get("fiscal_year_start_month") or ds.settings.fiscal_year_start_month
+    currency = (config or {}).get("currency") or ds.settings.currency
+    store = wiring.store_path(out, history)
+    key = store_api.dataset_key(name)
+    declared = {nb: notebook_parameters(nb) for nb, _ in planned}
+    planned = wiring.inject(planned, declared, store=store, key=key)
+    full = notebooks is None
+    if full or any(p.get("history_file") == str(store) for _, p in planned):
+        wiring.check(store, name=name, fiscal=fiscal, currency=currency)  # before any kernel
     with _lock(out):
         _remove_leftovers(out)
         return _review_locked(
@@ -507,8 +369,11 @@ def review(
             jobs=jobs,
             config=config,
             redact=redact,
+            trainer=trainer,
             progress=progress,
-            merge=notebooks is not None,
+            merge=not full,
+            store=store if full else None,
+            fiscal=fiscal,
         )
 
 
@@ -585,8 +450,11 @@ def _review_locked(
     jobs: int,
     config: Mapping[str, Any] | None,
     redact: bool,
+    trainer: bool,
     progress: Callable[[NotebookResult], None] | None,
     merge: bool,
+    store: Path | None,
+    fiscal: int,
 ) -> dict[str, Any]:
     results: dict[str, NotebookResult] = {}
     todo = []
@@ -597,7 +465,10 @@ def _review_locked(
             if progress:
                 progress(results[nb.stem])
         else:
-            todo.append((nb, params, data, quarter, out, name, redact))
+            todo.append((nb, params, data, quarter, out, name, redact, trainer))
+    extra = {}
+    if store is not None:
+        extra["history"] = {"path": str(store), "dataset_key": store_api.dataset_key(name)}
     try:
         if jobs <= 1 or len(todo) <= 1:
             for item in todo:
@@ -623,62 +494,72 @@ def _review_locked(
             results.setdefault(
                 nb.stem, NotebookResult(nb.stem, "interrupted", reason="interrupted (Ctrl-C)")
             )
-        _write_summary(ds, data, quarter, out, name, results, config=config, merge=merge)
+        # neither recorded in the history nor summarised: the previous summary PDFs stay
+        write_summary(
+            ds, data, quarter, out, name, results, config=config, merge=merge, extra=extra
+        )
         raise
-    return _write_summary(ds, data, quarter, out, name, results, config=config, merge=merge)
+    summary = write_summary(
+        ds, data, quarter, out, name, results, config=config, merge=merge, extra=extra
+    )
+    if store is None:
+        return summary
+    return _finish_review(
+        summary, ds=ds, quarter=quarter, out=out, planned=planned, store=store, fiscal=fiscal
+    )
 
 
-def _write_summary(
+def _finish_review(
+    summary: dict[str, Any],
+    *,
     ds: DataSet,
-    data: Path,
     quarter: str,
     out: Path,
-    name: str,
-    results: Mapping[str, NotebookResult],
-    *,
-    config: Mapping[str, Any] | None,
-    merge: bool,
+    planned: list[tuple[Path, dict[str, Any]]],
+    store: Path,
+    fiscal: int,
 ) -> dict[str, Any]:
-    """Write summary.json atomically; with ``merge``, keep the other notebooks' entries of the folder."""
-    entries = {k: asdict(v) for k, v in results.items()}
-    previous = out / "summary.json"
-    if merge and previous.is_file():
-        try:
-            old = json.loads(previous.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            old = {}
-        if old.get("quarter") == quarter and isinstance(old.get("notebooks"), dict):
-            entries = {**old["notebooks"], **entries}
-    first, last = data_span(ds)
-    fiscal = (config or {}).get("fiscal_year_start_month") or ds.settings.fiscal_year_start_month
-    window_end = quarter_window(quarter, fiscal_start=fiscal).end
-    summary = {
-        "kit_version": __version__,
-        "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "quarter": quarter,
-        "data_through": None if last is None else f"{last:%Y-%m-%d}",
-        "quarter_complete": None if last is None else bool(last >= window_end),
-        "data": {
-            "path": str(data),
-            "name": name,
-            "fingerprint": fingerprint(data),
-            "from": None if first is None else f"{first:%Y-%m-%d}",
-            "through": None if last is None else f"{last:%Y-%m-%d}",
-        },
-        "currency": (config or {}).get("currency") or ds.settings.currency,
-        "notebooks": {k: entries[k] for k in sorted(entries)},
-    }
+    """Record a full review in the history store, then write the executive summary and review.pdf.
+
+    summary.json is written again with the outcome: ``history.recorded`` (and ``error``),
+    ``executive`` (status, outputs, seconds). A store that refuses the review (another data
+    set under the same name) or an executive summary that fails keeps every report.
+    """
+    t0 = time.perf_counter()
+    info = summary["history"]
     try:
-        with atomic_path(out / "summary.json") as tmp:
-            tmp.write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
+        wiring.record(store, summary, ds=ds, quarter=quarter, planned=planned, fiscal=fiscal)
+        info.update(recorded=True, error=None)
+    except SalesnbError as exc:
+        info.update(recorded=False, error=str(exc))
+    info["seconds"] = round(time.perf_counter() - t0, 2)
+    t1 = time.perf_counter()
+    try:
+        outputs = executive.write(
+            out,
+            summary,
+            store=store,
+            key=info["dataset_key"],
+            recorded=info["recorded"],
+            note=info["error"],
+        )
+        summary["executive"] = {"status": "ok", "outputs": outputs, "error": None}
     except OSError as exc:
-        raise SalesnbError(_write_failure(out / "summary.json", exc)) from None
+        raise SalesnbError(write_failure(out / executive.REVIEW_PDF, exc)) from None
+    except Exception as exc:  # a report bug must not cost the finished reports
+        summary["executive"] = {
+            "status": "failed",
+            "outputs": [],
+            "error": f"{type(exc).__name__}: {exc}".splitlines()[0],
+        }
+    summary["executive"]["seconds"] = round(time.perf_counter() - t1, 2)
+    save_summary(out, summary)
     return summary
 
 
 def latest_quarter(data: Path) -> str:
     """The quarter of the data set's last event (the default review quarter of ``run``)."""
-    from .periods import quarter_of
+    from ..periods import quarter_of
 
     folder = resolve(data)
     if not folder.exists():

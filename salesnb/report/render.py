@@ -1,0 +1,216 @@
+"""Reports as a manager reads them: an executed notebook as HTML without code, HTML as PDF, PDFs bound into one.
+
+HTML goes through nbconvert (no code, tagged cells removed), PDF through WeasyPrint in
+process with the kit's print stylesheet: A4, a cover block, page numbers, the report's
+running title on one line, the sections the PDF shows numbered by CSS counters (so a
+hidden exercise section never leaves a gap), headings kept with their content. Only
+``data:`` URLs and files under the report's folder load: rendering never goes online.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .. import fonts
+from .._files import atomic_path
+
+__all__ = [
+    "HIDDEN_TAGS",
+    "TRAINER_TAG",
+    "bind_pdfs",
+    "notebook_html",
+    "page_html",
+    "render_pdf",
+    "running_title",
+    "title_of",
+]
+
+# cells a report never shows; "trainer" cells show only in trainer mode
+HIDDEN_TAGS = frozenset({"exercise", "remove-cell", "parameters", "injected-parameters"})
+TRAINER_TAG = "trainer"
+_RUNNING_MAX = 60  # characters of the running title that fit beside "page n of m" in 8 pt
+
+_CSS = """
+@page { size: A4; margin: 18mm 16mm 20mm 16mm;
+  @bottom-left { content: string(reporttitle); font-size: 8pt; color: #666;
+    white-space: nowrap; overflow: hidden; text-overflow: ellipsis; width: 70%; }
+  @bottom-right { content: "page " counter(page) " of " counter(pages); font-size: 8pt;
+    color: #666; white-space: nowrap; width: 30%; } }
+body { font-size: 9.5pt; line-height: 1.4; color: #222; counter-reset: section; }
+.cover { border-bottom: 2px solid #1f4e79; margin-bottom: 8mm; padding-bottom: 4mm; }
+.cover h1 { string-set: reporttitle attr(data-running); font-size: 20pt; color: #1f4e79;
+  margin: 0 0 2mm 0; }
+.cover p { margin: 0.5mm 0; color: #444; }
+.missing-glyphs { color: #8a1c1c; } .missing-glyphs ul { margin: 0.5mm 0; }
+h1 { font-size: 15pt; color: #1f4e79; } h2 { font-size: 12.5pt; color: #1f4e79; margin-top: 7mm; }
+h3 { font-size: 11pt; }
+h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
+.text_cell h2, h2.numbered { counter-increment: section;
+  bookmark-label: counter(section) ". " content(text); }
+.text_cell h2::before, h2.numbered::before { content: counter(section) ". "; }
+img { max-width: 100%; break-inside: avoid; page-break-inside: avoid; }
+.jp-OutputArea-output, .output_area { break-inside: avoid; }
+table { border-collapse: collapse; font-size: 8pt; margin: 2mm 0; break-inside: auto; }
+th, td { border-bottom: 1px solid #ccc; padding: 1mm 2mm; text-align: left; vertical-align: top; }
+table.dataframe td { text-align: right; }
+th { background: #eef2f7; } tr { break-inside: avoid; }
+pre { white-space: pre-wrap; font-size: 8.5pt; background: #f7f7f7; padding: 2mm; }
+.jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt, .prompt, a.anchor-link { display: none; }
+"""
+
+# "## 2. Why ..." -> "## Why ...": the stylesheet numbers the sections the report shows
+_NUMBERED_H2 = re.compile(r"^(##\s+)\d+(?:\.\d+)*\.?\s+(?=\S)", re.M)
+
+
+def running_title(title: str, limit: int = _RUNNING_MAX) -> str:
+    """The footer's title: the part before a colon, cut at a word with "…" past ``limit``.
+
+    Example
+    -------
+    >>> running_title("Pipeline health: what it will really yield, and how much is missing")
+    'Pipeline health'
+    """
+    short = title.split(":", 1)[0].strip() or title.strip()
+    if len(short) <= limit:
+        return short
+    cut = short[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;.-–")
+    return (cut or short[: limit - 1]) + "…"
+
+
+def page_html(title: str, subtitle: Sequence[str], body: str, *, css: str = "") -> str:
+    """A standalone report page: the kit's stylesheet (and ``css``), the cover block, ``body``.
+
+    ``title`` and ``subtitle`` are text (escaped here); ``body`` is HTML. Names no font can
+    draw are listed on the cover.
+    """
+    cover = "".join(f"<p>{html.escape(line)}</p>" for line in subtitle)
+    texts = [title, *subtitle, *fonts.html_texts(body)]
+    cover += fonts.missing_note(fonts.missing_glyphs(texts))  # names that would draw as boxes
+    running = html.escape(running_title(title), quote=True)
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{fonts.css(texts)}{_CSS}{css}</style></head>"
+        f"<body><section class='cover'><h1 data-running=\"{running}\">{html.escape(title)}</h1>"
+        f"{cover}</section>{body}</body></html>"
+    )
+
+
+def notebook_html(nb: Any, *, title: str, subtitle: list[str], trainer: bool = False) -> str:
+    """A standalone HTML page of an executed notebook: cover block, no code, hidden tags removed.
+
+    Cells tagged ``trainer`` (session length, exercise instructions) show only with
+    ``trainer=True``; exercise, parameter and ``remove-cell`` cells never show.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    remover = TagRemovePreprocessor(
+        remove_cell_tags=set(HIDDEN_TAGS) | (set() if trainer else {TRAINER_TAG}),
+        remove_all_outputs_tags={"remove-output"},
+        remove_input_tags={"hide-input"},
+        enabled=True,
+    )
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(remover, enabled=True)
+    nb = copy.deepcopy(nb)
+    # cells whose printed values nbval compares are for the tests, not the reader
+    nb.cells = [c for c in nb.cells if not c.source.lstrip().startswith("# NBVAL_CHECK_OUTPUT")]
+    for cell in nb.cells:  # the cover shows the title: drop the notebook's own H1 once
+        if cell.cell_type == "markdown" and re.search(r"^#\s+", cell.source, re.M):
+            cell.source = re.sub(r"^#\s+.+\n?", "", cell.source, count=1, flags=re.M)
+            break
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _NUMBERED_H2.sub(r"\1", cell.source)
+    body, _ = exporter.from_notebook_node(nb)
+    return page_html(title, subtitle, body)
+
+
+def render_pdf(page: str, target: Path, *, root: Path) -> None:
+    """HTML -> PDF with WeasyPrint, in process; only data: URLs and files under ``root`` load."""
+    import weasyprint
+    from weasyprint.urls import URLFetcher
+
+    allowed = root.resolve()
+
+    class _LocalOnly(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:  # noqa: ANN401 - WeasyPrint's type
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+                if path.is_relative_to(allowed):
+                    return super().fetch(url, headers)
+            raise ValueError(f"salesnb renders offline: not fetching {url[:80]}")
+
+    with atomic_path(target) as tmp:
+        weasyprint.HTML(string=page, base_url=str(allowed), url_fetcher=_LocalOnly()).write_pdf(tmp)
+
+
+def title_of(nb: Any, fallback: str) -> str:
+    """A notebook's title: its first markdown H1, else ``fallback``."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.search(r"^#\s+(.+)$", cell.source, re.M)
+            if m:
+                return m.group(1).strip()
+    return fallback
+
+
+def bind_pdfs(parts: Sequence[tuple[str, Path]], target: Path) -> None:
+    """Bind PDFs into one (``review.pdf``): a bookmark per part, each part's own bookmarks below it.
+
+    ``parts`` are (bookmark title, PDF path) in reading order; written atomically.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for label, path in parts:
+        start = len(writer.pages)
+        reader = PdfReader(str(path))
+        writer.append(reader, import_outline=False)
+        parent = writer.add_outline_item(label, start)
+        _copy_outline(writer, reader, reader.outline, parent, start)
+    writer.page_mode = "/UseOutlines"  # a reader opens with the bookmarks shown
+    with atomic_path(target) as tmp, tmp.open("wb") as fh:
+        writer.write(fh)
+
+
+def _copy_outline(writer: Any, reader: Any, items: list[Any], parent: Any, offset: int) -> None:
+    """A part's bookmarks under ``parent``, without the cover title's (the part's bookmark says it).
+
+    WeasyPrint's outline of a report is the cover's H1 with every section below it.
+    """
+    if len(items) == 2 and not isinstance(items[0], list) and isinstance(items[1], list):
+        items = items[1]
+    elif len(items) == 1 and not isinstance(items[0], list):
+        items = []
+    _copy_outline_items(writer, reader, items, parent, offset)
+
+
+def _copy_outline_items(
+    writer: Any, reader: Any, items: list[Any], parent: Any, offset: int
+) -> None:
+    last = None
+    for item in items:
+        if isinstance(item, list):
+            if last is not None:
+                _copy_outline_items(writer, reader, item, last, offset)
+            continue
+        last = _add_item(writer, reader, item, parent, offset)
+
+
+def _add_item(writer: Any, reader: Any, item: Any, parent: Any, offset: int) -> Any:
+    page = reader.get_destination_page_number(item)
+    return writer.add_outline_item(item.title, offset + (page or 0), parent=parent)
