@@ -811,7 +811,7 @@ def plot_white_space(grid: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     import seaborn as sns
     from matplotlib.patches import Patch
 
-    data = grid.drop(columns=["wallet_to_win"], errors="ignore").astype(float)
+    data = grid.drop(columns=["wallet_to_win"], errors="ignore").astype(float).fillna(0.0)
     ax = get_ax(ax, figsize=(8, max(3.0, 0.4 * len(data) + 1.8)))
     sns.heatmap(
         data > 0,
@@ -1220,7 +1220,8 @@ def _white_space_section(
         if sold.shape[1] and (sold > 0).any().any():
             table = grid.rename_axis("buying_center").reset_index()
             won_cols = list(sold.columns)
-            table[won_cols] = table[won_cols].round(0).astype("Int64")  # whole units: a map
+            # whole units: a map; no won deal (the white space) is missing, shown as a dash
+            table[won_cols] = table[won_cols].round(0).astype("Int64").replace(0, pd.NA)
             return _Section(
                 tables={"white_space": table},
                 notes={
@@ -1717,6 +1718,6 @@ AbmAnalysis.specs = {
         "Won amount by buying center and product family",
         {"buying_center": "text", "wallet_to_win": "money"},
         labels={"wallet_to_win": "Wallet still to win"},
-        source="Won deals of the selected candidates; 0: no won deal yet (white space).",
+        source="Won deals of the selected candidates; –: no won deal yet (the white space).",
     ),
 }

@@ -187,7 +187,8 @@ def velocity(
     """Sales velocity = open opportunities x win rate x average won deal size / average cycle days.
 
     Whole team from ``stats`` (:func:`win_loss`); per ``by`` (e.g. owner) from that group's
-    own closed deals in ``closed``. None (missing) where a factor is unknown.
+    own closed deals in ``closed``. None (missing) where a factor is unknown. Rows: the team,
+    then the groups by velocity, fastest first (unknown last).
     """
     rows = [
         {
@@ -210,12 +211,17 @@ def velocity(
                     "velocity_per_day": _velocity(len(part), s),
                 }
             )
-    return pd.DataFrame(rows).astype(
+    out = pd.DataFrame(rows).astype(
         {
             c: "float64"
             for c in ("win_rate", "avg_deal_size_won", "avg_cycle_days_won", "velocity_per_day")
         }
     )
+    # the team first, then the owners fastest first (unknown velocity last)
+    owners = out.iloc[1:].sort_values(
+        ["velocity_per_day", "group"], ascending=[False, True], na_position="last", kind="stable"
+    )
+    return pd.concat([out.iloc[:1], owners], ignore_index=True)
 
 
 def crm_metrics(
@@ -349,6 +355,7 @@ def balance(
     stones: float = 10_000,
     target: float | None = None,
     decisive_share: float = 0.25,
+    currency: str = "",
 ) -> tuple[pd.DataFrame, str]:
     """Rocks, stones and pebbles: count and value shares by deal size, and a concentration warning.
 
@@ -369,11 +376,12 @@ def balance(
     base = target if target else total
     unknown = int(open_now["amount"].isna().sum())
     tail = f" ({unknown:,} open deals have no amount and are not banded.)" if unknown else ""
+    big = f"{biggest:,.0f} {currency}".rstrip()
     if not base or not len(amounts):
         note = "No open deal has an amount, so the balance cannot be judged." if unknown else ""
     elif biggest / base >= decisive_share:
         note = (
-            f"Warning: the largest open deal ({biggest:,.0f}) is {biggest / base:.0%} of the "
+            f"Warning: the largest open deal ({big}) is {biggest / base:.0%} of the "
             f"{'target' if target else 'pipeline'}: one deal could decide the quarter."
         )
     else:
@@ -885,7 +893,7 @@ def win_loss_note(stats: Mapping[str, Any]) -> str:
     )
 
 
-def forecast_note(table: pd.DataFrame) -> str:
+def forecast_note(table: pd.DataFrame, currency: str = "") -> str:
     """Why the probability-weighted number misleads."""
     t = table.set_index("forecast")["amount"]
     if "probability-weighted" not in t.index:
@@ -893,8 +901,9 @@ def forecast_note(table: pd.DataFrame) -> str:
             "The data has no deal probabilities, so there is no weighted forecast to critique; "
             "the other forecasts name deals or use history."
         )
+    weighted = f"{t['probability-weighted']:,.0f} {currency}".rstrip()
     return (
-        f"The weighted forecast says {t['probability-weighted']:,.0f}, but no single deal will close "
+        f"The weighted forecast says {weighted}, but no single deal will close "
         "at that value: each is won or lost. Ten deals at 10% are not one signed contract. Commit "
         "and best case name the deals; historical conversion says what stages have actually yielded."
     )
@@ -1165,6 +1174,7 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
         stones=params.stones_min,
         target=target,
         decisive_share=params.decisive_share,
+        currency=currency,
     )
     if bands["deals"].sum():
         tables["balance"] = bands
@@ -1192,7 +1202,7 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
     else:
         absent["slip"] = absent["waterfall"] = snap_reason
     tables["forecasts"] = forecasts(open_now, conversion, start=per.next.start, end=per.next.end)
-    notes["forecasts"] = forecast_note(tables["forecasts"])
+    notes["forecasts"] = forecast_note(tables["forecasts"], currency)
 
     # findings, metrics, assumptions, coverage
     findings.append(notes["win_loss"].split(" No decision is")[0])
@@ -1281,7 +1291,7 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
             "No-decision share in industry research",
             f"{NO_DECISION_BENCHMARK:.0%}",
             "built in",
-            "the comparison in section 2",
+            "the win / loss comparison",
         ),
         analysis.Assumption(
             "previous_data_dir",

@@ -688,7 +688,12 @@ def brief(
             facts["prior spend"] = _shown(a["prior_spend"], money=currency)
     else:
         facts["account"] = acc_id
-    out["facts"] = pd.DataFrame({"fact": list(facts), "value": [_shown(v) for v in facts.values()]})
+    out["facts"] = pd.DataFrame(
+        {
+            "fact": [f[:1].upper() + f[1:] for f in facts],
+            "value": [_shown(v) for v in facts.values()],
+        }
+    )
     opps = data.get("opportunities")
     if opps is not None and "outcome" in opps:
         here = opps[opps["account_id"] == acc_id]
