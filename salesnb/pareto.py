@@ -97,6 +97,8 @@ class Params(analysis.Params):
     cutoff: float = 0.8  # cumulative share of revenue that makes the vital few
     weekly_selling_hours: float = 30.0  # selling hours per week for the time plan
     focus_share: float = 0.8  # share of selling time planned for the vital few
+    history_file: str = ""  # the review's history store (DuckDB); set by salesnb review
+    history_key: str = ""  # the data set's key in the history store
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1009,6 +1011,24 @@ def _measures_note(m: dict[str, Any], ranking: pd.DataFrame) -> str:
     )
 
 
+def _stored_ranking(params: Params, per: analysis.Periods) -> pd.DataFrame | None:
+    """Last quarter's revenue ranking from the history store, when the review gave one.
+
+    Only for quarter windows (the store holds each review's quarter); None when the store
+    has no review of that quarter for this data set.
+    """
+    path = params.path("history_file")
+    if path is None or not params.history_key or per.kind != "quarter" or not path.exists():
+        return None
+    from . import history
+
+    table = history.snapshot(path, params.history_key, per.previous.label, history.RANKING)
+    if table is None or not {"account_id", "rank", "revenue"} <= set(table.columns):
+        return None
+    table = table.astype({"account_id": "str"})
+    return table.sort_values("rank", kind="stable").reset_index(drop=True)
+
+
 def _movement_part(
     ranking: pd.DataFrame,
     data: DataSet,
@@ -1016,6 +1036,7 @@ def _movement_part(
     per: analysis.Periods,
     names: pd.Series | None,
     current_reason: str | None,
+    params: Params,
 ) -> _Part:
     """Who entered, left or stayed in the top group since the previous window."""
     part = _Part()
@@ -1026,6 +1047,11 @@ def _movement_part(
         return part
     prev_revenue = _revenue(data, src, per.previous, per.fiscal_start)
     previous = concentration(prev_revenue)
+    from_store = False
+    if previous.empty:
+        stored = _stored_ranking(params, per)
+        if stored is not None:
+            previous, from_store = stored, True
     if previous.empty:
         part.absent["movement"] = (
             f"No account has positive revenue in {per.previous.label} (the window before), so "
@@ -1045,6 +1071,12 @@ def _movement_part(
     part.notes["movement"] = (
         f"Top {TOP_GROUP:.0%} of accounts by revenue, {per.window.label} against "
         f"{per.previous.label}: {entered:,} entered, {left:,} left, {stayed:,} stayed."
+        + (
+            f" {per.previous.label}'s ranking comes from the history store (the data set no "
+            "longer reaches back to it)."
+            if from_store
+            else ""
+        )
     )
     part.metrics.update(top_group_entered=entered, top_group_left=left)
     return part
@@ -1524,7 +1556,7 @@ def analyze(data: DataSet, params: Params) -> ParetoAnalysis:
     no_ranking = ranked.absent.get("ranking")
     chain_part, chain_info = _chain_part(data, src, per, counts, names, params, no_ranking)
     complaints_part, cases_row = _complaints_part(data, revenue, w, names)
-    movement_part = _movement_part(ranking, data, src, per, names, no_ranking)
+    movement_part = _movement_part(ranking, data, src, per, names, no_ranking, params)
     for p in (chain_part, complaints_part, movement_part):
         result.add(p)
     result.metrics["revenue_source"] = src.table

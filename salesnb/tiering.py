@@ -925,6 +925,7 @@ class Params(analysis.Params):
     t3_turnover_max: float = 0.25
     checklist_file: str = ""
     history_file: str = ""
+    history_key: str = ""  # with it, history_file is the review's history store (DuckDB)
 
     def time_shares(self) -> dict[str, float]:
         """Planned share of selling time per tier, as set (T4 none: marketing nurtures it)."""
@@ -1509,13 +1510,21 @@ def _churn_section(
     rules: Rules,
     spend: Mapping[str, pd.Series | None],
     add: str,
+    cards: pd.DataFrame,
 ) -> None:
     path = params.path("history_file")
     parts.metrics["tier12_changed"] = None
     parts.metrics["t3_turnover_latest"] = None
     parts.metrics["tier_moves_up"] = None
     parts.metrics["tier_moves_down"] = None
-    if path:
+    stored = _stored_tiers(path, params, cards) if path and params.history_key else None
+    if stored is not None:
+        history, n = stored
+        source = (
+            f"earlier quarters from the history store ({n} stored review{'s' * (n != 1)}), "
+            f"{params.quarter} from this scorecard"
+        )
+    elif path and not params.history_key:
         history = load_history(path)
         source = f"read from {path.name}"
     else:
@@ -1556,6 +1565,35 @@ def _churn_section(
     parts.notes["tier_churn"] = text + "."
     names_now = accounts.drop_duplicates("account_id").set_index("account_id")["account_name"]
     _moves_part(parts, history, params.quarter, names_now)
+
+
+def _stored_tiers(
+    store: Path, params: Params, cards: pd.DataFrame
+) -> tuple[pd.DataFrame, int] | None:
+    """The tiers of the stored reviews before the review quarter, with today's tiers after them.
+
+    None when the store holds no earlier quarter of this data set (the history is then
+    recomputed); the store's own errors (foreign or damaged file) are raised as they are.
+    """
+    from . import history as store_module
+
+    if not store.exists():
+        return None
+    stored = store_module.snapshot_history(store, params.history_key, store_module.TIERS)
+    if stored.empty or "tier" not in stored:
+        return None
+    earlier = stored[stored["quarter"].astype("str") < params.quarter]
+    if earlier.empty:
+        return None
+    now = cards[["account_id", "tier"]].assign(quarter=params.quarter)
+    table = pd.concat(
+        [
+            earlier[["account_id", "quarter", "tier"]].astype("str"),
+            now[["account_id", "quarter", "tier"]],
+        ],
+        ignore_index=True,
+    )
+    return table, int(earlier["quarter"].nunique())
 
 
 _RANK = {"T1": 1, "T2": 2, "T3": 3, "T4": 4}
@@ -2049,7 +2087,7 @@ def analyze(data: DataSet, params: Params) -> TieringAnalysis:
     )
     _sensitivity_section(parts, scored_accounts, cards, rules, window.end.year, add)
     plan = _time_section(parts, data, params, cards, window, add)
-    _churn_section(parts, params, per, data.tables["accounts"], rules, spend, add)
+    _churn_section(parts, params, per, data.tables["accounts"], rules, spend, add, cards)
     _nurture_section(parts, cards, add)
     contacts = _names_section(parts, data, cards, add)
     _coverage_section(parts, contacts, cards, add)

@@ -713,3 +713,28 @@ def test_every_table_has_a_spec_naming_its_columns(small):
     assert (
         str(a.tables["complaints"]["revenue_rank"].dtype) == "Int64"
     )  # no rank is missing, not NaN
+
+
+def test_movement_reads_last_quarter_from_the_history_store(tmp_path):
+    from salesnb import history
+
+    orders = "\n".join(line for line in ORDERS.splitlines() if not line.startswith(("L8", "L9")))
+    folder = write_set(tmp_path / "d", {"accounts.csv": ACCOUNTS, "orders.csv": orders})
+    assert "movement" in analyze(folder).absent  # the data no longer reaches 2026Q2
+    store = tmp_path / "store.duckdb"
+    ranking = pd.DataFrame(
+        {"account_id": ["A2", "A1"], "revenue": [1200.0, 1000.0], "rank": [1, 2]}
+    )
+    history.record(
+        store,
+        quarter="2026Q2",
+        dataset={"name": "Small"},
+        currency="USD",
+        metrics={},
+        snapshots={history.RANKING: ranking},
+    )
+    a = analyze(folder, history_file=str(store), history_key=history.dataset_key("Small"))
+    moves = a.tables["movement"].set_index("account_id")
+    assert moves.loc["A1", "status"] == "entered" and moves.loc["A2", "status"] == "left"
+    assert moves.loc["A2", "revenue_before"] == 1200
+    assert "2026Q2's ranking comes from the history store" in a.note("movement")

@@ -812,3 +812,30 @@ def test_every_table_has_a_spec(tmp_path):
                 name,
                 set(table.columns) - set(spec.columns),
             )
+
+
+def test_tier_moves_read_last_quarter_from_the_history_store(tmp_path):
+    from salesnb import history
+
+    store = tmp_path / "store.duckdb"
+    history.record(
+        store,
+        quarter="2026Q2",
+        dataset={"name": "Tiny set"},
+        currency="USD",
+        metrics={},
+        snapshots={
+            history.TIERS: pd.DataFrame(
+                {"account_id": ["A1", "A2", "A3"], "tier": ["T2", "T2", "T3"]}
+            )
+        },
+    )
+    ds = _dataset(tmp_path / "d", accounts=FULL)
+    key = history.dataset_key("Tiny set")
+    a = tiering.analyze(ds, _params(history_file=str(store), history_key=key))
+    assert "earlier quarters from the history store (1 stored review)" in a.note("tier_churn")
+    moves = a.table("tier_moves").set_index("account_id")
+    assert moves["move"].to_dict() == {"A1": "up", "A3": "down"}  # now T1, T2, T4
+    # a store without an earlier review of this data set: the history is recomputed
+    b = tiering.analyze(ds, _params(history_file=str(store), history_key="another-set"))
+    assert "recomputed" in b.note("tier_churn")
