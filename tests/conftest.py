@@ -65,30 +65,42 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def review_dir(tmp_path_factory) -> Path:
-    """One quarterly review of the bundled demo through the real command line, shared by the report tests."""
+def reviews_root(tmp_path_factory) -> Path:
+    """Two consecutive quarterly reviews of the bundled demo through the real command line.
+
+    2026Q2 then 2026Q3, each into ``<root>/<quarter>/``, both recorded in the default history
+    store ``<root>/salesnb-history.duckdb``: the 2026Q3 summary compares with 2026Q2. Shared
+    by the report, PDF and history tests (one pair of reviews per session).
+    """
     import subprocess
     import sys
 
-    out = tmp_path_factory.mktemp("review") / "2026Q3"
+    root = tmp_path_factory.mktemp("review")
     salesnb = Path(sys.executable).with_name("salesnb")
-    done = subprocess.run(
-        [
-            str(salesnb),
-            "review",
-            "--data",
-            str(ROOT / "data" / "demo"),
-            "--quarter",
-            "2026Q3",
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return out
+    for quarter in ("2026Q2", "2026Q3"):
+        done = subprocess.run(
+            [
+                str(salesnb),
+                "review",
+                "--data",
+                str(ROOT / "data" / "demo"),
+                "--quarter",
+                quarter,
+                "--out",
+                str(root / quarter),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    return root
+
+
+@pytest.fixture(scope="session")
+def review_dir(reviews_root) -> Path:
+    """The demo's 2026Q3 review (its history holds 2026Q2 before it)."""
+    return reviews_root / "2026Q3"
 
 
 def make_notebook(path: Path, body: str, *, requires: list | None = None) -> Path:

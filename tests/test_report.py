@@ -518,3 +518,68 @@ def test_abm_without_plan_and_bad_questionnaire(tmp_path):
         parameters={"questionnaire_file": str(bad)},
     )
     assert res.status == "failed" and "yes, partly or no" in res.error
+
+
+# --------------------------------------------------------------------------- rendering
+def _book(*cells):
+    """An executed-looking notebook from (kind, source, tags) triples."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    made = []
+    for kind, source, tags in cells:
+        cell = new_markdown_cell(source) if kind == "md" else new_code_cell(source)
+        cell.metadata["tags"] = list(tags)
+        made.append(cell)
+    return new_notebook(cells=made)
+
+
+TRAINING = _book(
+    ("md", "# Title: what it is about\n\nFor analysts.", ()),
+    ("md", "For sales trainers (a 45-minute session). Runs in about 15 seconds.", ("trainer",)),
+    ("md", "## 1. Why", ()),
+    ("md", "## 2. Exercises\n\nAnswer_one.", ("exercise",)),
+    ("md", "## How to read it\n\nText.", ()),
+    ("md", "## Takeaways", ()),
+)
+
+
+def test_trainer_cells_only_in_trainer_mode():
+    page = report.notebook_html(TRAINING, title="T", subtitle=["Quarter 2026Q3"])
+    assert "For sales trainers" not in page and "Answer_one" not in page
+    trained = report.notebook_html(TRAINING, title="T", subtitle=["q"], trainer=True)
+    assert "For sales trainers" in trained and "Answer_one" not in trained  # exercises never
+
+
+def test_sections_shown_are_numbered_without_gaps(tmp_path):
+    page = report.notebook_html(TRAINING, title="Title: what it is about", subtitle=["q"])
+    report.render_pdf(page, tmp_path / "x.pdf", root=tmp_path)
+    reader = PdfReader(str(tmp_path / "x.pdf"))
+    text = " ".join(reader.pages[0].extract_text().split())
+    # the typed "1." is dropped, the hidden exercise section leaves no gap
+    assert "1. Why" in text and "2. How to read it" in text and "3. Takeaways" in text
+    assert "1. 1." not in text and "4." not in text
+    labels = [i.title for i in reader.outline[1]] if len(reader.outline) > 1 else []
+    assert labels == ["1. Why", "2. How to read it", "3. Takeaways"]
+
+
+def test_running_title_is_short():
+    assert report.running_title("The Sales War Room: one day, the best experts") == (
+        "The Sales War Room"
+    )
+    long = report.running_title("A very long report title without any colon " * 3)
+    assert len(long) <= 60 and long.endswith("…") and not long.endswith(" …")
+
+
+def test_a_long_title_keeps_the_footer_on_one_line(tmp_path):
+    import weasyprint
+
+    title = "Readiness of account-based marketing across every buying centre we know " * 2
+    page = report.page_html(title, ["Quarter 2026Q3"], "<p>text</p>")
+    box = weasyprint.HTML(string=page).render().pages[0]._page_box
+    footers = [m for m in box.children[1:] if m.at_keyword.startswith("@bottom")]
+    assert len(footers) == 2
+    for margin in footers:
+        assert sum(type(d).__name__ == "LineBox" for d in margin.descendants()) == 1
+    report.render_pdf(page, tmp_path / "x.pdf", root=tmp_path)
+    text = PdfReader(str(tmp_path / "x.pdf")).pages[0].extract_text()
+    assert report.running_title(title) in text and "page 1 of 1" in text
