@@ -216,7 +216,8 @@ def test_a_failed_notebook_is_listed_and_left_out_of_review_pdf(copied):
     report.executive.write(out, summary, store=store, key=summary["history"]["dataset_key"])
     text = pdf_text(out / "00_summary.pdf")
     assert "This report failed: ValueError: deliberately broken" in text
-    assert "5 of 6 reports finished (Compensation plans failed)" in text
+    done = sum(e["status"] == "ok" for e in summary["notebooks"].values())
+    assert f"{done} of 6 reports finished (" in text and "Compensation plans failed" in text
     reader = PdfReader(str(out / "review.pdf"))
     top = [i.title for i in reader.outline if not isinstance(i, list)]
     assert "Executive summary" in top and len(top) == 1 + sum(
@@ -284,3 +285,16 @@ def test_usage_error_for_a_store_of_another_currency(tmp_path, monkeypatch):
     assert pd.Series(history.quarters(store, "demo-company-seed-42-500-accounts")).tolist() == [
         "2026Q2"
     ]
+
+
+def test_a_run_after_the_review_marks_the_executive_summary_stale(copied, monkeypatch):
+    out, store = copied
+    recorded = summary_of(out)["history"]
+    monkeypatch.setattr(
+        report.run, "run_notebook", lambda path, **k: NotebookResult(path.stem, "ok")
+    )
+    report.review(DEMO, "2026Q3", out, jobs=1, notebooks=[report.find_notebook("pareto")])
+    after = summary_of(out)
+    assert after["history"] == recorded and after["executive"]["status"] == "stale"
+    assert "01_pareto ran again after the review" in after["executive"]["error"]
+    assert len(after["notebooks"]) == 6  # the others' entries kept

@@ -142,9 +142,11 @@ def write_summary(
 ) -> dict[str, Any]:
     """Write summary.json atomically; with ``merge``, keep the other notebooks' entries of the folder.
 
-    ``extra`` adds top-level entries (the history store the review records into).
+    ``extra`` adds top-level entries (the history store the review records into). A merge
+    keeps the folder's ``history`` entry and marks its executive summary ``stale``.
     """
     entries = {k: asdict(v) for k, v in results.items()}
+    extra = dict(extra or {})
     previous = out / "summary.json"
     if merge and previous.is_file():
         try:
@@ -153,6 +155,18 @@ def write_summary(
             old = {}
         if old.get("quarter") == quarter and isinstance(old.get("notebooks"), dict):
             entries = {**old["notebooks"], **entries}
+            if isinstance(old.get("history"), dict):  # what the review recorded stays said
+                extra.setdefault("history", old["history"])
+            if isinstance(old.get("executive"), dict):  # made before this run: out of date now
+                extra.setdefault(
+                    "executive",
+                    {
+                        **old["executive"],
+                        "status": "stale",
+                        "error": f"{', '.join(sorted(results))} ran again after the review: "
+                        "review again to bring 00_summary.pdf and review.pdf up to date",
+                    },
+                )
     first, last = data_span(ds)
     fiscal = (config or {}).get("fiscal_year_start_month") or ds.settings.fiscal_year_start_month
     window_end = quarter_window(quarter, fiscal_start=fiscal).end
@@ -170,7 +184,7 @@ def write_summary(
             "through": None if last is None else f"{last:%Y-%m-%d}",
         },
         "currency": (config or {}).get("currency") or ds.settings.currency,
-        **dict(extra or {}),
+        **extra,
         "notebooks": {k: entries[k] for k in sorted(entries)},
     }
     save_summary(out, summary)
