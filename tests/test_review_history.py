@@ -124,7 +124,7 @@ def test_the_summary_shows_the_change_with_arrows(reviews_root):
     assert shown in text
     money = q3["open_pipeline"] - q2["open_pipeline"]
     assert f"{format_value(abs(money), 'money', 'USD')}" in text
-    assert "Trends over the 2 stored quarters" in text
+    assert "Trends over the 2 stored quarters up to 2026Q3" in text
     first = pdf_text(reviews_root / "2026Q2" / "00_summary.pdf")
     assert "No earlier review of this data set is stored" in first
     assert "Trends over" not in first
@@ -298,3 +298,9 @@ def test_a_run_after_the_review_marks_the_executive_summary_stale(copied, monkey
     assert after["history"] == recorded and after["executive"]["status"] == "stale"
     assert "01_pareto ran again after the review" in after["executive"]["error"]
     assert len(after["notebooks"]) == 6  # the others' entries kept
+
+
+def test_a_summary_shows_no_quarter_after_its_own(reviews_root, store, key):
+    """Re-rendering 2026Q2's summary with 2026Q3 stored: no change from, or trend into, its future."""
+    page = report.executive.summary_html(summary_of(reviews_root / "2026Q2"), store=store, key=key)
+    assert "Trends over" not in page and "No earlier review of this data set" in page

@@ -254,11 +254,12 @@ def _change_section(
             f"<th class='num'>{html.escape(before)}</th><th class='num'>{html.escape(quarter)}</th>"
             f"<th class='num'>Change</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         )
-    stored = history.quarters(store, key)
+    stored = [q for q in history.quarters(store, key) if q <= quarter]  # none from its future
     if len(stored) >= 2:
-        png = trend_figure(history.trends(store, key), currency=currency)
+        trends = history.trends(store, key)
+        png = trend_figure(trends[trends.index.isin(stored)], currency=currency)
         parts.append(
-            f"<h3>Trends over the {len(stored)} stored quarters</h3>"
+            f"<h3>Trends over the {len(stored)} stored quarters up to {html.escape(quarter)}</h3>"
             f"<img class='trends' alt='trends' src='data:image/png;base64,{png}'>"
         )
     return "".join(parts)
@@ -371,8 +372,13 @@ def _ticks(ax: Any, x: list[int], quarters: list[str], most: int = 3) -> None:
     step = max(1, -(-len(x) // most))
     shown = sorted({*x[::-1][::step]})  # always the latest quarter
     ax.set_xticks(shown)
-    ax.set_xticklabels([quarters[i] for i in shown], fontsize=6.5)
+    ax.set_xticklabels([_short(quarters[i]) for i in shown], fontsize=6.5)
     ax.set_xlim(-0.5, len(x) - 0.5)
+
+
+def _short(quarter: str) -> str:
+    """``2025Q1`` -> ``25Q1``: three labels fit under a narrow panel."""
+    return quarter[2:] if len(quarter) == 6 and quarter[:4].isdigit() else quarter
 
 
 def _shown(value: float, unit: str, currency: str) -> str:
@@ -383,7 +389,8 @@ def _shown(value: float, unit: str, currency: str) -> str:
     return format_money(value, currency)
 
 
-_STYLES = [("-", "o", "#1f4e79"), ("--", "s", "#c0504d")]  # greyscale-safe: dash and marker
+# greyscale-safe: line style and marker as well as colour; the key drawn in the title's text
+_STYLES = [("-", "o", "#1f4e79", "—●"), ("--", "s", "#c0504d", "--■")]
 
 
 def _line_panel(
@@ -404,21 +411,12 @@ def _line_panel(
     ax.tick_params(labelsize=6.5)
     _ticks(ax, x, quarters)
     lines, known_all = [], []
-    for (label, ys), (dash, marker, colour) in zip(series, _STYLES, strict=False):
+    for (label, ys), (dash, marker, colour, key) in zip(series, _STYLES, strict=False):
         known = [i for i, v in enumerate(ys) if not math.isnan(v)]
         if not known:
-            lines.append(f"{label}: not measured")
+            lines.append((f"{label}: not measured", "#666"))
             continue
-        ax.plot(
-            x,
-            ys,
-            linestyle=dash,
-            marker=marker,
-            color=colour,
-            linewidth=1.4,
-            markersize=3.5,
-            label=label,
-        )
+        ax.plot(x, ys, linestyle=dash, marker=marker, color=colour, linewidth=1.4, markersize=3.5)
         known_all += [ys[i] for i in known]
         last = known[-1]
         text = f"{label} {_shown(ys[last], unit, '')}"
@@ -426,17 +424,9 @@ def _line_panel(
         if earlier:
             before = ys[earlier[-1]]
             text += " ▲" if ys[last] > before else " ▼" if ys[last] < before else " ="
-        lines.append(text)
-    ax.set_title("\n".join(lines), fontsize=7.5, loc="left")
-    if len(ax.get_lines()) > 1:
-        ax.legend(
-            fontsize=6,
-            loc="upper center",
-            ncol=2,
-            frameon=False,
-            handlelength=2.2,
-            columnspacing=0.8,
-        )
+        lines.append((f"{key} {text}" if len(series) > 1 else text, colour))
+    for row, (text, colour) in enumerate(reversed(lines)):  # the title, one line per series
+        ax.text(0, 1.04 + 0.14 * row, text, color=colour, fontsize=7.5, transform=ax.transAxes)
     if not known_all:
         ax.set_yticks([])
         return
@@ -447,8 +437,7 @@ def _line_panel(
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_money(v)))
     lo, hi = min(known_all), max(known_all)
     pad = (hi - lo) * 0.15 or abs(hi) * 0.1 or 0.05
-    room = 2.5 if len(ax.get_lines()) > 1 else 1  # head room for the legend
-    ax.set_ylim(lo - pad, hi + pad * room)
+    ax.set_ylim(lo - pad, hi + pad)
 
 
 _TIER_HATCH = ["", "//", "..", "xx", "\\\\", "oo"]
