@@ -1454,7 +1454,7 @@ def analyze(data: DataSet, params: Params) -> CompensationAnalysis:
     plans_shown = (
         ("built in" if path is None else f"from {path.name}")
         + ": "
-        + ", ".join(p.name for p in plans)
+        + ", ".join(p.label for p in plans)
     )
 
     m = _measure(data, params, history, quarters, fiscal)

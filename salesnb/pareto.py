@@ -120,7 +120,9 @@ class ParetoAnalysis(analysis.Analysis):
         found = super().spec(name)
         if found and name == "chain_products" and self.metrics.get("commission_basis") == "revenue":
             return replace(
-                found, title="Products ranked by revenue (no product has a commission rate)"
+                found,
+                title="Products ranked by revenue (no product has a commission rate)",
+                source="Full list in the export products_ranked.",
             )
         return found
 
@@ -1065,6 +1067,14 @@ def _movement_part(
     moves["revenue_now"] = moves["account_id"].map(now_rev).astype(float).fillna(0.0)
     moves["revenue_before"] = moves["account_id"].map(before_rev).astype(float).fillna(0.0)
     moves = _named(moves, names)
+    order = moves["status"].map({"left": 0, "entered": 1, "stayed": 2})
+    drop = (moves["revenue_before"] - moves["revenue_now"]).where(moves["status"] == "left", 0.0)
+    moves = (
+        moves.assign(_o=order, _d=-drop)
+        .sort_values(["_o", "_d", "rank_now", "account_id"], kind="stable")
+        .drop(columns=["_o", "_d"])
+        .reset_index(drop=True)
+    )
     counts = moves["status"].value_counts()
     entered, left, stayed = (int(counts.get(s, 0)) for s in ("entered", "left", "stayed"))
     part.tables["movement"] = moves
@@ -1435,7 +1445,7 @@ def _headline(
             "Top 20% of accounts bring",
             share20,
             "percent",
-            f"of revenue; 80/20 theory: 80% ({top_k(n, TOP_GROUP):,} of {n:,} accounts)"
+            f"of revenue ({top_k(n, TOP_GROUP):,} of {n:,} accounts); the rule says 80%"
             if share20 is not None
             else no_rank,
         ),

@@ -1331,7 +1331,7 @@ def _sensitivity_section(
     )
     parts.notes["sensitivity"] = (
         f"Moving one threshold by 10% moves at most {int(top['accounts_changed']):,} of "
-        f"{len(cards):,} accounts ({top['change']})."
+        f"{len(cards):,} accounts ({top['threshold']})."
         if top is not None and top["accounts_changed"] > 0
         else "No 10% move of a threshold changes any account's tier."
     )
@@ -1642,14 +1642,18 @@ def _moves_part(parts: _Parts, history: pd.DataFrame, quarter: str, names: pd.Se
         )
         return
     moves.insert(1, "account_name", moves["account_id"].map(names).astype("str"))
-    parts.tables["tier_moves"] = moves
     up, down = int((moves["move"] == "up").sum()), int((moves["move"] == "down").sum())
     parts.metrics.update(tier_moves_up=up, tier_moves_down=down)
+    if not (up or down):  # nothing to list: the sentence says so, no empty table
+        parts.absent["tier_moves"] = (
+            f"No account moved between Tier 1 and Tier 4 since {before}: the account lists "
+            "stay as they are."
+        )
+        return
+    parts.tables["tier_moves"] = moves
     parts.notes["tier_moves"] = (
         f"Since {before}: {up:,} account{'s' * (up != 1)} moved up a tier and {down:,} moved "
         "down (Tier 1 to 4; Global and unscored are not moves)."
-        if up or down
-        else f"No account moved between Tier 1 and Tier 4 since {before}."
     )
     parts.extras["tier_moves_before"] = before
 
@@ -1832,21 +1836,33 @@ def _alignment_section(
     )
 
 
+def _rule_text(name: str, value: float) -> str:
+    """A threshold as people read it: shares as percentages, counts with separators."""
+    if name in ("t1", "t2", "t3", "price_ratio_min"):
+        return f"{value:.1%}".replace(".0%", "%")
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
 def _param_assumptions(
     params: Params, rules: Rules, from_file: Mapping[str, Any]
 ) -> list[analysis.Assumption]:
     out = []
     for name, label in _RULE_PARAMS.items():
+        shown = _rule_text(name, getattr(rules, name))
         if name in from_file:
-            out.append(analysis.Assumption(name, label, f"{getattr(rules, name):g}", "rules file"))
+            out.append(analysis.Assumption(name, label, shown, "rules file"))
         else:
-            out.append(analysis.assume(params, name, label, note="scorecard threshold"))
+            out.append(
+                analysis.assume(params, name, label, shown=shown, note="scorecard threshold")
+            )
     for name, label in _RULE_BUILT_IN.items():
         out.append(
             analysis.Assumption(
                 name,
                 label,
-                f"{getattr(rules, name):g}",
+                _rule_text(name, getattr(rules, name))
+                if name != "prior_spend_min"
+                else f"{rules.prior_spend_min:g}",
                 "rules file" if name in from_file else "built in",
                 "set it in a rules file",
             )
@@ -1865,6 +1881,7 @@ def _param_assumptions(
             params,
             "team_selling_hours_per_week",
             "Selling hours of the whole team per week",
+            shown=f"{params.team_selling_hours_per_week:,.0f}",
             note="split over the tiers by the time shares",
         )
     )
@@ -1956,7 +1973,20 @@ def _headline(parts: _Parts, window: Window) -> tuple[analysis.KPI, ...]:
     m, absent = parts.metrics, parts.absent
     n = m.get("accounts") or 0
     scored = (m.get("accounts_scored") or 0) - (m.get("Global") or 0)
-    no_tiers = absent.get("sensitivity") or absent.get("box_data") or ""
+    no_tiers = (
+        "No account can be tiered by its boxes yet: see what to add under Not shown."
+        if n
+        else "The accounts table has no rows."
+    )
+    short = {
+        _NO_ACTIVITIES: "No activities table: add activities.csv.",
+        _NO_CONTACTS: "No contacts table: add contacts.csv.",
+    }
+
+    def why(name: str) -> str:
+        text = absent.get(name, "")
+        return short.get(text, no_tiers if scored <= 0 else text)
+
     actual, plan = m.get("share_time_on_tier1_actual"), m.get("share_time_on_tier1_planned")
     shares = m.get("actual_share_by_tier") or {}
     out = [
@@ -1966,7 +1996,7 @@ def _headline(parts: _Parts, window: Window) -> tuple[analysis.KPI, ...]:
             "percent",
             f"plan {plan:.0%}; time logged in {window.label}"
             if actual is not None and plan is not None
-            else absent.get("time_by_tier", ""),
+            else why("time_by_tier"),
         ),
         analysis.KPI(
             "Tier 1 accounts",
@@ -1997,7 +2027,7 @@ def _headline(parts: _Parts, window: Window) -> tuple[analysis.KPI, ...]:
             "count",
             "logged under half their planned hours"
             if m.get("accounts_under_served") is not None
-            else absent.get("served", ""),
+            else why("served"),
         ),
         analysis.KPI(
             "Key targets with under 5 contacts",
@@ -2005,7 +2035,7 @@ def _headline(parts: _Parts, window: Window) -> tuple[analysis.KPI, ...]:
             "count",
             f"of {m.get('key_targets'):,} Tier 1 and Global accounts"
             if m.get("key_targets") and m.get("key_accounts_below_5_contacts") is not None
-            else absent.get("names")
+            else (short.get(absent.get("names", "")) or absent.get("names"))
             or "No account is Tier 1 or Global, so there are no key targets.",
         ),
         analysis.KPI(

@@ -373,7 +373,7 @@ def test_thin_data_runs_simulated_and_says_so(tmp_path):
     assert shown["mean_attainment"] == "95%" and shown["sd_attainment"] == "25%"
     assert shown["simulated_reps"] == "200" and shown["seed"] == "7"
     assert shown["quarters_back"].startswith("8 (")
-    assert shown["plans_file"].startswith("built in: all_or_nothing")
+    assert shown["plans_file"].startswith("built in: All or nothing, Proportional")
     assert shown["revenue_attribution"] == "nobody: no owner column in the data"
     cover = a.coverage.rows.set_index("table")
     assert cover.loc["opportunities", "used"] == 0
