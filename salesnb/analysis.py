@@ -436,8 +436,11 @@ def _plain_number(text: str) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def format_value(value: Any, kind: str, currency: str = "") -> str:
+def format_value(value: Any, kind: str, currency: str = "", *, decimals: int | None = None) -> str:
     """``value`` as a report shows it, by ``kind`` (one of :data:`KINDS`).
+
+    ``decimals`` fixes the decimals of a number or precise value (a table column shows
+    all its values with the same decimals); by default trailing zeros are dropped.
 
     Examples
     --------
@@ -490,9 +493,13 @@ def format_value(value: Any, kind: str, currency: str = "") -> str:
         return "0.0%" if text == "-0.0%" else text
     if kind == "count":
         return _plain_number(f"{round(number):,}")
-    if kind == "number":
-        return _plain_number(f"{number:,.2f}")
-    return _plain_number(f"{number:,.4f}")  # precise
+    if kind in ("number", "precise"):
+        most = 2 if kind == "number" else 4
+        if decimals is not None:
+            text = f"{number:,.{min(max(decimals, 0), most)}f}"
+            return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+        return _plain_number(f"{number:,.{most}f}")
+    raise AssertionError(kind)  # every kind is handled above
 
 
 # --------------------------------------------------------------------------- results

@@ -14,22 +14,25 @@ A methodology notebook is a story over one analysis result::
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import hmac
 import html
+import itertools
 import math
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._files import atomic_path
-from .analysis import Analysis, Params
+from .analysis import KPI, MISSING_MARK, Analysis, Params, TableSpec, format_value, label
 from .periods import Window, previous_quarter, window
 from .schema import UsageError
 from .sources import DataSet, load_dataset
@@ -39,8 +42,12 @@ __all__ = [
     "RESULT_MIME",
     "Context",
     "KEY_ENV",
+    "Table",
+    "column_kind",
     "escape_markdown",
     "export_table",
+    "kpi_html",
+    "kpis",
     "note",
     "overview",
     "params",
@@ -56,7 +63,10 @@ __all__ = [
     "rounded",
     "say",
     "setup",
+    "sheet_name",
     "show",
+    "show_kpis",
+    "table_html",
 ]
 
 METRICS_MIME = "application/vnd.salesnb.metrics+json"
@@ -171,17 +181,21 @@ class Context:
     redact: bool = False
     exports: list[str] = field(default_factory=list)
 
-    def export(self, table: pd.DataFrame | None, name: str) -> list[Path]:
+    def export(
+        self, table: pd.DataFrame | None, name: str, spec: TableSpec | None = None
+    ) -> list[Path]:
         """Write ``table`` as ``name.xlsx`` and ``name.csv`` into the output folder (None: nothing).
 
-        ``name`` is made a safe file name, so nothing is ever written outside the folder.
+        ``name`` is made a safe file name, so nothing is ever written outside the folder;
+        the Excel sheet is named after it. ``spec`` (``a.spec("table")``) gives the column
+        kinds, hence the number formats; without it they are read from names and types.
         """
         if table is None:
             return []
         stem = self.output_dir / safe_name(name)
         if not stem.resolve().is_relative_to(self.output_dir.resolve()):
             raise UsageError(f"export name {name!r} leaves the output folder")
-        paths = export_table(table, stem)
+        paths = export_table(table, stem, spec=spec, currency=self.currency, sheet=name)
         self.exports += [p.name for p in paths]
         return paths
 
@@ -324,39 +338,432 @@ _MONEY = re.compile(
 )
 
 
-def _styled(table: pd.DataFrame) -> Any:
-    """A table for people: no index, percentages, money with separators, missing as a dash."""
-    formats: dict[str, str] = {}
+def _is_bools(s: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(s):
+        return True
+    if s.dtype != object:
+        return False
+    seen = s.dropna()
+    return bool(len(seen)) and all(isinstance(v, bool | np.bool_) for v in seen)
+
+
+def _is_dates(s: pd.Series) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return True
+    if s.dtype != object:
+        return False
+    seen = s.dropna()
+    return bool(len(seen)) and all(isinstance(v, dt.date) for v in seen)
+
+
+def column_kind(table: pd.DataFrame, column: str, spec: TableSpec | None = None) -> str:
+    """How ``column`` is shown: the kind ``spec`` declares, else one read from its name and type.
+
+    Read from the data: yes/no columns are bool, dates are date, integer columns are
+    count; a float column is a percentage when its name says
+    share / rate / readiness ... and its values lie within -150% .. 150% (attainment always),
+    money when the name says amount / revenue / value ..., else a number.
+    """
+    declared = spec.kind(column) if spec is not None else None
+    if declared:
+        return declared
+    s = table[column]
+    name = str(column)
+    if _is_bools(s):
+        return "bool"
+    if _is_dates(s):
+        return "date"
+    if pd.api.types.is_integer_dtype(s):
+        return "count"  # money is a float in the kit; whole numbers are counts
+    if pd.api.types.is_float_dtype(s):
+        if _ALWAYS_PERCENT.search(name) or (
+            _PERCENT.search(name) and s.dropna().between(-1.5, 1.5).all()
+        ):
+            return "percent"
+        return "money" if _MONEY.search(name) else "number"
+    return "text"
+
+
+_NUMERIC_KINDS = frozenset({"money", "percent", "count", "number", "precise"})
+_RIGHT_KINDS = _NUMERIC_KINDS | {"date"}  # right-aligned, never wrapped
+
+
+def _decimals(s: pd.Series, kind: str) -> int | None:
+    """The decimals a number / precise column needs (its values then align); None otherwise."""
+    if kind not in ("number", "precise") or not pd.api.types.is_numeric_dtype(s):
+        return None
+    if pd.api.types.is_bool_dtype(s):
+        return None
+    most = 2 if kind == "number" else 4
+    values = pd.to_numeric(s, errors="coerce").astype("float64")
+    values = values[np.isfinite(values)]
+    for places in range(most + 1):
+        if bool(((values.round(places) - values.round(most)).abs() < 10 ** -(most + 1)).all()):
+            return places
+    return most
+
+
+def _shown_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with a meaningful index as columns, and column names as unique text."""
+    if any(n is not None for n in table.index.names):
+        table = table.reset_index()
+    names: list[str] = []
     for col in table.columns:
-        s = table[col]
-        if pd.api.types.is_bool_dtype(s):
+        name = " / ".join(map(str, col)) if isinstance(col, tuple) else str(col)
+        while name in names:
+            name += " "
+        names.append(name)
+    if names != list(table.columns):
+        table = table.set_axis(names, axis=1)
+    return table
+
+
+def _ids_with_names(columns: list[str]) -> list[str]:
+    """Id columns a table also names (``account_id`` beside ``account_name``): shown by name."""
+    have = set(columns)
+    return [
+        c
+        for c in columns
+        if c.endswith("_id")
+        and ({f"{c[:-3]}_name", *(("full_name",) if c in ("expert_id", "contact_id") else ())})
+        & have
+    ]
+
+
+# page geometry the layout is planned for: the report's A4 page less its margins (16 mm each side)
+_PORTRAIT_PT = (210 - 32) / 25.4 * 72
+_LANDSCAPE_PT = (297 - 32) / 25.4 * 72
+_CELL_PAD_PT = 6.0  # left + right padding of a cell
+
+
+def _em(text: str, *, bold: bool = False) -> float:
+    """The width of ``text`` in em, by DejaVu Sans' character classes (a close estimate)."""
+    width = 0.0
+    for ch in text:
+        if ch in " .,:;'|!ilj()[]":
+            width += 0.32
+        elif ch.isupper() or ch.isdigit() or ch in "mw%@#&":
+            width += 0.70 if ch in "MW%@#&m" else 0.66
+        else:
+            width += 0.58
+    return width * (1.08 if bold else 1.0)
+
+
+_BREAKS = re.compile(r"[\s/]+|(?<=-)")  # where a line may break: spaces, slashes, after a hyphen
+
+
+@dataclass(frozen=True)
+class _Layout:
+    kind: str  # "normal", "wrapped" or "landscape"
+    font_pt: float
+    squeeze: bool = False  # words may break anywhere (nothing else fits)
+
+    @property
+    def room_pt(self) -> float:
+        return _LANDSCAPE_PT if self.kind == "landscape" else _PORTRAIT_PT
+
+
+_LAYOUTS = (
+    _Layout("normal", 8),
+    _Layout("wrapped", 7),
+    *(_Layout("landscape", f) for f in (7.5, 7, 6.5, 6, 5.5)),
+)
+_SQUEEZED = _Layout("landscape", 5.5, squeeze=True)
+
+
+def _narrowest_em(
+    texts: Mapping[str, list[str]], labels: Mapping[str, str], kinds: Mapping[str, str]
+) -> float:
+    """The narrowest the table can be, in em: each column's longest word (figures never wrap)."""
+    total = 0.0
+    for col, cells in texts.items():
+        head = max((_em(w, bold=True) for w in _BREAKS.split(labels[col])), default=0.0)
+        if kinds[col] in _RIGHT_KINDS:
+            body = max((_em(t) for t in set(cells)), default=0.0)
+        else:
+            body = max((_em(w) for t in set(cells) for w in _BREAKS.split(t)), default=0.0)
+        total += max(head, body)
+    return total
+
+
+def _fits_rendered(block: str) -> bool:
+    """Whether WeasyPrint lays ``block`` (a table's HTML) out within the report's page width."""
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+
+    page = (
+        "<html><head><style>@page { size: A4; margin: 18mm 16mm 20mm 16mm; } "
+        "html { font-family: 'DejaVu Sans', sans-serif; font-size: 9.5pt; }</style></head>"
+        f"<body>{block}</body></html>"
+    )
+    for p in weasyprint.HTML(string=page).render().pages:
+        right = p._page_box.content_box_x() + p._page_box.width
+        stack = [p._page_box]
+        while stack:
+            box = stack.pop()
+            if isinstance(box, boxes.MarginBox):
+                continue
+            if isinstance(box, boxes.TableBox) and box.border_box_x() + box.border_width() > right:
+                return False
+            stack.extend(getattr(box, "children", None) or [])
+    return True
+
+
+def _sample(table: pd.DataFrame, texts: Mapping[str, list[str]], rows: int = 12) -> pd.DataFrame:
+    """A few rows that hold each column's longest text: as wide as the whole table."""
+    picked = set(range(min(rows, len(table))))
+    for cells in texts.values():
+        if cells:
+            picked.add(max(range(len(cells)), key=lambda i: len(cells[i])))
+    return table.iloc[sorted(picked)]
+
+
+def _layout(
+    texts: Mapping[str, list[str]],
+    labels: Mapping[str, str],
+    kinds: Mapping[str, str],
+    *,
+    wide: bool,
+    build: Callable[[_Layout], str] | None = None,
+) -> _Layout:
+    """How a table fits an A4 page: as it is, in smaller type, or on a landscape page.
+
+    Portrait first, then landscape, each in the largest type in which the table is no
+    wider than the page; when nothing fits, words may break anywhere. The narrowest the
+    table can be is estimated from its longest words (figures and dates never wrap; the
+    estimate errs wide by a few per cent): clear cases are decided on it, and a table
+    near the page width is laid out by WeasyPrint (``build`` makes its HTML) to see.
+    """
+    narrowest = _narrowest_em(texts, labels, kinds)
+    n = len(texts)
+    for layout in _LAYOUTS:
+        if layout.kind == "normal" and (wide or n > 10):
             continue
-        if pd.api.types.is_float_dtype(s):
-            name = str(col)
-            if _ALWAYS_PERCENT.search(name) or (
-                _PERCENT.search(name) and s.dropna().between(-1.5, 1.5).all()
-            ):
-                formats[col] = "{:.1%}"
-            elif _MONEY.search(name):
-                formats[col] = "{:,.0f}"
-            else:
-                formats[col] = "{:,.2f}"
-        elif pd.api.types.is_integer_dtype(s):
-            formats[col] = "{:,}"
-        elif pd.api.types.is_datetime64_any_dtype(s):
-            formats[col] = "{:%Y-%m-%d}"
-    # text from the data is escaped: a name like "<b>Co</b>" shows as typed, never as markup
-    return (
-        table.style.hide(axis="index")
-        .format(formats, na_rep="–", escape="html")
-        .format_index(escape="html", axis=1)
+        if layout.kind == "wrapped" and (wide or n > 12):
+            continue
+        need = narrowest * layout.font_pt + _CELL_PAD_PT * n
+        if need <= 0.9 * layout.room_pt:
+            return layout
+        if need <= 1.2 * layout.room_pt and build is not None and _fits_rendered(build(layout)):
+            return layout
+    return _SQUEEZED
+
+
+_TABLE_CSS = """
+.sn-table { margin: 2mm 0 4mm 0; }
+.sn-table table { break-inside: auto; }
+.sn-table tr { break-inside: avoid; }
+"""
+# a landscape table goes on a page of its own; naming the other pages "main" makes the page
+# after it portrait again (WeasyPrint keeps the landscape page for what follows otherwise)
+_LANDSCAPE_CSS = """
+@page wide { size: A4 landscape; }
+html { page: main; }
+.sn-landscape { page: wide; }
+"""
+# the kit's rules over great_tables' own (#ID is the table's id); _SQUEEZE_CSS when nothing fits
+_SQUEEZE_CSS = """
+#ID .gt_row, #ID .gt_col_heading { overflow-wrap: anywhere; }
+#ID td.gt_right { white-space: normal; }
+"""
+_GT_EXTRA_CSS = """
+#ID .gt_heading.gt_title { font-weight: bold; color: #1f4e79; padding-left: 0; }
+#ID .gt_row, #ID .gt_col_heading { overflow-x: visible; overflow-wrap: break-word; }
+#ID td.gt_right { white-space: nowrap; }
+#ID .gt_sourcenote { color: #555; padding-left: 0; }
+"""
+_ids = itertools.count(1)
+
+
+def _scope_css(css: str, scope: str) -> str:
+    """Every selector of ``css`` limited to the element ``scope`` (great_tables scopes only some)."""
+
+    def one(m: re.Match[str]) -> str:
+        selectors = [x.strip() for x in m.group(1).split(",")]
+        scoped = [x if x.startswith(scope) else f"{scope} {x}" for x in selectors if x]
+        return ", ".join(scoped) + " {"
+
+    return re.sub(r"(?m)^\s*([^@{}][^{}]*?)\s*\{", one, css)
+
+
+def _gt_html(
+    table: pd.DataFrame,
+    *,
+    title: str,
+    source: str,
+    kinds: Mapping[str, str],
+    places: Mapping[str, int | None],
+    labels: Mapping[str, str],
+    currency: str,
+    layout: _Layout,
+    key: str,
+) -> str:
+    """The table through great_tables: formats per kind, labels, title, source note, dashes."""
+    from great_tables import GT
+
+    gt_id = f"sn-{safe_name(key, limit=40).lower()}-{next(_ids)}"
+    gt = GT(table, id=gt_id)
+    for col, kind in kinds.items():
+        if kind == "text" and not _is_dates(table[col]):
+            continue  # great_tables shows text escaped
+        gt = gt.fmt(
+            lambda v, kind=kind, d=places[col]: html.escape(
+                format_value(v, kind, currency, decimals=d)
+            ),
+            columns=[col],
+        )
+    right = [c for c, k in kinds.items() if k in _RIGHT_KINDS]
+    left = [c for c in table.columns if c not in right]
+    if right:
+        gt = gt.cols_align("right", columns=right)
+    if left:
+        gt = gt.cols_align("left", columns=left)
+    if len(table.columns):  # a mapping, not keywords: a column may be called "cases"
+        gt = gt.cols_label({c: labels[c] for c in table.columns})
+    if title:
+        gt = gt.tab_header(title=title)
+    if source:
+        gt = gt.tab_source_note(source)
+    gt = gt.sub_missing(missing_text=MISSING_MARK).tab_options(
+        container_overflow_x="visible",
+        container_overflow_y="visible",
+        container_padding_y="0px",
+        table_width="100%" if layout.kind != "normal" else "auto",
+        table_layout="auto",
+        table_margin_left="0px",
+        table_font_names="inherit",
+        table_font_size=f"{layout.font_pt}pt",
+        heading_align="left",
+        heading_title_font_size="115%",
+        heading_title_font_weight="bold",
+        heading_padding="1px",
+        column_labels_font_weight="bold",
+        column_labels_background_color="#eef2f7",
+        column_labels_padding="2px",
+        column_labels_padding_horizontal="3px",
+        data_row_padding="1.5px",
+        data_row_padding_horizontal="3px",
+        source_notes_font_size="90%",
+        source_notes_padding="2px",
+        table_border_top_color="#1f4e79",
+        row_striping_background_color="#f6f8fb",
+    )
+    gt = gt.opt_row_striping()
+    raw = gt.as_raw_html()
+    extra = _GT_EXTRA_CSS + (_SQUEEZE_CSS if layout.squeeze else "")
+    # great_tables leaves some selectors (tbody, tr, td ...) unscoped: they would restyle every
+    # other table of the page. Scope them to this table, then add the kit's own rules.
+    return re.sub(
+        r"<style>(.*?)</style>",
+        lambda m: (
+            f"<style>{_scope_css(m.group(1), f'#{gt_id}')}"
+            f"{extra.replace('#ID', f'#{gt_id}')}</style>"
+        ),
+        raw,
+        count=1,
+        flags=re.S,
     )
 
 
+@dataclass(frozen=True)
+class Table:
+    """A table ready to show: HTML for notebooks and reports (what :func:`show` returns)."""
+
+    html: str
+    title: str = ""
+    layout: str = "normal"
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def to_html(self) -> str:
+        """The table's HTML (with the style block it needs)."""
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"<table {self.title!r}>"
+
+
+def table_html(
+    table: pd.DataFrame,
+    *,
+    spec: TableSpec | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    currency: str = "",
+    key: str = "table",
+    keep: list[str] | None = None,
+) -> Table:
+    """A DataFrame as a formatted table (see :func:`show`); for tables that belong to no analysis."""
+    shown = _shown_frame(table)
+    hide = set(_ids_with_names([str(c) for c in shown.columns])) - set(keep or ())
+    shown = shown[[c for c in shown.columns if c not in hide]]
+    kinds = {c: column_kind(shown, c, spec) for c in shown.columns}
+    labels = {c: spec.label(c) if spec is not None else label(c) for c in shown.columns}
+    places = {c: _decimals(shown[c], kinds[c]) for c in shown.columns}
+    texts = {
+        c: [format_value(v, kinds[c], currency, decimals=places[c]) for v in shown[c].head(5000)]
+        for c in shown.columns
+    }
+    heading = title if title is not None else (spec.title if spec is not None else "")
+    note_text = source if source is not None else (spec.source if spec is not None else "")
+
+    def build(layout: _Layout, frame: pd.DataFrame) -> str:
+        body = _gt_html(
+            frame,
+            title=heading,
+            source=note_text,
+            kinds=kinds,
+            places=places,
+            labels=labels,
+            currency=currency,
+            layout=layout,
+            key=key,
+        )
+        css = _TABLE_CSS + (_LANDSCAPE_CSS if layout.kind == "landscape" else "")
+        return f'<div class="sn-table sn-{layout.kind}"><style>{css}</style>{body}</div>'
+
+    sample = _sample(shown, texts)
+    layout = _layout(
+        texts,
+        labels,
+        kinds,
+        wide=bool(spec and spec.wide),
+        build=lambda layout: build(layout, sample),
+    )
+    return Table(build(layout, shown), heading, layout.kind)
+
+
 def show(
-    a: Analysis, name: str, *, rows: int | None = None, columns: list[str] | None = None
+    a: Analysis,
+    name: str,
+    *,
+    rows: int | None = None,
+    columns: list[str] | None = None,
+    title: str | None = None,
+    source: str | None = None,
 ) -> Any:
-    """Table ``name`` of analysis ``a`` (first ``rows``, chosen ``columns``), or why it is absent."""
+    """Table ``name`` of analysis ``a`` formatted for people, or the plain reason it is absent.
+
+    Formats come from the analysis' :class:`~salesnb.analysis.TableSpec` for ``name`` (else from
+    each column's name and type): money with thousands separators and the currency,
+    shares as percentages, counts as whole numbers, dates as dates, yes / no, missing as
+    "–". Human column labels, no index, a title above (``title``, else the spec's, else
+    the table's name) and a source note below. An id column is left out where the table
+    also has the name (``account_id`` beside ``account_name``). Wide tables wrap in
+    smaller type or go on a landscape page, so nothing is cut at the page edge.
+
+    Parameters
+    ----------
+    a, name
+        The analysis and the name of one of its tables.
+    rows
+        Show the first ``rows`` rows only.
+    columns
+        Show these columns, in this order (names the table lacks are skipped).
+    title, source
+        Override the spec's title and source note.
+    """
     why = a.reason(name)
     if why is not None:
         return _because(why)
@@ -366,7 +773,12 @@ def show(
         table = table[[c for c in columns if c in table.columns]]
     if rows is not None:
         table = table.head(rows)
-    return _styled(table)
+    spec = a.spec(name)
+    if title is None and spec is None:
+        title = label(name)
+    return table_html(
+        table, spec=spec, title=title, source=source, currency=a.currency, key=name, keep=columns
+    )
 
 
 def plot(a: Analysis, name: str) -> Any:
@@ -379,28 +791,100 @@ def plot(a: Analysis, name: str) -> Any:
     return None
 
 
-def overview(a: Analysis) -> Any:
-    """Key findings, then what the data covers, then what the figures assume."""
+_KPI_CSS = """
+.sn-kpis { margin: 2mm 0 5mm 0; break-inside: avoid; }
+.sn-kpi { display: inline-block; vertical-align: top; box-sizing: border-box;
+  margin: 0 1.5% 2mm 0; padding: 2mm 3mm; border: 1px solid #c9d3e0;
+  border-left: 3px solid #1f4e79; border-radius: 1.5mm; background: #f7f9fc; }
+.sn-kpi-label { font-size: 8pt; color: #4a4a4a; line-height: 1.25; }
+.sn-kpi-value { font-size: 14pt; font-weight: bold; color: #1f4e79; line-height: 1.3;
+  overflow-wrap: anywhere; }
+.sn-kpi-note { font-size: 7.5pt; color: #666; line-height: 1.25; }
+"""
+
+
+def kpi_html(figures: tuple[KPI, ...] | list[KPI], *, currency: str = "") -> str:
+    """Headline figures as a row of cards (label small, figure large, note under) that wraps."""
+    figures = list(figures)
+    if not figures:
+        return ""
+    texts = [k.text(currency) for k in figures]
+    per_row = len(figures) if len(figures) <= 3 else 3
+    if len(figures) == 4 and max(len(t) for t in texts) <= 10:
+        per_row = 4
+    width = (100 - 1.5 * per_row) / per_row
+    cards = []
+    for k, text in zip(figures, texts, strict=True):
+        note_html = f'<div class="sn-kpi-note">{html.escape(k.note)}</div>' if k.note else ""
+        cards.append(
+            f'<div class="sn-kpi" style="width: {width:.1f}%">'
+            f'<div class="sn-kpi-label">{html.escape(k.label)}</div>'
+            f'<div class="sn-kpi-value">{html.escape(text)}</div>{note_html}</div>'
+        )
+    return f'<div class="sn-kpis"><style>{_KPI_CSS}</style>{"".join(cards)}</div>'
+
+
+def kpis(a: Analysis) -> Any:
+    """The analysis' headline figures (``a.headline``) as labelled cards; nothing when it has none."""
     from IPython.display import HTML
 
-    parts = ["<h3>Key findings</h3>", "<ul>"]
-    parts += [f"<li>{html.escape(f)}</li>" for f in a.findings] or ["<li>No finding.</li>"]
-    parts += ["</ul>", "<h3>Data coverage</h3>", f"<p>{html.escape(a.coverage.note())}</p>"]
+    block = kpi_html(a.headline, currency=a.currency)
+    return HTML(block) if block else None
+
+
+show_kpis = kpis
+
+_OVERVIEW_CSS = """
+.sn-overview h3 { margin: 2mm 0 1.5mm 0; }
+.sn-overview ul.sn-findings li { margin-bottom: 1mm; }
+.sn-box { border: 1px solid #b8c4d6; border-radius: 1.5mm; padding: 2mm 4mm; margin: 3mm 0;
+  background: #fbfcfe; }
+.sn-box h4 { break-after: avoid; }
+.sn-box h4 { margin: 1mm 0 1.5mm 0; font-size: 10pt; color: #1f4e79; }
+.sn-box p { margin: 0 0 1.5mm 0; }
+"""
+_COVERAGE_SPEC = TableSpec(
+    "Rows used",
+    columns={"table": "text", "rows": "count", "used": "count", "left_out": "count", "why": "text"},
+    labels={"why": "Why left out"},
+)
+_ASSUMPTIONS_SPEC = TableSpec(
+    "What the figures assume",
+    columns={"assumption": "text", "value": "text", "source": "text", "note": "text"},
+    labels={"note": "Drives / how to change it"},
+)
+
+
+def overview(a: Analysis) -> Any:
+    """Key findings, then a box with the data coverage and assumptions, then what is not shown.
+
+    Notebooks call it first (right after the hidden setup cells), before section 1.
+    """
+    from IPython.display import HTML
+
+    parts = [f'<div class="sn-overview"><style>{_OVERVIEW_CSS}</style>', "<h3>Key findings</h3>"]
+    findings = [f"<li>{html.escape(f)}</li>" for f in a.findings]
+    parts += ['<ul class="sn-findings">', *(findings or ["<li>No finding for this data.</li>"])]
+    parts += ["</ul>", '<div class="sn-box">', "<h4>Data coverage and assumptions</h4>"]
+    parts.append(f"<p>{html.escape(a.coverage.note())}</p>")
     if len(a.coverage.rows):
-        parts.append(_styled(a.coverage.rows).to_html())
+        parts.append(table_html(a.coverage.rows, spec=_COVERAGE_SPEC, key="coverage").html)
     if a.assumptions:
-        parts.append("<h3>What the figures assume</h3>")
-        parts.append(_styled(a.assumptions_table()).to_html())
+        parts.append(
+            table_html(a.assumptions_table(), spec=_ASSUMPTIONS_SPEC, key="assumptions").html
+        )
+    parts.append("</div>")
     if a.absent:
         grouped: dict[str, list[str]] = {}
         for k, v in a.absent.items():
             grouped.setdefault(v, []).append(k.replace("_", " "))
-        parts.append("<h3>Not shown for this data set</h3><ul>")
+        parts.append("<h4>Not shown for this data set</h4><ul>")
         parts += [
             f"<li><b>{html.escape(', '.join(names))}</b>: {html.escape(why)}</li>"
             for why, names in grouped.items()
         ]
         parts.append("</ul>")
+    parts.append("</div>")
     return HTML("\n".join(parts))
 
 
@@ -421,36 +905,119 @@ def safe_name(name: str, *, limit: int = 80) -> str:
     return cleaned
 
 
-def export_table(table: pd.DataFrame, stem: Path) -> list[Path]:
-    """Excel (formatted, frozen header, text never run as a formula) and CSV, written atomically."""
+_SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\\x00-\x1f]+")
+
+
+def sheet_name(name: str) -> str:
+    """An Excel sheet name for table ``name``: at most 31 characters, none Excel refuses."""
+    cleaned = re.sub(r"\s+", " ", _SHEET_UNSAFE.sub(" ", str(name))).strip(" '")[:31].strip()
+    if not cleaned or cleaned.lower() == "history":  # "History" is reserved by Excel
+        cleaned = (cleaned + " table").strip()[:31] if cleaned else "data"
+    return cleaned
+
+
+def _excel_format(kind: str, values: pd.Series, currency: str) -> str | None:
+    """The Excel number format of a column of ``kind`` (None: Excel's own)."""
+    unit = f' "{currency}"' if currency and re.fullmatch(r"[A-Za-z]{1,6}", currency) else ""
+    if kind == "money":
+        numbers = pd.to_numeric(values, errors="coerce").abs()
+        small = bool(numbers.notna().any()) and bool((numbers.dropna().round(2) < 1000).all())
+        return ("#,##0.00" if small else "#,##0") + unit
+    return {
+        "percent": "0.0%",
+        "count": "#,##0",
+        "number": "#,##0.00",
+        "precise": "#,##0.0###",
+        "date": "yyyy-mm-dd",
+    }.get(kind)
+
+
+def _denoised(s: pd.Series) -> pd.Series:
+    """Floats without binary noise: 199.99999999999997 -> 200.0 (12 significant digits)."""
+    return s.map(lambda v: float(f"{v:.12g}") if pd.notna(v) else v)
+
+
+def _for_export(table: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
+    """The values exported: money in cents, counts whole, dates as dates, floats without noise."""
+    out = table.copy()
+    for col, kind in kinds.items():
+        s = out[col]
+        if kind == "date":
+            if not pd.api.types.is_datetime64_any_dtype(s):
+                s = pd.to_datetime(s, errors="coerce")
+            if getattr(s.dt, "tz", None) is not None:
+                s = s.dt.tz_localize(None)
+            out[col] = s.astype("datetime64[us]")
+        elif pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+            continue
+        elif kind == "money":
+            out[col] = _denoised(s.astype("float64").round(2))
+        elif kind == "count":
+            whole = s.astype("float64").round()
+            close = ((s.astype("float64") - whole).abs() < 1e-6) | s.isna()
+            out[col] = whole.astype("Int64") if bool(close.all()) else _denoised(s)
+        elif pd.api.types.is_float_dtype(s):
+            out[col] = _denoised(s)
+    return out
+
+
+def export_table(
+    table: pd.DataFrame,
+    stem: Path,
+    *,
+    spec: TableSpec | None = None,
+    currency: str = "",
+    sheet: str | None = None,
+) -> list[Path]:
+    """Write ``table`` as ``stem.xlsx`` and ``stem.csv``, formatted by column kind, atomically.
+
+    Excel: a number format per column (money ``#,##0 "USD"``, two decimals where every
+    amount is below 1,000; percent ``0.0%``; count ``#,##0``; dates ``yyyy-mm-dd`` as real
+    dates), the sheet named after the table (``sheet``, else the file name), column widths
+    that fit, the header frozen and filtered, text never run as a formula. CSV: money
+    rounded to cents (as displayed), counts as whole numbers, dates as ``2026-09-30``, no
+    float noise, text that Excel would run as a formula prefixed with ``'``.
+
+    Kinds come from ``spec`` (see :class:`~salesnb.analysis.TableSpec`), else from each
+    column's name and type, as in :func:`show`. Column names stay as they are (they are
+    the names other tools read).
+    """
     stem.parent.mkdir(parents=True, exist_ok=True)
     # names may hold dots (an id like "A.1"): add the suffix, never replace part of the name
     xlsx, csv_path = stem.parent / f"{stem.name}.xlsx", stem.parent / f"{stem.name}.csv"
+    frame = _shown_frame(table)
+    kinds = {c: column_kind(frame, c, spec) for c in frame.columns}
+    values = _for_export(frame, kinds)
+    tab = sheet_name(sheet if sheet is not None else stem.name)
     with (
         atomic_path(xlsx) as tmp,
         pd.ExcelWriter(
             tmp,
             engine="xlsxwriter",
+            date_format="yyyy-mm-dd",
+            datetime_format="yyyy-mm-dd",
             engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
         ) as writer,
     ):
-        table.to_excel(writer, index=False, sheet_name="data")
-        sheet = writer.sheets["data"]
-        bold = writer.book.add_format({"bold": True, "bg_color": "#dde4ee", "border": 1})
-        for i, col in enumerate(table.columns):
-            sheet.write(0, i, str(col), bold)
-            width = (
-                max(len(str(col)), *(len(str(v)) for v in table[col].head(200)))
-                if len(table)
-                else len(str(col))
-            )
-            sheet.set_column(i, i, min(max(width + 2, 8), 50))
-        sheet.freeze_panes(1, 0)
-        if len(table.columns):
-            sheet.autofilter(0, 0, max(len(table), 1), len(table.columns) - 1)
-    safe = table.copy()
+        values.to_excel(writer, index=False, sheet_name=tab)
+        ws = writer.sheets[tab]
+        book = writer.book
+        bold = book.add_format({"bold": True, "bg_color": "#dde4ee", "border": 1})
+        for i, col in enumerate(values.columns):
+            ws.write(0, i, str(col), bold)
+            shown = [format_value(v, kinds[col], currency) for v in values[col].head(200)]
+            width = max([len(str(col)), *(len(t) for t in shown)])
+            number_format = _excel_format(kinds[col], values[col], currency)
+            cell = book.add_format({"num_format": number_format}) if number_format else None
+            ws.set_column(i, i, min(max(width + 2, 8), 50), cell)
+        ws.freeze_panes(1, 0)
+        if len(values.columns):
+            ws.autofilter(0, 0, max(len(values), 1), len(values.columns) - 1)
+    safe = values.copy()
     for col in safe.columns:
-        if safe[col].dtype == object or str(safe[col].dtype) == "str":
+        if kinds[col] == "date":
+            safe[col] = safe[col].dt.strftime("%Y-%m-%d")
+        elif safe[col].dtype == object or str(safe[col].dtype) == "str":
             text = safe[col].astype("str")
             risky = text.str.startswith(_FORMULA_START).fillna(False) & safe[col].notna()
             safe[col] = text.where(~risky, "'" + text).where(safe[col].notna())

@@ -72,6 +72,22 @@ def test_an_infinite_figure_shows_as_a_dash(kind):
     assert format_value(float("inf"), kind, "USD") == "–"
 
 
+@pytest.mark.parametrize(
+    ("value", "kind", "decimals", "shown"),
+    [
+        (2.5, "number", 2, "2.50"),  # a column's values share its decimals
+        (3, "number", 0, "3"),
+        (1234.5, "number", 1, "1,234.5"),
+        (-0.001, "number", 2, "0.00"),
+        (0.12345, "precise", 3, "0.123"),
+        (0.123456, "precise", 9, "0.1235"),  # never more than the kind allows
+        (1234567.891, "money", 0, "1,234,568"),  # other kinds ignore it
+    ],
+)
+def test_format_value_with_fixed_decimals(value, kind, decimals, shown):
+    assert format_value(value, kind, decimals=decimals) == shown
+
+
 def test_format_value_refuses_an_unknown_kind():
     with pytest.raises(ValueError, match="unknown kind 'currency'"):
         format_value(1, "currency")
@@ -170,3 +186,458 @@ def test_summary_carries_headline_and_actions_as_json():
     assert s["actions"] == ["Protect the 14 vital-few accounts: Acme, Globex"]
     json.dumps(_jsonable(s), allow_nan=False)
     assert _analysis().summary()["headline"] == [] and _analysis().summary()["actions"] == []
+
+
+# --------------------------------------------------------------------------- show
+ACCOUNTS = pd.DataFrame(
+    {
+        "account_id": ["A1", "A2", "A3"],
+        "account_name": ["<b>Co</b>", "Globex **Corp** [x](http://e)", None],
+        "revenue": [20593289.05, 999.5, np.nan],
+        "share": [0.1787508, 0.5, None],
+        "deals": [2.0, np.nan, 199.99999999999997],
+        "close_date": pd.to_datetime(["2027-01-16", None, "2026-09-30"]),
+        "won": [True, False, None],
+        "tier": pd.array(["Tier 1", pd.NA, "Tier 2"], dtype="string"),
+    }
+)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _Shown(Analysis):
+    methodology = "shown"
+    specs = {
+        "accounts": TableSpec(
+            "Top accounts by revenue",
+            columns={"deals": "count", "share": "percent"},
+            labels={"share": "Share of revenue"},
+            source="Orders of the last four quarters.",
+        )
+    }
+
+
+def _shown(**tables) -> Analysis:
+    return _analysis(_Shown, tables=tables)
+
+
+def _cells(html_text: str) -> list[str]:
+    import re
+
+    return [
+        re.sub(r"<[^>]+>", "", c).strip()
+        for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", html_text, re.S)
+    ]
+
+
+def test_show_formats_by_the_spec_and_by_name_and_type():
+    from salesnb.notebook import Table, show
+
+    shown = show(_shown(accounts=ACCOUNTS), "accounts")
+    assert isinstance(shown, Table) and shown.layout == "normal"
+    cells = _cells(shown.to_html())
+    assert cells[0] == "Top accounts by revenue"  # the title above
+    assert cells[1:8] == [
+        "Account name",
+        "Revenue",
+        "Share of revenue",
+        "Deals",
+        "Close date",
+        "Won",
+        "Tier",
+    ]  # human labels, account_id left out beside the name, no index
+    assert cells[8:15] == [
+        "&lt;b&gt;Co&lt;/b&gt;",  # escaped: shows as typed
+        "20,593,289 USD",
+        "17.9%",
+        "2",
+        "2027-01-16",
+        "yes",
+        "Tier 1",
+    ]
+    assert cells[15:22] == [
+        "Globex **Corp** [x](http://e)",
+        "999.50 USD",
+        "50.0%",
+        "–",
+        "–",
+        "no",
+        "–",
+    ]
+    assert cells[22:29] == ["–", "–", "–", "200", "2026-09-30", "–", "Tier 2"]
+    assert cells[29] == "Orders of the last four quarters."  # the source note below
+    text = " ".join(cells)
+    for bad in ("NaN", "<NA>", "None", "True", "00:00:00", "A1"):
+        assert bad not in text
+
+
+def test_show_without_a_spec_titles_the_table_and_keeps_chosen_columns():
+    from salesnb.notebook import show
+
+    shown = show(
+        _shown(top_accounts=ACCOUNTS),
+        "top_accounts",
+        rows=1,
+        columns=["account_id", "account_name", "revenue", "nope"],
+        source="Demo <i>data</i>",
+    )
+    cells = _cells(shown.to_html())
+    assert cells == [
+        "Top accounts",
+        "Account ID",  # asked for by name: kept
+        "Account name",
+        "Revenue",
+        "A1",
+        "&lt;b&gt;Co&lt;/b&gt;",
+        "20,593,289 USD",
+        "Demo &lt;i&gt;data&lt;/i&gt;",
+    ]
+
+
+def test_a_number_column_shows_its_values_with_the_same_decimals():
+    from salesnb.notebook import table_html
+
+    table = pd.DataFrame({"score": [2.5, 3.0, 1.25, np.nan], "ratio": [1.0, 2.0, 3.0, 4.0]})
+    cells = _cells(table_html(table, title="t").html)
+    assert cells[3:] == ["2.50", "1", "3.00", "2", "1.25", "3", "–", "4"]
+
+
+def test_columns_named_like_great_tables_arguments_are_shown():
+    from salesnb.notebook import table_html
+
+    table = pd.DataFrame({"cases": [3], "kwargs": [1.5], "self": ["x"], "columns": [True]})
+    assert _cells(table_html(table, title="t").html)[1:] == [
+        "Cases",
+        "Kwargs",
+        "Self",
+        "Columns",
+        "3",
+        "1.5",
+        "x",
+        "yes",
+    ]
+
+
+def test_show_says_why_a_table_is_absent():
+    from salesnb.notebook import show
+
+    a = _analysis(_Shown, absent={"accounts": "The data set has no orders table: add orders.csv."})
+    assert "no orders table" in show(a, "accounts").data
+
+
+def test_great_tables_css_is_scoped_to_its_table():
+    import re
+
+    from salesnb.notebook import table_html
+
+    page = table_html(ACCOUNTS, title="t", key="x").html
+    gt_id = re.search(r'<div id="([^"]+)"', page).group(1)
+    css = re.findall(r"<style>(.*?)</style>", page, re.S)[-1]
+    selectors = [
+        s.strip()
+        for block in re.findall(r"(?m)^\s*([^@{}][^{}]*?)\s*\{", css)
+        for s in block.split(",")
+    ]
+    assert selectors and all(s.startswith(f"#{gt_id}") for s in selectors), selectors
+    assert "overflow-x:auto" not in page.replace(" ", "")  # would clip in a PDF
+
+
+# --------------------------------------------------------------------------- the PDF layout
+# the report's page: A4, 16 mm side margins (salesnb.report's print stylesheet)
+PAGE_CSS = (
+    "@page { size: A4; margin: 18mm 16mm 20mm 16mm; }"
+    "body { font-family: 'DejaVu Sans', sans-serif; font-size: 9.5pt; }"
+    "table { border-collapse: collapse; font-size: 8pt; }"
+    "th, td { border-bottom: 1px solid #ccc; padding: 1mm 2mm; }"
+)
+RNG = np.random.default_rng(13)
+TWELVE = pd.DataFrame(
+    RNG.random((8, 12)) * 1e6,
+    columns=[f"average_{c}_amount_per_opportunity_in_the_quarter" for c in "abcdefghijkl"],
+)
+TWENTY = pd.DataFrame(RNG.random((8, 20)) * 1e5, columns=[f"reps_above_cap_{i}" for i in range(20)])
+TWENTY.insert(0, "account_name", [f"Account with a long name number {i}" for i in range(8)])
+WORDY = pd.DataFrame(
+    {
+        "opportunity_id": [f"OP-{i:05d}" for i in range(6)],
+        "account_name": ["Internationale Versicherungsgesellschaft Nord AG"] * 6,
+        "amount": [1234567.0, 2500.5, 999.5, np.nan, 45000.0, 7.25],
+        "stage": ["negotiation_and_review"] * 6,
+        "owner": ["Maximiliane Oberhauser-Lindqvist"] * 6,
+        "areas": ["pricing, legal terms, technical fit, implementation plan"] * 6,
+        "areas_not_checked": ["security questionnaire, references, procurement rules"] * 6,
+        "close_date": pd.to_datetime(["2026-09-30"] * 6),
+        "reason": ["Largest open deal of a Tier 1 account, stalled for 64 days in stage"] * 6,
+    }
+)
+ELEVEN = pd.DataFrame({f"deals_lost_in_stage_{i}": [1234, 5, 67] for i in range(11)})
+FORTY = pd.DataFrame(RNG.random((5, 40)) * 1e6, columns=[f"column_{i}" for i in range(40)])
+SHAPES = {
+    "narrow": ACCOUNTS,
+    "eleven": ELEVEN,
+    "wordy_less": WORDY.drop(columns=["account_name"]),
+    "wordy": WORDY,
+    "twelve": TWELVE,
+    "twenty": TWENTY,
+    "forty": FORTY,  # more than a landscape page holds even in 5.5 pt: words and figures break
+}
+
+
+def _render(body: str):
+    weasyprint = pytest.importorskip("weasyprint")
+    page = f"<html><head><style>{PAGE_CSS}</style></head><body>{body}</body></html>"
+    return weasyprint.HTML(string=page).render()
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", None) or []:
+        yield from _boxes(child)
+
+
+def _overflows(doc) -> list[tuple[int, str, float, float]]:
+    """(page, box, right edge, page content right edge) of every table or text past the page."""
+    from weasyprint.formatting_structure import boxes
+
+    found = []
+    for number, page in enumerate(doc.pages, 1):
+        page_box = page._page_box
+        right = page_box.content_box_x() + page_box.width
+        for box in _boxes(page_box):
+            if isinstance(box, boxes.MarginBox):
+                continue  # the page's own header and footer
+            if isinstance(box, boxes.TableBox):
+                edge = box.border_box_x() + box.border_width()
+            elif isinstance(box, boxes.TextBox):
+                edge = box.position_x + box.margin_width()
+            else:
+                continue
+            if edge > right + 0.5:
+                found.append((number, type(box).__name__, edge, right))
+    return found
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_tables_fit_their_page(shape):
+    from salesnb.notebook import table_html
+
+    shown = table_html(SHAPES[shape], title=shape, currency="USD")
+    doc = _render(f"<p>Before</p>{shown.html}<p>After</p>")
+    assert _overflows(doc) == []
+    tables = sum(
+        1
+        for page in doc.pages
+        for box in _boxes(page._page_box)
+        if type(box).__name__ == "TableBox"
+    )
+    assert tables >= 1
+    if shape == "twenty":  # on a landscape page of its own, and the page after is portrait
+        sizes = [(round(p.width), round(p.height)) for p in doc.pages]
+        assert sizes == [(794, 1123), (1123, 794), (794, 1123)]
+
+
+def test_the_layout_check_sees_a_cut_table():
+    """The check above can fail: a plain pandas table of twenty columns runs off the page."""
+    assert _overflows(_render(TWENTY.to_html()))
+
+
+@pytest.mark.parametrize(
+    ("shape", "layout"),
+    [
+        ("narrow", "normal"),
+        ("eleven", "wrapped"),  # more than ten columns: smaller type
+        ("wordy_less", "normal"),
+        ("wordy", "landscape"),  # its longest words do not fit a portrait page even in 6.5 pt
+        ("twelve", "landscape"),
+        ("twenty", "landscape"),
+        ("forty", "landscape"),
+    ],
+)
+def test_wide_tables_are_laid_out_wide(shape, layout):
+    from salesnb.notebook import table_html
+
+    shown = table_html(SHAPES[shape])
+    assert shown.layout == layout
+    assert ("overflow-wrap: anywhere" in shown.html) == (shape == "forty")  # words break last
+    assert table_html(ACCOUNTS, spec=TableSpec("t", wide=True)).layout == "landscape"
+
+
+# --------------------------------------------------------------------------- exports
+EXPORTED = pd.DataFrame(
+    {
+        "account_name": ["=cmd", "Globex"],
+        "revenue": [1234567.891, 2.5],
+        "small_amount": [999.5, 1.234],
+        "share": [0.1787508321506389, 0.5],
+        "deals": [199.99999999999997, np.nan],
+        "score": [0.1 + 0.2, 3.0],
+        "close_date": pd.to_datetime(["2027-01-16", None]),
+        "won": [True, False],
+    }
+)
+
+
+def test_export_formats_excel_columns_by_kind(tmp_path):
+    import openpyxl
+
+    from salesnb.notebook import export_table
+
+    spec = TableSpec("Top accounts", columns={"deals": "count"})
+    xlsx, _ = export_table(EXPORTED, tmp_path / "top", spec=spec, currency="USD", sheet="top")
+    book = openpyxl.load_workbook(xlsx)
+    assert book.sheetnames == ["top"]
+    sheet = book["top"]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].value == "account_name"
+    assert sheet["A1"].font.bold
+    row = {sheet.cell(1, i).value: sheet.cell(2, i) for i in range(1, sheet.max_column + 1)}
+    formats = {name: cell.number_format for name, cell in row.items()}
+    assert formats == {
+        "account_name": "General",
+        "revenue": '#,##0 "USD"',
+        "small_amount": '#,##0.00 "USD"',  # every amount below 1,000: cents shown
+        "share": "0.0%",
+        "deals": "#,##0",
+        "score": "#,##0.00",
+        "close_date": "yyyy-mm-dd",
+        "won": "General",
+    }
+    assert row["account_name"].data_type == "s" and row["account_name"].value == "=cmd"
+    assert row["revenue"].value == 1234567.89  # in cents, as shown
+    assert row["deals"].value == 200 and row["score"].value == 0.3
+    assert row["close_date"].is_date and row["close_date"].value == dt.datetime(2027, 1, 16)
+    assert row["won"].value is True
+    widths = {k: v.width for k, v in sheet.column_dimensions.items()}
+    assert widths["B"] >= len("1,234,568 USD") and widths["D"] >= 8
+
+
+def test_export_writes_csv_as_displayed(tmp_path):
+    from salesnb.notebook import export_table
+
+    _, csv_path = export_table(
+        EXPORTED, tmp_path / "top", spec=TableSpec("t", columns={"deals": "count"})
+    )
+    assert csv_path.read_text().splitlines() == [
+        "account_name,revenue,small_amount,share,deals,score,close_date,won",
+        "'=cmd,1234567.89,999.5,0.178750832151,200,0.3,2027-01-16,True",
+        "Globex,2.5,1.23,0.5,,3.0,,False",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "sheet"),
+    [
+        ("vital_few", "vital_few"),
+        ("a" * 40, "a" * 31),
+        ("plan [Q3]: a/b?*", "plan Q3 a b"),
+        ("'quoted'", "quoted"),
+        ("History", "History table"),  # a name Excel keeps for itself
+        ("", "data"),
+        ("///", "data"),
+    ],
+)
+def test_sheet_names_are_ones_excel_accepts(name, sheet):
+    from salesnb.notebook import sheet_name
+
+    assert sheet_name(name) == sheet
+
+
+def test_context_export_passes_spec_currency_and_sheet(tmp_path):
+    import openpyxl
+
+    from salesnb.notebook import Context
+
+    ctx = Context(
+        data=None,
+        quarter="2026Q3",
+        window=None,
+        previous=None,
+        fiscal_start=1,
+        currency="EUR",
+        output_dir=tmp_path,
+    )
+    paths = ctx.export(EXPORTED, "top accounts", spec=TableSpec("t", columns={"score": "percent"}))
+    assert [p.suffix for p in paths] == [".xlsx", ".csv"] and paths[0].stem.startswith(
+        "top_accounts"
+    )
+    sheet = openpyxl.load_workbook(paths[0])["top accounts"]
+    assert sheet["B2"].number_format == '#,##0 "EUR"' and sheet["F2"].number_format == "0.0%"
+    assert ctx.exports == [p.name for p in paths]
+
+
+# --------------------------------------------------------------------------- KPI cards and overview
+HEADLINE = (
+    KPI("Revenue (TTM)", 20593289.05, "money", "orders of four quarters"),
+    KPI("Accounts", np.int64(347), "count"),
+    KPI("Win rate", None, "percent", "no deal closed in 2026Q3"),
+    KPI("<b>Top</b> 20% share", 0.7123, "percent", "of revenue"),
+    KPI("Latest order", pd.Timestamp("2026-09-30"), "date"),
+)
+
+
+def test_kpi_cards_show_label_figure_and_note():
+    import re
+
+    from salesnb.notebook import kpi_html, kpis
+
+    block = kpi_html(HEADLINE, currency="USD")
+    cards = re.findall(
+        r'<div class="sn-kpi-label">(.*?)</div><div class="sn-kpi-value">(.*?)</div>'
+        r'(?:<div class="sn-kpi-note">(.*?)</div>)?',
+        block,
+    )
+    assert cards == [
+        ("Revenue (TTM)", "20,593,289 USD", "orders of four quarters"),
+        ("Accounts", "347", ""),
+        ("Win rate", "–", "no deal closed in 2026Q3"),
+        ("&lt;b&gt;Top&lt;/b&gt; 20% share", "71.2%", "of revenue"),
+        ("Latest order", "2026-09-30", ""),
+    ]
+    assert kpis(_analysis(headline=HEADLINE)).data == block
+    assert kpis(_analysis()) is None  # no headline figures: nothing shown
+
+
+def test_kpi_cards_wrap_into_rows_within_the_page():
+    from weasyprint.formatting_structure import boxes
+
+    from salesnb.notebook import kpi_html
+
+    doc = _render(kpi_html(HEADLINE, currency="USD"))
+    assert _overflows(doc) == [] and len(doc.pages) == 1
+    cards = [
+        b
+        for b in _boxes(doc.pages[0]._page_box)
+        if isinstance(b, boxes.InlineBlockBox) and "sn-kpi" in (b.element.get("class") or "")
+    ]
+    rows = sorted({round(b.position_y) for b in cards})
+    assert len(cards) == 5 and len(rows) == 2  # three cards, then two
+
+
+def test_overview_puts_findings_first_then_the_box_then_what_is_absent():
+    from salesnb.analysis import Assumption
+    from salesnb.notebook import overview
+
+    a = _analysis(
+        findings=("Tier 1 gets 11% of logged time against a plan of 59%.", "<i>x</i> **y**"),
+        assumptions=(Assumption("hours", "Hours per week", "40", "default", "parameter hours"),),
+        absent={
+            "churn": "No earlier snapshot: add snapshots/.",
+            "moves": "No earlier snapshot: add snapshots/.",
+        },
+    )
+    page = overview(a).data
+    order = [
+        page.index(s)
+        for s in (
+            "Key findings",
+            "Tier 1 gets 11% of logged time",
+            'class="sn-box"',
+            "Data coverage and assumptions",
+            "2026Q3",
+            "What the figures assume",
+            "Hours per week",
+            "Not shown for this data set",
+            "churn, moves",
+        )
+    ]
+    assert order == sorted(order)
+    assert "&lt;i&gt;x&lt;/i&gt; **y**" in page and "<i>x</i>" not in page
+    assert _overflows(_render(page)) == []
