@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "KINDS",
     "KPI",
+    "MISSING_MARK",
     "Analysis",
     "Assumption",
     "Chart",
@@ -53,6 +54,7 @@ __all__ = [
     "data_span",
     "finite_or_none",
     "format_value",
+    "is_missing",
     "label",
     "outcome_from_stage",
     "with_outcomes",
