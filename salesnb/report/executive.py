@@ -79,6 +79,7 @@ _CSS = """
 .sn-summary .neutral { color: #555; }
 .sn-summary ol.actions li { margin: 0.5mm 0; }
 .sn-summary .note { color: #555; font-size: 8.5pt; }
+.sn-summary .note.unmeasured { font-size: 7.5pt; margin: 0.5mm 0; }
 .sn-summary img.trends { width: 100%; }
 """
 
@@ -96,26 +97,38 @@ def report_name(stem: str, entry: Mapping[str, Any]) -> str:
 
 
 def _kpi_cells(headline: Sequence[Mapping[str, Any]], currency: str) -> str:
-    cells = []
+    """The measured headline figures as cards; the unmeasured ones named on one line below.
+
+    Why a figure is missing is said in the report (its card's note); the summary names it
+    so a reader knows it was looked for.
+    """
+    cells, missing = [], []
     for k in list(headline)[:KPIS_PER_REPORT]:
+        label = str(k.get("label", ""))
+        if is_missing(k.get("value")):
+            missing.append(label)
+            continue
         kind = k.get("kind") or "number"
         try:
             value = format_value(k.get("value"), kind, currency)
         except ValueError:  # a kind this kit does not know: show the value as text
             value = format_value(k.get("value"), "text")
-        note = (k.get("note") or "") if is_missing(k.get("value")) else ""  # why it is missing
         cells.append(
             f"<td><span class='kpi-value'>{html.escape(value)}</span>"
-            f"<span class='kpi-label'>{html.escape(str(k.get('label', '')))}</span>"
-            + (f"<span class='kpi-note'>{html.escape(str(note))}</span>" if note else "")
-            + "</td>"
+            f"<span class='kpi-label'>{html.escape(label)}</span></td>"
         )
-    if not cells:
-        return ""
-    cells += ["<td style='border:none;background:none'></td>"] * (
-        min(4, KPIS_PER_REPORT) - len(cells)
-    )  # a few cards keep a card's width
-    return f"<table class='kpis'><tr>{''.join(cells)}</tr></table>"
+    out = ""
+    if cells:
+        cells += ["<td style='border:none;background:none'></td>"] * (
+            min(4, KPIS_PER_REPORT) - len(cells)
+        )  # a few cards keep a card's width
+        out = f"<table class='kpis'><tr>{''.join(cells)}</tr></table>"
+    if missing:
+        out += (
+            "<p class='note unmeasured'>Not measured on this data set (the report says why): "
+            f"{html.escape('; '.join(missing))}.</p>"
+        )
+    return out
 
 
 def _status_line(stem: str, entry: Mapping[str, Any]) -> str:
@@ -239,6 +252,8 @@ def _change_section(
         )
         rows = []
         tiers = table[table["name"].str.startswith("tier_counts.")]
+        if not (tiers[["previous", "current"]].fillna(0) != 0).any().any():
+            table = table[~table["name"].isin(tiers["name"])]  # no account tiered either time
         for r in table.itertuples(index=False):
             if r.name.startswith("tier_counts."):
                 if r.name == tiers["name"].iloc[0]:
@@ -286,6 +301,8 @@ def _tier_row(tiers: pd.DataFrame, currency: str) -> str:
     names = [n.split(".", 1)[1].removeprefix("T") for n in tiers["name"]]
     cells = [_change_cells(r, currency) for r in tiers.itertuples(index=False)]
     joined = [" / ".join(c[i] for c in cells) for i in range(3)]
+    if (tiers["direction"] == "same").all():
+        joined[2] = "<span class='neutral'>= unchanged</span>"
     return (
         f"<tr><td>Accounts in Tier {html.escape(' / '.join(names))}</td>"
         f"<td class='num'>{joined[0]}</td><td class='num'>{joined[1]}</td>"
@@ -431,11 +448,11 @@ def _line_panel(
         ax.set_yticks([])
         return
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
-    if unit == "share":
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    lo, hi = min(known_all), max(known_all)
+    if unit == "share":  # whole percentages unless the series moves by less than 5 points
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1 if hi - lo < 0.05 else 0))
     else:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_money(v)))
-    lo, hi = min(known_all), max(known_all)
     pad = (hi - lo) * 0.15 or abs(hi) * 0.1 or 0.05
     ax.set_ylim(lo - pad, hi + pad)
 
@@ -460,7 +477,7 @@ def _tier_panel(ax: Any, x: list[int], quarters: list[str], trends: pd.DataFrame
         ax.text(
             0.5,
             0.5,
-            "no tiers stored",
+            "no account tiered",
             ha="center",
             va="center",
             fontsize=7.5,
