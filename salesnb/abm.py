@@ -1035,6 +1035,11 @@ def _readiness_section(
         return out, figures
     gaps = gap_list(table)
     out.tables = {"readiness": acc, "audit": table, "gaps": gaps}
+    if not len(gaps):  # every known cell is present: a map of one colour says nothing
+        out.absent["readiness_map"] = (
+            "Every item the data set can measure is present for every account, so there is no "
+            "gap to map."
+        )
     stated = (
         f"{ready} of {len(acc):,} accounts are ready for ABM (readiness {ready_min:.0%} or more, "
         "every required item known)"
@@ -1614,7 +1619,7 @@ def _figures(
 
 
 AbmAnalysis.charts = {
-    "readiness": analysis.Chart(
+    "readiness_map": analysis.Chart(
         ("readiness",), lambda a, ax: plot_readiness(a.tables["readiness"], ax=ax)
     ),
     "risk_flags": analysis.Chart(("risks",), lambda a, ax: plot_risks(a.tables["risks"], ax=ax)),

@@ -20,10 +20,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from . import analysis
+from . import analysis, history
 from .analysis import outcome_from_stage, with_outcomes
 from .periods import previous_quarter
-from .schema import DataError
+from .schema import DataError, UsageError
 from .sources import DataSet, last_activity, load_dataset
 from .theme import HIGHLIGHT, MUTED, PALETTE, format_money, get_ax, money_axis, percent_axis
 
@@ -637,7 +637,7 @@ def plot_waterfall(steps: pd.DataFrame, *, currency: str = "", ax: Axes | None =
         text = (
             format_money(amount, currency)
             if kind == "total"
-            else (("+" if amount >= 0 else "") + format_money(amount, currency))
+            else (("+" if amount > 0 else "") + format_money(amount, currency))
         )
         ax.annotate(
             text,
@@ -909,10 +909,28 @@ def forecast_note(table: pd.DataFrame, currency: str = "") -> str:
     )
 
 
-def pvf_note(table: pd.DataFrame, target: float, period: str, currency: str = "") -> str:
-    """The PVF finding in one sentence."""
+def pvf_note(
+    table: pd.DataFrame,
+    target: float,
+    period: str,
+    currency: str = "",
+    *,
+    unstaged_won: int = 0,
+) -> str:
+    """The PVF finding in one sentence.
+
+    ``unstaged_won``: deals open at the snapshot and won since whose stage then is unknown
+    (the snapshot kept only their closing stage): they convert from no known stage.
+    """
     known = table.dropna(subset=["pvf"])
     money = f"{target:,.0f} {currency}".rstrip()
+    if known.empty and unstaged_won:
+        return (
+            f"Target for {period}: {money}. {unstaged_won:,} deals open at the last snapshot "
+            "have been won since, but the snapshot keeps only their closing stage, so the stage "
+            "they were won from is unknown and no stage has a Pipeline Value Factor: keep each "
+            f"quarter's opportunities export ({_SNAPSHOTS}/<quarter>/) to measure it."
+        )
     if known.empty:
         return (
             f"Target for {period}: {money}. No deal open at the last snapshot was won since, "
@@ -933,12 +951,14 @@ def slip_note(
     closed: pd.DataFrame | None = None,
     quarter: str = "",
     through: pd.Timestamp | None = None,
+    unpriced: int = 0,
 ) -> str:
     """Slip counts in one sentence, and why they differ from the quarter's win / loss counts.
 
     The slip follows deals (those open at the last snapshot, and those new since) up to the
     data's last day (``through``); the win / loss figures count the deals closed inside the
     review quarter (``closed``, a :func:`closed_in` table), whenever they were created.
+    ``unpriced``: deals open now without an amount (the bridge counts them as 0).
     """
     c = moves["status"].value_counts()
     since = "Since the last snapshot" + (f" (to {through:%Y-%m-%d})" if through is not None else "")
@@ -948,6 +968,8 @@ def slip_note(
         f"{c.get('pulled in', 0):,} pulled in, "
         f"{c.get('amount up', 0) + c.get('amount down', 0):,} changed amount."
     )
+    if unpriced:
+        text += f" {unpriced:,} deals open now have no amount: the bridge counts them as 0."
     if closed is None:
         return text
     won_q = set(closed.loc[closed["outcome"] == "won", "opportunity_id"])
@@ -983,6 +1005,8 @@ class Params(analysis.Params):
     stones_min: float = 10_000.0
     stale_days: int = 60
     decisive_share: float = 0.25
+    history_file: str = ""  # the review's history store (salesnb review fills it); "" = none
+    history_key: str = ""  # the data set's key in that store (salesnb review fills it)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1005,6 +1029,31 @@ def snapshot_folder(data: DataSet, params: Params) -> tuple[Path | None, str]:
     if own.is_dir() and any(own.glob("opportunities.*")):
         return own, f"the data set's {_SNAPSHOTS}/{own.name}/ folder"
     return None, ""
+
+
+def stored_snapshot(params: Params) -> tuple[pd.DataFrame | None, str]:
+    """Last quarter's open deals from the review's history store, or None and why not.
+
+    Only the quarter right before ``params.quarter`` counts (conversion is per quarter).
+    The store keeps the deals open at that quarter's end as the data then had them; a deal
+    the data had already seen close is put back as open, its stage then unknown
+    (:data:`CLOSED_LATER`).
+    """
+    path = params.path("history_file")
+    if path is None or not params.history_key:
+        return None, ""
+    before = previous_quarter(params.quarter)
+    if not path.is_file():
+        return None, ""
+    try:
+        stored = history.snapshot(path, params.history_key, before, history.OPEN_OPPORTUNITIES)
+    except (DataError, UsageError) as exc:
+        return None, f"The history store could not be read: {str(exc).splitlines()[0]}"
+    if stored is None or stored.empty or "opportunity_id" not in stored:
+        return None, f"The history store holds no review of {before} for this data set."
+    closed = stored["outcome"].astype("str") != "open" if "outcome" in stored else False
+    stage = stored["stage"].astype("object").where(~closed, CLOSED_LATER)
+    return stored.assign(stage=stage, outcome="open"), ""
 
 
 def _quarters_covered(
@@ -1120,7 +1169,8 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
         f"No snapshot of last quarter's pipeline was found, so stage conversion and slips cannot "
         f"be measured: save last quarter's opportunities export as "
         f"{_SNAPSHOTS}/{previous_quarter(params.quarter)}/opportunities.csv in the data-set folder "
-        "(or set previous_data_dir)."
+        "(or set previous_data_dir, or review that quarter with salesnb review so the history "
+        "store keeps its open deals)."
     )
     if snap_dir is not None:
         try:
@@ -1133,6 +1183,12 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
             snap_reason = (
                 f"The snapshot in {snap_dir} could not be read: {str(exc).splitlines()[0]}"
             )
+    if previous is None and snap_dir is None:
+        previous, stored_reason = stored_snapshot(params)
+        if previous is not None:
+            snap_source = f"the history store ({previous_quarter(params.quarter)} review)"
+        elif stored_reason:
+            snap_reason += " " + stored_reason
     conversion = stage_conversion(previous, opps) if previous is not None else None
     pvf_table = None
     if conversion is None:
@@ -1143,10 +1199,20 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
             "set), so the Pipeline Value Factors cannot be turned into amounts: set target."
         )
     else:
-        order = list(tables["funnel"]["stage"]) if "funnel" in tables else None
+        order = (
+            [x for x in tables["funnel"]["stage"] if x != CLOSED_LATER]
+            if "funnel" in tables
+            else None
+        )
         pvf_table = pvf(conversion, open_now, target=target, order=order or None)
         tables["pvf"] = pvf_table
-        notes["pvf"] = pvf_note(pvf_table, target, per.next.label, currency)
+        unstaged = conversion.loc[conversion["stage"] == CLOSED_LATER, "won"]
+        notes["pvf"] = pvf_note(
+            pvf_table, target, per.next.label, currency, unstaged_won=int(unstaged.sum())
+        )
+        if pvf_table["pvf"].isna().all():  # a table of dashes says less than its sentence
+            del tables["pvf"]
+            absent["pvf"] = notes.pop("pvf")
         gaps = owner_gaps(
             pvf_table.dropna(subset=["pvf"]),
             open_now,
@@ -1164,7 +1230,9 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
     for name in ("pvf_gaps", "pvf_gaps_by_owner"):
         if name not in tables:
             absent[name] = absent.get("pvf") or (
-                "The open deals have no owner, so the gaps cannot be split by owner: add owner."
+                "No stage has a Pipeline Value Factor, so there are no gaps to split by owner."
+                if pvf_table is not None and pvf_table["pvf"].isna().all()
+                else "The open deals have no owner, so the gaps cannot be split by owner: add owner."
             )
 
     # balance, integrity, slips, forecasts
@@ -1198,10 +1266,18 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
     if moves is not None:
         tables["slip"] = moves
         tables["waterfall"] = waterfall(moves)
-        notes["slip"] = slip_note(moves, closed=closed, quarter=w.label, through=last)
+        notes["slip"] = slip_note(
+            moves,
+            closed=closed,
+            quarter=w.label,
+            through=last,
+            unpriced=int(((opps["outcome"] == "open") & opps["amount"].isna()).sum()),
+        )
     else:
         absent["slip"] = absent["waterfall"] = snap_reason
-    tables["forecasts"] = forecasts(open_now, conversion, start=per.next.start, end=per.next.end)
+    # a conversion whose wins all lost their stage (a stored snapshot) forecasts nothing
+    staged = conversion if "pvf" in tables or pvf_table is None else None
+    tables["forecasts"] = forecasts(open_now, staged, start=per.next.start, end=per.next.end)
     notes["forecasts"] = forecast_note(tables["forecasts"], currency)
 
     # findings, metrics, assumptions, coverage
@@ -1218,7 +1294,7 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
     elif crm["open_pipeline"] is None and crm["open_deals"]:
         findings.append(notes["open_pipeline"])
     if pvf_table is not None:
-        findings.append(notes["pvf"])
+        findings.append(notes.get("pvf") or absent["pvf"])
     if len(owners):
         flagged = int(owners["flagged"].sum())
         findings.append(
@@ -1296,7 +1372,11 @@ def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
         analysis.Assumption(
             "previous_data_dir",
             "Last quarter's snapshot",
-            "none"
+            (
+                f"open deals at the end of {previous_quarter(params.quarter)}"
+                if snap_source
+                else "none"
+            )
             if snap_dir is None
             else str(snap_dir.relative_to(data.path))
             if snap_dir.is_relative_to(data.path)
@@ -1464,13 +1544,14 @@ def _actions(
     per: analysis.Periods,
     currency: str,
 ) -> tuple[str, ...]:
-    """The top actions: the PVF gaps by stage, the coverage gap, the data-integrity fixes."""
+    """The top actions, most pressing first: the PVF gaps by stage, the coverage gap, the
+    data-integrity fixes, and keeping a snapshot when there is none to measure PVF from."""
 
     def money(v: float) -> str:
         return analysis.format_value(v, "money", currency)
 
     out: list[str] = []
-    if pvf_table is not None:
+    if pvf_table is not None and pvf_table["pvf"].notna().any():
         short = pvf_table[pvf_table["gap"] > 0].sort_values("gap", ascending=False)
         if len(short):
             text = f"Fill the pipeline gaps by stage for {per.next.label}: " + ", ".join(
@@ -1483,12 +1564,6 @@ def _actions(
                     f"{r.owner} {money(r.gap)}" for r in top.itertuples()
                 )
             out.append(text + ".")
-    elif no_snapshot:
-        out.append(
-            f"Save this quarter's opportunities export as {_SNAPSHOTS}/{per.quarter}/"
-            "opportunities.csv in the data-set folder, so next quarter's review can measure stage "
-            "conversion, the Pipeline Value Factors and slips."
-        )
     if cover is not None and target and cover < 1:
         out.append(
             f"Coverage of {per.next.label} is {cover:.1f} × target: add "
@@ -1517,6 +1592,13 @@ def _actions(
                 else ""
             )
             + "."
+        )
+    measured = pvf_table is not None and pvf_table["pvf"].notna().any()
+    if not measured and (no_snapshot or pvf_table is not None):  # none, or one without stages
+        out.append(
+            f"Save this quarter's opportunities export as {_SNAPSHOTS}/{per.quarter}/"
+            "opportunities.csv in the data-set folder, so next quarter's review can measure stage "
+            "conversion, the Pipeline Value Factors and slips."
         )
     return tuple(out)
 

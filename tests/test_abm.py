@@ -402,7 +402,7 @@ def test_accounts_only(tmp_path):
         assert name in a.absent, name
     assert "add buying_centers.csv" in a.absent["readiness"]
     assert a.absent["white_space"].startswith("No opportunities table")
-    assert a.reason("readiness") and a.chart("readiness") is None
+    assert a.reason("readiness") and a.chart("readiness_map") is None
     assert 3 <= len(a.findings) <= 5
     json.dumps(_jsonable(a.metrics), allow_nan=False)
     json.dumps(_jsonable(a.summary()), allow_nan=False)

@@ -385,10 +385,12 @@ def test_thin_export_headline_and_actions(tmp_path):
     assert kpi["Open pipeline"].value == 2000.0
     assert kpi["Coverage of 2026Q4 (× target)"].value == a.metrics["coverage_next_quarter"]
     assert kpi["Open deals with a data flag"].value == 1  # O5: no amount
-    # no snapshot: the first action says how to get one; the flagged deal is named by owner
-    assert a.actions[0].startswith("Save this quarter's opportunities export as snapshots/2026Q3/")
-    assert a.actions[-1].startswith("Clean the data of 1 of 2 open deals (no amount: 1")
-    assert "start with Ann (1 of 1 flagged)" in a.actions[-1]
+    # the flagged deal is named by owner; no snapshot: the last action says how to get one
+    assert (
+        a.actions[0]
+        == "Clean the data of 1 of 2 open deals (no amount: 1); start with Ann (1 of 1 flagged)."
+    )
+    assert a.actions[-1].startswith("Save this quarter's opportunities export as snapshots/2026Q3/")
     assert "1 lost." in a.findings[0] and "no decision" not in a.findings[0].split(".")[0]
 
 
@@ -459,3 +461,55 @@ def test_charts_state_what_they_draw():
     assert ax.get_title() == "Stage b holds the most open deals: 5 of 7"
     assert all(float(v).is_integer() for v in ax.get_xticks())
     plt.close(ax.figure)
+
+
+def test_last_quarter_from_the_history_store_when_no_snapshot_folder(tmp_path, monkeypatch):
+    deals = [
+        ["O1", "A1", "Closed Won", 1000, "2026-05-01", "2026-07-31", "Ann"],
+        ["O2", "A2", "Proposal", 2000, "2026-05-01", "2026-11-15", "Bob"],
+    ]
+    ds = _folder(tmp_path / "d", deals)
+    store = tmp_path / "history.duckdb"
+    store.write_bytes(b"")  # the file exists; what it holds is read through history.snapshot
+    # the store kept the deals open at the end of 2026Q2, without owners; O3 had closed
+    # (lost) by the time that review ran: it was open then, its stage unknown
+    stored = pd.DataFrame(
+        {
+            "opportunity_id": ["O1", "O2", "O3"],
+            "account_id": ["A1", "A2", "A1"],
+            "stage": ["proposal", "proposal", "closed_lost"],
+            "outcome": ["open", "open", "lost"],
+            "amount": [1000.0, 2000.0, 300.0],
+            "created_date": pd.to_datetime(["2026-05-01"] * 3),
+            "close_date": pd.to_datetime(["2026-07-15", "2026-09-15", "2026-07-01"]),
+        }
+    )
+    asked = []
+
+    def snapshot(path, key, quarter, table):
+        asked.append((path, key, quarter, table))
+        return stored
+
+    monkeypatch.setattr(pipeline.history, "snapshot", snapshot)
+    params = pipeline.Params(quarter="2026Q3", history_file=str(store), history_key="demo")
+    a = pipeline.analyze(ds, params)
+    assert asked == [(store, "demo", "2026Q2", "open_opportunities")]
+    # proposal: 1 of 2 won -> PVF 2; O3 (stage then unknown) is no stage of today's funnel
+    assert a.metrics["pvf_by_stage"] == {"proposal": 2.0}
+    slip = a.tables["slip"].set_index("opportunity_id")["status"].to_dict()
+    assert slip == {"O1": "won", "O2": "pushed", "O3": "lost"}
+    row = a.assumptions_table().set_index("assumption").loc["Last quarter's snapshot"]
+    assert row["source"] == "the history store (2026Q2 review)"
+    # no store given: the reason says how to get last quarter's deals
+    plain = pipeline.analyze(ds, pipeline.Params(quarter="2026Q3"))
+    assert "review that quarter with salesnb review" in plain.absent["slip"]
+
+
+def test_pvf_note_when_the_snapshot_lost_the_stages_of_the_deals_won():
+    table = pd.DataFrame(
+        {"stage": ["engaging"], "won_share": [0.0], "pvf": [float("nan")], "gap": [float("nan")]}
+    )
+    note = pipeline.pvf_note(table, 1000.0, "2017Q4", "USD", unstaged_won=609)
+    assert note.startswith("Target for 2017Q4: 1,000 USD. 609 deals open at the last snapshot")
+    assert "the stage they were won from is unknown" in note
+    assert "No deal open at the last snapshot was won" in pipeline.pvf_note(table, 1000.0, "Q")
