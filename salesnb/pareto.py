@@ -590,7 +590,7 @@ def plot_pareto(
 
 def plot_lorenz(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Lorenz curve: cumulative share of value against cumulative share of entities (smallest first)."""
-    ax = get_ax(ax, figsize=(5, 5))
+    ax = get_ax(ax, figsize=(4.6, 4.2))
     asc = table["share"].to_numpy()[::-1]
     x = np.concatenate([[0], np.arange(1, len(asc) + 1) / max(len(asc), 1)])
     y = np.concatenate([[0], np.cumsum(asc)])

@@ -1199,7 +1199,7 @@ def _scorecard_section(
             {f"unscored: fewer than {rules.min_known} known boxes": counts["unscored"]},
         )
     )
-    parts.assumptions += _box_assumptions(sources, boxes)
+    # where each box is read from is in the box table (box_data), not repeated as assumptions
     if prior_table:
         parts.coverage.append(_revenue_coverage(data, prior_table, per.window.start))
     return cards, scored_accounts, spend, add
@@ -1253,22 +1253,6 @@ def _tier_sentence(
             "known boxes)"
         )
     return text + "."
-
-
-def _box_assumptions(sources: Mapping[str, str], boxes: pd.DataFrame) -> list[analysis.Assumption]:
-    known = boxes.set_index("box")["accounts_known"]
-    n = (boxes["accounts_known"] / boxes["known_share"]).dropna()
-    total = int(n.iloc[0]) if len(n) else 0
-    return [
-        analysis.Assumption(
-            f"box_{b}",
-            f"Data of the {b.replace('_', ' ')} box",
-            sources[b],
-            "from the data",
-            f"known for {int(known[b]):,} of {total:,} accounts; unknown boxes count neither way",
-        )
-        for b in BOXES
-    ]
 
 
 def _revenue_coverage(

@@ -539,11 +539,12 @@ def test_thin_accounts_are_unscored_and_say_which_columns_to_add(tmp_path):
         "(yes/no) to accounts.csv (or lower min_known in a rules file, and the tiers rest on "
         "fewer facts)."
     )
-    sources = {x.name: x.value for x in a.assumptions if x.name.startswith("box_")}
-    assert sources["box_prior_spend"] == "derived: the data set's won deals before 2026-07-01"
-    assert sources["box_website"] == "no data: add website_score (0-100)"
-    assert sources["box_size"] == "accounts.employees"
     boxes = a.tables["box_data"].set_index("box")
+    sources = boxes["data_from"]  # where each box is read from: in the box table, not repeated
+    assert sources["prior_spend"] == "derived: the data set's won deals before 2026-07-01"
+    assert sources["website"] == "no data: add website_score (0-100)"
+    assert sources["size"] == "accounts.employees"
+    assert not [x for x in a.assumptions if x.name.startswith("box_")]
     # A1 bought before the quarter; A2's only win is inside it; A3 never won
     assert boxes.loc["prior_spend", ["accounts_known", "accounts_checked"]].tolist() == [3, 1]
     assert "What the data can tell: 2 of 3 accounts are mid-size" in " ".join(a.findings)
