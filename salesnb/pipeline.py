@@ -896,6 +896,12 @@ def win_loss_note(stats: Mapping[str, Any]) -> str:
 def forecast_note(table: pd.DataFrame, currency: str = "") -> str:
     """Why the probability-weighted number misleads."""
     t = table.set_index("forecast")["amount"]
+    if "probability-weighted" not in t.index and len(t) == 1:
+        return (
+            "The data has no deal probabilities, no forecast categories and no stage history, so "
+            "the only forecast is the sum of the open deals due: add probability or "
+            "forecast_category to the export, and keep each quarter's snapshot."
+        )
     if "probability-weighted" not in t.index:
         return (
             "The data has no deal probabilities, so there is no weighted forecast to critique; "

@@ -513,3 +513,14 @@ def test_pvf_note_when_the_snapshot_lost_the_stages_of_the_deals_won():
     assert note.startswith("Target for 2017Q4: 1,000 USD. 609 deals open at the last snapshot")
     assert "the stage they were won from is unknown" in note
     assert "No deal open at the last snapshot was won" in pipeline.pvf_note(table, 1000.0, "Q")
+
+
+def test_forecast_note_says_what_is_missing():
+    only = pd.DataFrame({"forecast": ["all open deals due"], "amount": [10.0]})
+    assert "the only forecast is the sum of the open deals due" in pipeline.forecast_note(only)
+    two = pd.DataFrame({"forecast": ["all open deals due", "commit"], "amount": [10.0, 5.0]})
+    assert pipeline.forecast_note(two).startswith("The data has no deal probabilities, so")
+    weighted = pd.DataFrame(
+        {"forecast": ["all open deals due", "probability-weighted"], "amount": [10.0, 5.0]}
+    )
+    assert pipeline.forecast_note(weighted, "EUR").startswith("The weighted forecast says 5 EUR")
