@@ -1494,21 +1494,13 @@ def _churn_section(
     rules: Rules,
     spend: Mapping[str, pd.Series | None],
     add: str,
-    cards: pd.DataFrame,
 ) -> None:
     path = params.path("history_file")
     parts.metrics["tier12_changed"] = None
     parts.metrics["t3_turnover_latest"] = None
     parts.metrics["tier_moves_up"] = None
     parts.metrics["tier_moves_down"] = None
-    stored = _stored_tiers(path, params, cards) if path and params.history_key else None
-    if stored is not None:
-        history, n = stored
-        source = (
-            f"earlier quarters from the history store ({n} stored review{'s' * (n != 1)}), "
-            f"{params.quarter} from this scorecard"
-        )
-    elif path and not params.history_key:
+    if path and not params.history_key:
         history = load_history(path)
         source = f"read from {path.name}"
     else:
@@ -1516,16 +1508,25 @@ def _churn_section(
         history = tier_history(
             accounts, rules, [(q, end.year, spend.get(q)) for q, end in quarters]
         )
+        recomputed = (
+            "recomputed as the scorecard would have set them at each quarter (tenure and "
+            "prior spend as of then; the other boxes are today's values)"
+        )
+        stored = _stored_tiers(path, params, [q for q, _ in quarters]) if path else None
+        source = recomputed
+        if stored is not None:  # the tiers a review recorded win over recomputed ones
+            history = pd.concat(
+                [history[~history["quarter"].isin(set(stored["quarter"]))], stored],
+                ignore_index=True,
+            )
+            told = _join(sorted(stored["quarter"].unique()))
+            source = f"{told} as recorded in the history store, the other quarters {recomputed}"
         if not history["tier"].isin(["T1", "T2", "T3", "T4"]).any():
             tiers = history.loc[history["quarter"] == params.quarter, "tier"]
             parts.absent["tier_churn"] = _cannot("there is no tier history to compare", add, tiers)
             parts.absent["churn_flagged"] = parts.absent["tier_churn"]
             parts.absent["tier_moves"] = parts.absent["tier_churn"]
             return
-        source = (
-            "recomputed as the scorecard would have set them at each quarter (tenure and "
-            "prior spend as of then; the other boxes are today's values)"
-        )
     flagged, turnover = churn(history, t3_turnover_max=params.t3_turnover_max)
     parts.tables["tier_churn"] = turnover
     names = accounts.set_index("account_id")["account_name"]
@@ -1551,33 +1552,24 @@ def _churn_section(
     _moves_part(parts, history, params.quarter, names_now)
 
 
-def _stored_tiers(
-    store: Path, params: Params, cards: pd.DataFrame
-) -> tuple[pd.DataFrame, int] | None:
-    """The tiers of the stored reviews before the review quarter, with today's tiers after them.
+def _stored_tiers(store: Path, params: Params, quarters: Sequence[str]) -> pd.DataFrame | None:
+    """The tiers stored reviews recorded for ``quarters`` before the review quarter (account_id,
+    quarter, tier), or None when the store holds none of them for this data set.
 
-    None when the store holds no earlier quarter of this data set (the history is then
-    recomputed); the store's own errors (foreign or damaged file) are raised as they are.
+    The store's own errors (a foreign or damaged file) are raised as they are.
     """
     from . import history as store_module
 
-    if not store.exists():
+    if not params.history_key or not store.exists():
         return None
     stored = store_module.snapshot_history(store, params.history_key, store_module.TIERS)
     if stored.empty or "tier" not in stored:
         return None
-    earlier = stored[stored["quarter"].astype("str") < params.quarter]
+    stored = stored.astype({"quarter": "str"})
+    earlier = stored[stored["quarter"].isin(set(quarters)) & (stored["quarter"] < params.quarter)]
     if earlier.empty:
         return None
-    now = cards[["account_id", "tier"]].assign(quarter=params.quarter)
-    table = pd.concat(
-        [
-            earlier[["account_id", "quarter", "tier"]].astype("str"),
-            now[["account_id", "quarter", "tier"]],
-        ],
-        ignore_index=True,
-    )
-    return table, int(earlier["quarter"].nunique())
+    return earlier[["account_id", "quarter", "tier"]].astype("str").reset_index(drop=True)
 
 
 _RANK = {"T1": 1, "T2": 2, "T3": 3, "T4": 4}
@@ -2101,7 +2093,7 @@ def analyze(data: DataSet, params: Params) -> TieringAnalysis:
     )
     _sensitivity_section(parts, scored_accounts, cards, rules, window.end.year, add)
     plan = _time_section(parts, data, params, cards, window, add)
-    _churn_section(parts, params, per, data.tables["accounts"], rules, spend, add, cards)
+    _churn_section(parts, params, per, data.tables["accounts"], rules, spend, add)
     _nurture_section(parts, cards, add)
     contacts = _names_section(parts, data, cards, add)
     _coverage_section(parts, contacts, cards, add)

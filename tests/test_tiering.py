@@ -833,7 +833,9 @@ def test_tier_moves_read_last_quarter_from_the_history_store(tmp_path):
     ds = _dataset(tmp_path / "d", accounts=FULL)
     key = history.dataset_key("Tiny set")
     a = tiering.analyze(ds, _params(history_file=str(store), history_key=key))
-    assert "earlier quarters from the history store (1 stored review)" in a.note("tier_churn")
+    assert "2026Q2 as recorded in the history store, the other quarters recomputed" in (
+        a.note("tier_churn")
+    )
     moves = a.table("tier_moves").set_index("account_id")
     assert moves["move"].to_dict() == {"A1": "up", "A3": "down"}  # now T1, T2, T4
     # a store without an earlier review of this data set: the history is recomputed
