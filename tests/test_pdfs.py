@@ -229,31 +229,38 @@ def _page_overflows(page_box, slack: float = 0.5) -> list[str]:
     return found
 
 
-def test_no_table_is_wider_than_its_page(reviewed):
+@pytest.fixture(scope="module")
+def layouts(reviewed) -> dict[str, list]:
+    """Each report's HTML laid out again by WeasyPrint (once per review): its page boxes."""
     import weasyprint
 
-    problems = []
+    out = {}
     for pdf in reports(reviewed):
         page = pdf.with_suffix(".html").read_text(encoding="utf-8")
         doc = weasyprint.HTML(string=page, base_url=str(pdf.parent)).render()
-        for number, p in enumerate(doc.pages, 1):
-            problems += [f"{pdf.name} p{number}: {o}" for o in _page_overflows(p._page_box)[:3]]
+        out[pdf.name] = [p._page_box for p in doc.pages]
+    return out
+
+
+def test_no_table_is_wider_than_its_page(layouts):
+    problems = []
+    for name, pages in layouts.items():
+        for number, box in enumerate(pages, 1):
+            problems += [f"{name} p{number}: {o}" for o in _page_overflows(box)[:3]]
     assert not problems, "\n".join(problems)
 
 
-def test_footers_fit_on_one_line(reviewed):
-    import weasyprint
-
+def test_footers_fit_on_one_line(layouts):
     problems = []
-    for pdf in reports(reviewed):
-        page = pdf.with_suffix(".html").read_text(encoding="utf-8")
-        doc = weasyprint.HTML(string=page, base_url=str(pdf.parent)).render()
-        first = doc.pages[0]._page_box
-        for margin in first.children[1:]:  # the page's margin boxes (the first child is the body)
-            if getattr(margin, "at_keyword", "").startswith("@bottom"):
-                lines = [c for c in margin.descendants() if type(c).__name__ == "LineBox"]
-                if len(lines) > 1:
-                    problems.append(f"{pdf.name}: footer {margin.at_keyword} on {len(lines)} lines")
+    for name, pages in layouts.items():
+        for number, box in enumerate(pages, 1):
+            for margin in box.children[1:]:  # the margin boxes (the first child is the body)
+                if getattr(margin, "at_keyword", "").startswith("@bottom"):
+                    lines = [c for c in margin.descendants() if type(c).__name__ == "LineBox"]
+                    if len(lines) > 1:
+                        problems.append(
+                            f"{name} p{number}: {margin.at_keyword} on {len(lines)} lines"
+                        )
     assert not problems, "\n".join(problems)
 
 

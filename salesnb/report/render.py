@@ -180,7 +180,7 @@ def bind_pdfs(parts: Sequence[tuple[str, Path]], target: Path) -> None:
         start = len(writer.pages)
         reader = PdfReader(str(path))
         writer.append(reader, import_outline=False)
-        parent = writer.add_outline_item(label, start)
+        parent = writer.add_outline_item(title=label, page_number=start)
         _copy_outline(writer, reader, reader.outline, parent, start)
     writer.page_mode = "/UseOutlines"  # a reader opens with the bookmarks shown
     with atomic_path(target) as tmp, tmp.open("wb") as fh:
@@ -213,4 +213,6 @@ def _copy_outline_items(
 
 def _add_item(writer: Any, reader: Any, item: Any, parent: Any, offset: int) -> Any:
     page = reader.get_destination_page_number(item)
-    return writer.add_outline_item(item.title, offset + (page or 0), parent=parent)
+    return writer.add_outline_item(
+        title=item.title, page_number=offset + (page or 0), parent=parent
+    )
