@@ -6,9 +6,14 @@ A methodology notebook is a story over one analysis result::
     params = sn.notebook.params(sn.pipeline.Params, globals())
     a = sn.pipeline.analyze(ctx.data, params)
     sn.notebook.publish(a)            # metrics first: a chart that fails cannot lose them
-    sn.notebook.overview(a)           # key findings, data coverage, assumptions
+    sn.notebook.overview(a)           # key findings, then data coverage and assumptions
+    sn.notebook.kpis(a)               # the headline figures as cards
     sn.notebook.show(a, "funnel")     # a table, or the plain reason it is absent
     sn.notebook.plot(a, "funnel")     # a chart, or the plain reason it is absent
+
+Tables go through great_tables, formatted by the analysis' ``specs`` (see
+:class:`salesnb.analysis.TableSpec`); exports (``ctx.export(table, name, spec=...)``) get
+Excel number formats from the same kinds.
 """
 
 from __future__ import annotations
@@ -404,7 +409,8 @@ def _decimals(s: pd.Series, kind: str) -> int | None:
 
 
 def _shown_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """The table with a meaningful index as columns, and column names as unique text."""
+    """The table with a meaningful index as columns, column names as unique text, durations
+    in days."""
     if any(n is not None for n in table.index.names):
         table = table.reset_index()
     names: list[str] = []
@@ -415,6 +421,9 @@ def _shown_frame(table: pd.DataFrame) -> pd.DataFrame:
         names.append(name)
     if names != list(table.columns):
         table = table.set_axis(names, axis=1)
+    spans = [c for c in table.columns if pd.api.types.is_timedelta64_dtype(table[c])]
+    if spans:  # a duration shows as days ("3"), never as "3 days 00:00:00"
+        table = table.assign(**{c: table[c] / pd.Timedelta(days=1) for c in spans})
     return table
 
 

@@ -317,6 +317,36 @@ def test_columns_named_like_great_tables_arguments_are_shown():
     ]
 
 
+def test_odd_columns_show_plainly():
+    from salesnb.notebook import table_html
+
+    table = pd.DataFrame(
+        {
+            "days_open": [pd.Timedelta(days=3), pd.Timedelta(hours=36), pd.NaT],
+            "tier": pd.Categorical(["T1", None, "T2"]),
+            "opened": pd.to_datetime(["2026-01-01", None, "2026-02-01"]).tz_localize("UTC"),
+        }
+    ).set_index(pd.Index(["a", "b", "c"], name="account"))
+    assert _cells(table_html(table, title="t").html)[1:] == [
+        "Account",  # a named index is a column
+        "Days open",
+        "Tier",
+        "Opened",
+        "a",
+        "3.0",  # durations in days, a column's values with the same decimals
+        "T1",
+        "2026-01-01",
+        "b",
+        "1.5",
+        "–",
+        "–",
+        "c",
+        "–",
+        "T2",
+        "2026-02-01",
+    ]
+
+
 def test_show_says_why_a_table_is_absent():
     from salesnb.notebook import show
 
