@@ -1535,7 +1535,7 @@ CompensationAnalysis.specs = {
         source="Full table in the export attainment.",
     ),
     "reps": analysis.TableSpec(
-        "Attainment per rep over the window",
+        "Attainment per rep over the window, and the quarters each ended below quota",
         columns={
             "owner": "text",
             "quarters": "count",
@@ -1590,7 +1590,7 @@ CompensationAnalysis.specs = {
         labels={"marginal_payout": "Extra payout (x target incentive)"},
     ),
     "caps": analysis.TableSpec(
-        "What a cap costs in selling",
+        "What a cap costs in selling: the attainment above the cap earns nothing",
         columns={
             **_PLAN,
             "cap": "percent",

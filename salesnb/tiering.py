@@ -1282,7 +1282,8 @@ def _revenue_coverage(
 
 
 def _cannot(what: str, add: str, tiers: pd.Series) -> str:
-    """The reason a section that needs accounts tiered by their boxes is absent."""
+    """The reason a section that needs accounts tiered by their boxes is absent (``what``: the
+    section's loss, said when some accounts are Global or the table is empty)."""
     if len(tiers) == 0:
         return f"The accounts table has no rows, so {what}: add accounts to accounts.csv."
     g = int((tiers == "Global").sum())
@@ -1294,7 +1295,12 @@ def _cannot(what: str, add: str, tiers: pd.Series) -> str:
             + f"), so {what}"
             + (f": to score them, {add}." if u else ".")
         )
-    return f"No account can be scored, so {what}: to score them, {add}."
+    # one sentence for every section it empties: the report says it once, and the overview
+    # lists those sections under it together
+    return (
+        "No account can be scored yet, so nothing can be tiered, planned or compared by tier: "
+        f"to score them, {add}."
+    )
 
 
 def _sensitivity_section(
@@ -1756,7 +1762,8 @@ def _coverage_section(
     parts.tables["coverage_matrix"] = matrix
     empty = int((matrix == 0).sum().sum())
     parts.notes["coverage_matrix"] = (
-        f"{empty:,} of {matrix.size:,} cells (key account x department) have no named contact"
+        f"Named contacts of the key targets (Tier 1 and Global) department by department: "
+        f"{empty:,} of {matrix.size:,} cells have none, a department nobody there knows yet"
         + (
             f"; the first {_KEY_TARGETS_SHOWN} key targets are shown."
             if (cards["tier"].isin(["T1", "Global"])).sum() > _KEY_TARGETS_SHOWN
@@ -2354,7 +2361,7 @@ TieringAnalysis.specs = {
         },
     ),
     "served": analysis.TableSpec(
-        "Accounts with the least logged time against their plan",
+        "Accounts with the least logged time against their plan, Tier 1 first",
         columns={
             **_ACCOUNT,
             "hours_per_week": "number",
@@ -2466,7 +2473,7 @@ TieringAnalysis.specs = {
         "alignment_checklist.",
     ),
     "priorities": analysis.TableSpec(
-        "The prioritised account list",
+        "The prioritised account list, with the hours a week each account should get",
         columns={
             **_ACCOUNT,
             "boxes_checked": "count",
