@@ -54,7 +54,7 @@ h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   bookmark-label: counter(section) ". " content(text); }
 .text_cell h2::before, h2.numbered::before { content: counter(section) ". "; }
 img { max-width: 100%; break-inside: avoid; page-break-inside: avoid; }
-.jp-OutputArea-output, .output_area { break-inside: avoid; }
+.jp-RenderedImage, .output_png { break-inside: avoid; }  /* charts stay whole; text and tables may break */
 table { border-collapse: collapse; font-size: 8pt; margin: 2mm 0; break-inside: auto; }
 th, td { border-bottom: 1px solid #ccc; padding: 1mm 2mm; text-align: left; vertical-align: top; }
 table.dataframe td { text-align: right; }
