@@ -1007,8 +1007,9 @@ def _fractal_note(levels: pd.DataFrame) -> str:
 
 def _measures_note(m: dict[str, Any], ranking: pd.DataFrame) -> str:
     return (
-        f"Over {_n(len(ranking), 'account')}: Gini {m['gini']:.2f}, Herfindahl "
-        f"{m['herfindahl']:.3f} (1/n = {1 / len(ranking):.3f} if all were equal); "
+        f"Over {_n(len(ranking), 'account')}: Gini {m['gini']:.2f}, Herfindahl-Hirschman "
+        f"index {m['herfindahl'] * 10_000:,.0f} of 10,000 ({10_000 / len(ranking):,.0f} if all "
+        "were equal); "
         f"{m['share_for_cutoff']:.0%} of the accounts hold 80% of revenue."
     )
 
