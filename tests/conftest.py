@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,3 +125,31 @@ def make_notebook(path: Path, body: str, *, requires: list | None = None) -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(path))
     return path
+
+
+REAL = ROOT.parent / "shared" / "real"
+MAVEN_FILES = ["maven-crm/accounts.csv", "maven-crm/products.csv", "maven-crm/sales_pipeline.csv"]
+
+
+@pytest.fixture(scope="session")
+def maven_review(tmp_path_factory) -> Path:
+    """Maven CRM (../shared/real) imported with its example mapping and reviewed for 2017Q3,
+    once per session (test_real.py and test_pdfs.py share it); the data set is ``<root>/maven``."""
+    if not REAL.is_dir():
+        pytest.skip(f"{REAL} is not there (the shared real files)")
+    salesnb = str(Path(sys.executable).with_name("salesnb"))
+    root = tmp_path_factory.mktemp("maven")
+    data = root / "maven"
+    mapping = ROOT / "salesnb" / "mappings" / "examples" / "maven_crm.yml"
+    run = [salesnb, "import", *[str(REAL / f) for f in MAVEN_FILES], "--mapping", str(mapping)]
+    done = subprocess.run([*run, "--out", str(data)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = root / "reviews" / "2017Q3"
+    done = subprocess.run(
+        [salesnb, "review", "--data", str(data), "--quarter", "2017Q3", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -41,28 +40,6 @@ FORBIDDEN = {
 }
 LONG_DECIMAL = re.compile(r"(?<![\d.])\d[\d,]*\.\d{3,}(?![\d.])")
 NUMBERED = re.compile(r"^(\d+)\.\s+\S")
-
-
-@pytest.fixture(scope="module")
-def maven_review(tmp_path_factory) -> Path:
-    """Maven CRM imported with its example mapping and reviewed for 2017Q3, once for the module."""
-    if not REAL.is_dir():
-        pytest.skip(f"{REAL} is not there (the shared real files)")
-    root = tmp_path_factory.mktemp("maven")
-    data = root / "maven"
-    mapping = ROOT / "salesnb" / "mappings" / "examples" / "maven_crm.yml"
-    run = [SALESNB, "import", *[str(REAL / f) for f in MAVEN], "--mapping", str(mapping)]
-    done = subprocess.run([*run, "--out", str(data)], capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    out = root / "reviews" / "2017Q3"
-    done = subprocess.run(
-        [SALESNB, "review", "--data", str(data), "--quarter", "2017Q3", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return out
 
 
 @pytest.fixture(scope="module", params=["demo", "maven"])

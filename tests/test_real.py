@@ -45,11 +45,17 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def reviewed(tmp_path_factory) -> dict[str, Path]:
-    """Each real set imported, checked and reviewed once for the module."""
+def reviewed(tmp_path_factory, request) -> dict[str, Path]:
+    """Each real set imported, checked and reviewed once (Maven's review is the session's)."""
     root = tmp_path_factory.mktemp("real")
     out: dict[str, Path] = {}
     for name, (files, mapping, quarter) in SETS.items():
+        if name == "maven":
+            review = request.getfixturevalue("maven_review")
+            checked = _run("check", str(review.parent.parent / "maven"))
+            assert checked.returncode == 0, checked.stdout + checked.stderr
+            out[name] = review
+            continue
         data = root / name
         done = _run(
             "import",
