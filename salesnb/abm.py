@@ -1102,7 +1102,7 @@ def _risk_section(plan: Plan | None, flags: pd.DataFrame, outside: list[str]) ->
         out.absent["risk_flags"] = why  # said where the chart would be; the table shows 6 unknowns
         out.findings.append(
             "No programme plan was given, so the six ABM failure risks are unknown "
-            f"(write one like {EXAMPLE_PLAN} and pass it as plan_file)."
+            "(the risk section says what the plan needs)."
         )
         return out
     n = len(dict.fromkeys(plan.targets))
@@ -1535,9 +1535,9 @@ def _actions(
     names = inputs.names
     if plan is None:
         out.append(
-            f"Write a programme plan (like {EXAMPLE_PLAN}: targets, capacity, marketing-sourced "
-            "share, a marketing owner and campaign per target) and pass it as plan_file, so the "
-            "six ABM failure risks can be judged."
+            "Agree an ABM programme plan (targets, capacity, marketing-sourced share, a "
+            "marketing owner and campaign per target) and add it to the next review (plan_file), "
+            "so the six ABM failure risks can be judged."
         )
     else:
         raised = flags[flags["status"] == "raised"]

@@ -441,8 +441,9 @@ def _plain_number(text: str) -> str:
 def format_value(value: Any, kind: str, currency: str = "", *, decimals: int | None = None) -> str:
     """``value`` as a report shows it, by ``kind`` (one of :data:`KINDS`).
 
-    ``decimals`` fixes the decimals of a number or precise value (a table column shows
-    all its values with the same decimals); by default trailing zeros are dropped.
+    ``decimals`` fixes the decimals of a money, number or precise value (a table column
+    shows all its values with the same decimals); by default trailing zeros are dropped
+    and money has cents only under 1,000.
 
     Examples
     --------
@@ -487,8 +488,9 @@ def format_value(value: Any, kind: str, currency: str = "", *, decimals: int | N
         return MISSING_MARK
     if kind == "money":
         cents = round(number, 2)
-        text = f"{cents:,.0f}" if abs(cents) >= 1000 else f"{cents:,.2f}"
-        text = "0.00" if text in ("-0.00", "-0") else text
+        places = decimals if decimals in (0, 2) else 0 if abs(cents) >= 1000 else 2
+        text = f"{cents:,.{places}f}"
+        text = text[1:] if text.startswith("-") and not text.strip("-0.,") else text
         return f"{text} {currency}" if currency else text
     if kind == "percent":
         text = f"{number:.1%}"
@@ -605,9 +607,12 @@ class Analysis:
         return self.charts[name].draw(self, ax)
 
     def assumptions_table(self) -> pd.DataFrame:
-        """The assumptions as a table (assumption, value, source, note)."""
+        """The assumptions as a table (assumption, value, source, note), labels capitalised."""
         return pd.DataFrame(
-            [(a.label, a.value, a.source, a.note) for a in self.assumptions],
+            [
+                (a.label[:1].upper() + a.label[1:], a.value, a.source, a.note)
+                for a in self.assumptions
+            ],
             columns=["assumption", "value", "source", "note"],
         )
 
@@ -622,7 +627,12 @@ class Analysis:
         return {
             "findings": list(self.findings),
             "headline": [
-                {"label": k.label, "value": _json_value(k.value), "kind": k.kind, "note": k.note}
+                {
+                    "label": k.label,
+                    "value": _json_value(k.value, k.kind),
+                    "kind": k.kind,
+                    "note": k.note,
+                }
                 for k in self.headline
             ],
             "actions": list(self.actions),
@@ -643,14 +653,16 @@ class Analysis:
 
 
 # --------------------------------------------------------------------------- small helpers
-def _json_value(value: Any) -> Any:
-    """A headline value for summary.json: a number, a date as text, text, or None."""
+def _json_value(value: Any, kind: str = "number") -> Any:
+    """A headline value for summary.json: a number (a count as a whole number), a date as
+    text, text, or None."""
     if is_missing(value):
         return None
     if isinstance(value, bool) or hasattr(value, "item") and isinstance(value.item(), bool):
         return bool(value)
     if isinstance(value, numbers.Real):
-        return finite_or_none(value)
+        number = finite_or_none(value)
+        return int(round(number)) if kind == "count" and number is not None else number
     if isinstance(value, dt.date | pd.Timestamp):
         return f"{value:%Y-%m-%d}"
     return str(value)

@@ -443,6 +443,7 @@ def history_(
     from rich.table import Table
 
     from . import history
+    from .analysis import format_value
 
     path = (store or history.default_path()).expanduser().absolute()
     if store is not None and not path.exists() and not path.is_symlink():
@@ -470,7 +471,7 @@ def history_(
             r["dataset"], r["quarter"], r["generated"] or "", books, str(n_metrics), snaps
         )
     out.print(table)
-    formats = {"share": "{:.1%}", "money": "{:,.0f}", "count": "{:,.0f}", "ratio": "{:.3f}"}
+    currency = {r["dataset_key"]: r["currency"] or "" for r in listing["reviews"]}  # the latest
     for key in keys:
         head = history.headline_table(path, key)
         if head.empty:
@@ -480,8 +481,7 @@ def history_(
         grid = Table("Metric", *quarters, title=f"{name}: headline metrics", title_justify="left")
         for row in head.itertuples(index=False):
             cells = [
-                "" if v != v else formats.get(row.unit, "{:,.4g}").format(v)  # NaN: blank
-                for v in row[2:][-len(quarters) :]
+                format_value(v, row.kind, currency.get(key, "")) for v in row[2:][-len(quarters) :]
             ]
             grid.add_row(row.metric, *cells)
         out.print(grid)

@@ -54,6 +54,7 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
+from .analysis import KINDS
 from .periods import quarter_window
 from .schema import DataError, UsageError
 
@@ -131,18 +132,22 @@ class Headline:
     notebook: str  # methodology part of the notebook stem (``pareto`` of ``01_pareto``)
     metric: str
     label: str
-    unit: str  # share, money, count, ratio
+    kind: str  # how it is shown: one of salesnb.analysis.KINDS (percent, money, count, number)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.metric}: unknown kind {self.kind!r}; use one of {KINDS}")
 
 
 HEADLINE: tuple[Headline, ...] = (
     Headline("pareto", "revenue_total", "Revenue", "money"),
-    Headline("pareto", "share_top_20pct", "Revenue share of the top 20% accounts", "share"),
-    Headline("pareto", "gini", "Gini coefficient", "ratio"),
-    Headline("pipeline_health", "win_rate", "Win rate", "share"),
-    Headline("pipeline_health", "no_decision_share", "No-decision share", "share"),
+    Headline("pareto", "share_top_20pct", "Revenue share of the top 20% accounts", "percent"),
+    Headline("pareto", "gini", "Gini coefficient", "number"),
+    Headline("pipeline_health", "win_rate", "Win rate", "percent"),
+    Headline("pipeline_health", "no_decision_share", "No-decision share", "percent"),
     Headline("pipeline_health", "velocity_per_day", "Pipeline velocity per day", "money"),
     Headline("pipeline_health", "open_pipeline", "Open pipeline", "money"),
-    Headline("pipeline_health", "coverage_next_quarter", "Coverage of next quarter", "ratio"),
+    Headline("pipeline_health", "coverage_next_quarter", "Coverage of next quarter", "number"),
     Headline("account_tiering", "tier_counts.T1", "Tier 1 accounts", "count"),
     Headline("account_tiering", "tier_counts.T2", "Tier 2 accounts", "count"),
     Headline("account_tiering", "tier_counts.T3", "Tier 3 accounts", "count"),
@@ -983,7 +988,7 @@ def listing(path: Path) -> dict[str, Any]:
 
 
 def headline_table(path: Path, dataset_key: str) -> pd.DataFrame:
-    """The :data:`HEADLINE` metrics of a data set: label, unit, then one column per stored quarter.
+    """The :data:`HEADLINE` metrics of a data set: label, kind, then one column per stored quarter.
 
     Only metrics some quarter holds; NaN where a quarter lacks one.
     """
@@ -994,5 +999,5 @@ def headline_table(path: Path, dataset_key: str) -> pd.DataFrame:
             (nb, m) for nb, m in wide.columns if _methodology(nb) == h.notebook and m == h.metric
         ]
         if found:
-            rows.append({"metric": h.label, "unit": h.unit, **wide[found[0]].to_dict()})
-    return pd.DataFrame(rows, columns=["metric", "unit", *wide.index])
+            rows.append({"metric": h.label, "kind": h.kind, **wide[found[0]].to_dict()})
+    return pd.DataFrame(rows, columns=["metric", "kind", *wide.index])

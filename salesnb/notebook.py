@@ -394,11 +394,16 @@ _RIGHT_KINDS = _NUMERIC_KINDS | {"date"}  # right-aligned, never wrapped
 
 
 def _decimals(s: pd.Series, kind: str) -> int | None:
-    """The decimals a number / precise column needs (its values then align); None otherwise."""
-    if kind not in ("number", "precise") or not pd.api.types.is_numeric_dtype(s):
+    """The decimals a number / precise / money column needs (its values then align); None
+    otherwise. Money: cents only when every amount is under 1,000 (as in the Excel export)."""
+    if kind not in ("number", "precise", "money") or not pd.api.types.is_numeric_dtype(s):
         return None
     if pd.api.types.is_bool_dtype(s):
         return None
+    if kind == "money":
+        amounts = pd.to_numeric(s, errors="coerce").astype("float64").abs()
+        amounts = amounts[np.isfinite(amounts)]
+        return 2 if len(amounts) and bool((amounts.round(2) < 1000).all()) else 0
     most = 2 if kind == "number" else 4
     values = pd.to_numeric(s, errors="coerce").astype("float64")
     values = values[np.isfinite(values)]
@@ -562,7 +567,9 @@ _TABLE_CSS = """
 .sn-table { margin: 2mm 0 4mm 0; }
 .sn-table table { break-inside: auto; }
 .sn-table tr { break-inside: avoid; }
+.sn-table.sn-keep, .sn-table.sn-keep table { break-inside: avoid; }
 """
+_KEEP_ROWS = 16  # a table this short moves whole to the next page rather than split
 # a landscape table goes on a page of its own; naming the other pages "main" makes the page
 # after it portrait again (WeasyPrint keeps the landscape page for what follows otherwise)
 _LANDSCAPE_CSS = """
@@ -730,7 +737,10 @@ def table_html(
             key=key,
         )
         css = _TABLE_CSS + (_LANDSCAPE_CSS if layout.kind == "landscape" else "")
-        return f'<div class="sn-table sn-{layout.kind}"><style>{css}</style>{body}</div>'
+        keep_whole = " sn-keep" if len(frame) <= _KEEP_ROWS else ""
+        return (
+            f'<div class="sn-table sn-{layout.kind}{keep_whole}"><style>{css}</style>{body}</div>'
+        )
 
     sample = _sample(shown, texts)
     layout = _layout(

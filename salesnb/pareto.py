@@ -895,11 +895,17 @@ def _ranking_part(
     part.findings.append(part.notes["ranking"])
     if len(ranking) > 1:  # one account: the verdict says all there is
         named = part.tables["ranking"]
+        top_k = levels["accounts"].iloc[0] if len(levels) else None
+        vital = (  # the verdict already counted them when the top 20% are the vital few
+            f"Those {k_cut:,} accounts are the vital few"
+            if top_k == k_cut and levels["entity_share"].iloc[0] == 0.2
+            else f"{k_cut:,} of {len(ranking):,} accounts ({k_cut / len(ranking):.0%}) make "
+            f"{params.cutoff:.0%} of the window's revenue (the vital few)"
+        )
         part.findings.append(
-            f"{k_cut:,} of {len(ranking):,} accounts ({k_cut / len(ranking):.0%}) make "
-            f"{params.cutoff:.0%} of the window's revenue (the vital few); the largest, "
-            f"{named['account_name'].iloc[0]}, alone brings {named['share'].iloc[0]:.0%}. Gini "
-            f"{m['gini']:.2f}, where 0 means every account buys the same."
+            f"{vital}; the largest, {named['account_name'].iloc[0]}, alone brings "
+            f"{named['share'].iloc[0]:.0%}. Gini {m['gini']:.2f}, where 0 means every account "
+            "buys the same."
         )
         part.findings.append(part.notes["fractal"])
     return part, ranking

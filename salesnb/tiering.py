@@ -1178,7 +1178,11 @@ def _scorecard_section(
         analysis.Assumption(
             "deal_size",
             "Our typical deal (for the pricing box)",
-            f"{rules.deal_size:,.0f}" if rules.deal_size > 0 else "unknown",
+            analysis.format_value(
+                rules.deal_size, "money", params.currency or data.settings.currency
+            )
+            if rules.deal_size > 0
+            else "unknown",
             "rules file"
             if "deal_size" in from_file
             else "from the data"
@@ -1827,7 +1831,7 @@ def _rule_text(name: str, value: float) -> str:
 
 
 def _param_assumptions(
-    params: Params, rules: Rules, from_file: Mapping[str, Any]
+    params: Params, rules: Rules, from_file: Mapping[str, Any], currency: str = ""
 ) -> list[analysis.Assumption]:
     out = []
     for name, label in _RULE_PARAMS.items():
@@ -1845,7 +1849,7 @@ def _param_assumptions(
                 label,
                 _rule_text(name, getattr(rules, name))
                 if name != "prior_spend_min"
-                else f"{rules.prior_spend_min:g}",
+                else analysis.format_value(rules.prior_spend_min, "money", currency),
                 "rules file" if name in from_file else "built in",
                 "set it in a rules file",
             )
@@ -2153,7 +2157,10 @@ def analyze(data: DataSet, params: Params) -> TieringAnalysis:
         absent=parts.absent,
         metrics=parts.metrics,
         findings=tuple(findings),
-        assumptions=tuple(_param_assumptions(params, rules, from_file) + parts.assumptions),
+        assumptions=tuple(
+            _param_assumptions(params, rules, from_file, params.currency or data.settings.currency)
+            + parts.assumptions
+        ),
         coverage=analysis.coverage(data, window, parts.coverage),
         extras={"rules": rules, **parts.extras},
         headline=_headline(parts, window),

@@ -1024,9 +1024,7 @@ def analyze(data: DataSet, params: Params) -> WarRoomAnalysis:
     if params.opportunity_id and params.opportunity_id not in set(ranked["opportunity_id"]):
         raise _not_a_case(params.opportunity_id, run.opps, status, ranked, run.q)
     ranked.insert(2, "account_name", _names(ranked, t.get("accounts")))
-    ranked["label"] = (
-        ranked["opportunity_id"].astype(str) + " · " + ranked["account_name"].astype(str)
-    )
+    ranked["label"] = _deal_labels(ranked)
     cases = select(ranked, capacity=params.capacity, opportunity_id=params.opportunity_id)
     areas = areas_for(cases, t.get("products"), rules={"large_deal": params.large_deal})
 
@@ -1181,6 +1179,19 @@ def _actions(
 
 def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _deal_labels(deals: pd.DataFrame) -> pd.Series:
+    """A deal as people name it: its own name (``opportunity_name``) when the export has one,
+    else its account's, then the id that tells two deals of one account apart:
+    ``Ulwick Software (OP001295)``."""
+    name = deals["account_name"].astype("object")
+    if "opportunity_name" in deals:
+        own = deals["opportunity_name"].astype("object")
+        name = own.where(own.notna() & (own.astype(str).str.strip() != ""), name)
+    ids = deals["opportunity_id"].astype(str)
+    same = name.astype(str) == ids  # no name known: the id alone
+    return (name.astype(str) + " (" + ids + ")").where(~same, ids)
 
 
 def _names(deals: pd.DataFrame, accounts: pd.DataFrame | None) -> pd.Series:
@@ -1464,7 +1475,7 @@ def _findings(
     out = [
         f"{len(cases)} of {len(ranked):,} open deals get a war room: "
         + "; ".join(
-            f"{r.label} ({r.amount:,.0f} {run.currency})".rstrip() for r in cases.itertuples()
+            f"{r.label}, {r.amount:,.0f} {run.currency}".rstrip() for r in cases.itertuples()
         )
         + "."
         + (
@@ -1552,7 +1563,7 @@ def _assumptions(
             "product and pricing always; legal and finance from large_deal; industry with a "
             "competitor; delivery for services or integration, security for platform",
             "built in",
-            "AREA_RULES",
+            "fixed in the kit (salesnb.warroom.AREA_RULES); large_deal sets the deal size",
         ),
         analysis.Assumption(
             "weekdays",

@@ -615,9 +615,9 @@ def test_headline_and_actions(tmp_path):
     # buying centers, wallet share, sales goals and opportunity status: wallet share and sales
     # goals are missing at both accounts, and wallet share comes first in the ABM list
     assert a.actions == (
-        "Write a programme plan (like data/examples/abm_plan.yml: targets, capacity, "
-        "marketing-sourced share, a marketing owner and campaign per target) and pass it as "
-        "plan_file, so the six ABM failure risks can be judged.",
+        "Agree an ABM programme plan (targets, capacity, marketing-sourced share, a marketing "
+        "owner and campaign per target) and add it to the next review (plan_file), so the six "
+        "ABM failure risks can be judged.",
         "Find the wallet share by buying center (wallet size and our revenue) at 2 accounts: a "
         "required item, the one most often missing; start with the least ready: Two, One.",
         "Add key_initiatives, relationship_status, growth_trend, competitor and engagement_score "

@@ -256,7 +256,7 @@ def test_show_formats_by_the_spec_and_by_name_and_type():
     ]
     assert cells[15:22] == [
         "Globex **Corp** [x](http://e)",
-        "999.50 USD",
+        "1,000 USD",  # the column reaches millions: every amount in whole units, no cents
         "50.0%",
         "–",
         "–",
@@ -671,3 +671,14 @@ def test_overview_puts_findings_first_then_the_box_then_what_is_absent():
     assert order == sorted(order)
     assert "&lt;i&gt;x&lt;/i&gt; **y**" in page and "<i>x</i>" not in page
     assert _overflows(_render(page)) == []
+
+
+def test_a_money_column_has_cents_only_when_every_amount_is_under_a_thousand():
+    """Hand-worked: 963.99 beside 15,361 reads 964 USD (one precision per column, as in the
+    Excel export); a column of small amounts keeps its cents."""
+    from salesnb.notebook import table_html
+
+    mixed = pd.DataFrame({"revenue": [15361.2, 963.99]})
+    small = pd.DataFrame({"amount": [48.9, 178.49]})
+    assert _cells(table_html(mixed, currency="USD").html)[-2:] == ["15,361 USD", "964 USD"]
+    assert _cells(table_html(small, currency="USD").html)[-2:] == ["48.90 USD", "178.49 USD"]

@@ -177,7 +177,7 @@ def test_metrics_and_trends_per_quarter(store):
     assert list(t["tier_mix.T2"]) == [30 / 40, 28 / 40]
     assert t["velocity_per_day"].isna().all()  # not stored: NaN, not an error
     head = history.headline_table(store, KEY)
-    assert list(head.columns) == ["metric", "unit", "2026Q2", "2026Q3"]
+    assert list(head.columns) == ["metric", "kind", "2026Q2", "2026Q3"]
     assert head.set_index("metric").loc["Win rate", "2026Q3"] == 0.3125
 
 

@@ -613,7 +613,7 @@ def test_headline_and_actions_name_the_deals(tmp_path):
     assert (kpi["Cases with a day"].value, kpi["Expert-days needed"].value) == (2, 9)
     # O2 gets Mon 2 Nov, O1 Tue 3 Nov: the first war room is O2's
     assert kpi["First war room"].value == pd.Timestamp("2026-11-02")
-    assert kpi["First war room"].note == "O2 · Beta $ & <Co>"
+    assert kpi["First war room"].note == "Beta $ & <Co> (O2)"
     cur = a.currency
     assert a.actions == (
         f"Take the 120,000 {cur} deal with Alpha (O1, Ann) to the war room on 2026-11-03: "
@@ -633,3 +633,16 @@ def test_without_experts_the_actions_say_what_to_add(tmp_path):
         "it needs product, pricing, legal, finance, industry and security experts; add "
         "experts.csv to find a day."
     )
+
+
+def test_a_deal_is_labelled_by_its_own_name_else_its_account_then_the_id():
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": ["O1", "O2", "O3"],
+            "account_name": ["Alpha", "Alpha", "O3"],  # O3: no account name known (the id)
+            "opportunity_name": ["Alpha - renewal", None, None],
+        }
+    )
+    assert warroom._deal_labels(deals).tolist() == ["Alpha - renewal (O1)", "Alpha (O2)", "O3"]
+    plain = deals.drop(columns="opportunity_name")
+    assert warroom._deal_labels(plain).tolist() == ["Alpha (O1)", "Alpha (O2)", "O3"]

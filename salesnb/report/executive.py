@@ -41,8 +41,6 @@ FINDINGS_PER_REPORT = 2  # key findings per methodology on the summary (the repo
 ACTIONS_PER_REPORT = 1  # top actions per methodology (each report lists all of its own)
 KPIS_PER_REPORT = 6
 
-# history.Headline.unit -> analysis.format_value kind
-_KIND = {"share": "percent", "money": "money", "count": "count", "ratio": "number"}
 # which way is good news (1), bad news (-1) or neither (0); arrows show the direction anyway
 _POLARITY = {
     "revenue_total": 1,
@@ -96,6 +94,16 @@ def report_name(stem: str, entry: Mapping[str, Any]) -> str:
     return running_title(str(title))
 
 
+def _card_value(value: Any, kind: str, currency: str) -> str:
+    """A headline figure on a summary card: money from 100,000 up compact (``115.5M USD``) so
+    six cards fit a row; the report's own card has the exact amount."""
+    if kind == "money" and not is_missing(value) and abs(float(value)) >= 100_000:
+        from ..theme import format_money
+
+        return format_money(float(value), currency)
+    return format_value(value, kind, currency)
+
+
 def _kpi_cells(headline: Sequence[Mapping[str, Any]], currency: str) -> str:
     """The measured headline figures as cards; the unmeasured ones named on one line below.
 
@@ -110,7 +118,7 @@ def _kpi_cells(headline: Sequence[Mapping[str, Any]], currency: str) -> str:
             continue
         kind = k.get("kind") or "number"
         try:
-            value = format_value(k.get("value"), kind, currency)
+            value = _card_value(k.get("value"), kind, currency)
         except ValueError:  # a kind this kit does not know: show the value as text
             value = format_value(k.get("value"), "text")
         cells.append(
@@ -166,18 +174,18 @@ def _findings_section(summary: Mapping[str, Any], currency: str) -> str:
     return "<h2 class='numbered'>Key findings and headline figures</h2>" + "".join(blocks)
 
 
-def _change_text(change: float, unit: str, currency: str) -> str:
-    if unit == "share":
+def _change_text(change: float, kind: str, currency: str) -> str:
+    if kind == "percent":
         return f"{change * 100:+.1f} pts"
     sign = "+" if change > 0 else "-" if change < 0 else "±"
-    magnitude = format_value(abs(change), _KIND.get(unit, "number"), currency)
+    magnitude = format_value(abs(change), kind, currency)
     return f"{sign}{magnitude}"
 
 
 def change_table(store: Path, key: str, quarter: str) -> pd.DataFrame:
     """The headline metrics of ``quarter`` against the previous stored quarter, as shown.
 
-    Columns: name, metric (label), unit, previous_quarter, previous, current, change,
+    Columns: name, metric (label), kind, previous_quarter, previous, current, change,
     direction, polarity (1 up is good news, -1 bad news, 0 neither); one row
     per :data:`salesnb.history.HEADLINE` metric either quarter holds. Empty when the store
     holds no earlier quarter of the data set (or not this one).
@@ -197,7 +205,7 @@ def change_table(store: Path, key: str, quarter: str) -> pd.DataFrame:
             {
                 "name": h.metric,
                 "metric": h.label,
-                "unit": h.unit,
+                "kind": h.kind,
                 "previous_quarter": r["previous_quarter"],
                 "previous": r["previous"],
                 "current": r["current"],
@@ -211,7 +219,7 @@ def change_table(store: Path, key: str, quarter: str) -> pd.DataFrame:
         columns=[
             "name",
             "metric",
-            "unit",
+            "kind",
             "previous_quarter",
             "previous",
             "current",
@@ -282,12 +290,12 @@ def _change_section(
 
 def _change_cells(r: Any, currency: str) -> tuple[str, str, str]:
     """(previous, current, change) of a change_table row as HTML: the change with its arrow."""
-    kind = _KIND.get(r.unit, "number")
+    kind = r.kind
     change = "–"
     if isinstance(r.direction, str) and r.direction in _ARROW:
         sign = {"up": 1, "down": -1}.get(r.direction, 0) * r.polarity
         cls = "good" if sign > 0 else "bad" if sign < 0 else "neutral"
-        text = "±0" if r.direction == "same" else _change_text(float(r.change), r.unit, currency)
+        text = "±0" if r.direction == "same" else _change_text(float(r.change), r.kind, currency)
         change = f"<span class='{cls}'>{_ARROW[r.direction]} {html.escape(text)}</span>"
     return (
         html.escape(format_value(r.previous, kind, currency)),
@@ -351,7 +359,7 @@ def trend_figure(trends: pd.DataFrame, *, currency: str = "") -> str:
     fig = Figure(figsize=(7.0, 2.0), dpi=150)  # no pyplot: the engine's process keeps its state
     axes = fig.subplots(1, 4, gridspec_kw={"width_ratios": [1, 1, 1, 1.25], "wspace": 0.55})
     _line_panel(
-        axes[0], x, quarters, [("Top 20% share", _column(trends, "concentration"))], "share", ""
+        axes[0], x, quarters, [("Top 20% share", _column(trends, "concentration"))], "percent", ""
     )
     _line_panel(
         axes[1],
@@ -361,7 +369,7 @@ def trend_figure(trends: pd.DataFrame, *, currency: str = "") -> str:
             ("Win rate", _column(trends, "win_rate")),
             ("No decision", _column(trends, "no_decision_share")),
         ],
-        "share",
+        "percent",
         "",
     )
     _line_panel(
@@ -398,8 +406,8 @@ def _short(quarter: str) -> str:
     return quarter[2:] if len(quarter) == 6 and quarter[:4].isdigit() else quarter
 
 
-def _shown(value: float, unit: str, currency: str) -> str:
-    if unit == "share":
+def _shown(value: float, kind: str, currency: str) -> str:
+    if kind == "percent":
         return format_value(value, "percent")
     from ..theme import format_money
 
@@ -415,7 +423,7 @@ def _line_panel(
     x: list[int],
     quarters: list[str],
     series: list[tuple[str, list[float]]],
-    unit: str,
+    kind: str,
     currency: str,
 ) -> None:
     """Lines over the quarters; the title states each series' latest value and its direction."""
@@ -436,7 +444,7 @@ def _line_panel(
         ax.plot(x, ys, linestyle=dash, marker=marker, color=colour, linewidth=1.4, markersize=3.5)
         known_all += [ys[i] for i in known]
         last = known[-1]
-        text = f"{label} {_shown(ys[last], unit, '')}"
+        text = f"{label} {_shown(ys[last], kind, '')}"
         earlier = [i for i in known if i < last]
         if earlier:
             before = ys[earlier[-1]]
@@ -449,7 +457,7 @@ def _line_panel(
         return
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
     lo, hi = min(known_all), max(known_all)
-    if unit == "share":  # whole percentages unless the series moves by less than 5 points
+    if kind == "percent":  # whole percentages unless the series moves by less than 5 points
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1 if hi - lo < 0.05 else 0))
     else:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_money(v)))

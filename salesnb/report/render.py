@@ -59,6 +59,8 @@ table { border-collapse: collapse; font-size: 8pt; margin: 2mm 0; break-inside: 
 th, td { border-bottom: 1px solid #ccc; padding: 1mm 2mm; text-align: left; vertical-align: top; }
 table.dataframe td { text-align: right; }
 th { background: #eef2f7; } tr { break-inside: avoid; }
+p { orphans: 3; widows: 3; } li { break-inside: avoid; }
+.text_cell ul, .text_cell ol { break-inside: avoid; }  /* a short list (the takeaways) stays whole */
 pre { white-space: pre-wrap; font-size: 8.5pt; background: #f7f7f7; padding: 2mm; }
 .jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt, .prompt, a.anchor-link { display: none; }
 """
