@@ -1338,6 +1338,7 @@ def _headline(
     )
     harsh = _harshest(r)
     cheapest, dearest = str(r["cost"].idxmin()), str(r["cost"].idxmax())
+    sim = " (simulated)" if w.simulated else ""  # the label travels alone to the summary's card
     out = [
         analysis.KPI(
             "Rep-quarters below quota",
@@ -1354,13 +1355,13 @@ def _headline(
             "revenue credited / quota, per rep-quarter" if not w.simulated else not_measured,
         ),
         analysis.KPI(
-            f"{w.plan(harsh)} pays nothing to",
+            f"{w.plan(harsh)} pays nothing to{sim}",
             float(r.loc[harsh, "share_zero_payout"]),
             "percent",
             f"of the {w.rq}; {float(r.loc[harsh, 'share_near_miss']):.0%} miss by under 10 points",
         ),
         analysis.KPI(
-            "Cheapest plan",
+            f"Cheapest plan{sim}",
             w.plan(cheapest),
             "text",
             f"{w.money(r.loc[cheapest, 'cost'])}; dearest: {w.plan(dearest)} "
@@ -1372,7 +1373,7 @@ def _headline(
         c = caps.sort_values("reps_above_cap", ascending=False, kind="stable").iloc[0]
         out.append(
             analysis.KPI(
-                "Rep-quarters past a cap",
+                f"Rep-quarters past a cap{sim}",
                 int(c["reps_above_cap"]),
                 "count",
                 f"{w.plan(c['plan'])}: selling above the cap earns nothing",

@@ -310,13 +310,44 @@ def rounded(value: Any, digits: int = 3) -> Any:
 
 
 _said: list[str] = []  # the last reason shown: the same reason twice in a row is said once
+_told: dict[
+    str, int | None
+] = {}  # reasons said in this report: the cell of the last section sentence
+_SECTION_CELLS = 3  # a reason said this many code cells ago belongs to an earlier section
 
 
-def _because(why: str) -> Any:
-    if _said and _said[-1] == why:
+def _cell() -> int | None:
+    """The running notebook cell's execution count (None outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebook extra
         return None
+    shell = get_ipython()
+    return getattr(shell, "execution_count", None) if shell is not None else None
+
+
+def _because(why: str, *, section: bool = False) -> Any:
+    """The reason a part is absent: in full the first time. Later, a section's opening
+    sentence (``section``, from :func:`say`) gives its first clause when the last section
+    sentence with this reason was a few cells back, so an empty section still says why;
+    tables and charts of a section add nothing. Outside a notebook: said again after
+    another reason."""
+    cell = _cell()
+    if why not in _told:
+        _told[why], _said[:] = cell, [why]
+        return note(why)
+    if cell is None:
+        if _said and _said[-1] == why:
+            return None
+        _said[:] = [why]
+        return note(why)
+    if not section:
+        return None
+    last, _told[why] = _told[why], cell
+    if last is not None and cell - last < _SECTION_CELLS:
+        return None  # the same section
     _said[:] = [why]
-    return note(why)
+    return note(why.split(":")[0].rstrip(".") + " (as said above).")
 
 
 def say(a: Analysis, name: str) -> Any:
@@ -325,7 +356,7 @@ def say(a: Analysis, name: str) -> Any:
         _said.clear()
         return note(a.note(name))
     why = a.absent.get(name)
-    return _because(why) if why else None
+    return _because(why, section=True) if why else None
 
 
 def reason(a: Analysis, name: str) -> Any:
@@ -568,6 +599,7 @@ _TABLE_CSS = """
 .sn-table table { break-inside: auto; }
 .sn-table tr { break-inside: avoid; }
 .sn-table.sn-keep, .sn-table.sn-keep table { break-inside: avoid; }
+.sn-box .sn-table.sn-keep, .sn-box .sn-table.sn-keep table { break-inside: auto; }
 """
 _KEEP_ROWS = 16  # a table this short moves whole to the next page rather than split
 # a landscape table goes on a page of its own; naming the other pages "main" makes the page
@@ -877,10 +909,13 @@ _ASSUMPTIONS_SPEC = TableSpec(
 def overview(a: Analysis) -> Any:
     """Key findings, then a box with the data coverage and assumptions, then what is not shown.
 
-    Notebooks call it first (right after the hidden setup cells), before section 1.
+    Notebooks call it first (right after the hidden setup cells), before section 1; the
+    sections' reasons for an absent part are then said in full once more.
     """
     from IPython.display import HTML
 
+    _told.clear()
+    _said.clear()
     parts = [f'<div class="sn-overview"><style>{_OVERVIEW_CSS}</style>', "<h3>Key findings</h3>"]
     findings = [f"<li>{html.escape(f)}</li>" for f in a.findings]
     parts += ['<ul class="sn-findings">', *(findings or ["<li>No finding for this data.</li>"])]

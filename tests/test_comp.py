@@ -589,6 +589,9 @@ def test_simulated_attainment_is_not_a_headline_fact(tmp_path):
         assert cards[label].value is None and cards[label].note.startswith("Not measured (")
     assert a.actions[0].startswith("Measure attainment before choosing a plan: every share")
     assert a.actions[0].endswith("add quotas.csv (owner, period, quota).")
+    # the other cards are simulated figures: their labels say so (the summary shows no notes)
+    shown = [k for k in a.headline if k.value is not None]
+    assert shown and all(k.label.endswith("(simulated)") for k in shown), [k.label for k in shown]
 
 
 def test_plans_have_names_for_people(tmp_path):

@@ -682,3 +682,34 @@ def test_a_money_column_has_cents_only_when_every_amount_is_under_a_thousand():
     small = pd.DataFrame({"amount": [48.9, 178.49]})
     assert _cells(table_html(mixed, currency="USD").html)[-2:] == ["15,361 USD", "964 USD"]
     assert _cells(table_html(small, currency="USD").html)[-2:] == ["48.90 USD", "178.49 USD"]
+
+
+def test_an_absent_reason_is_said_in_full_once_then_briefly_in_each_later_section(monkeypatch):
+    """Sections 3 to 6 of a thin tiering report share one reason: each still says why, once."""
+    from salesnb import notebook
+
+    # (code cell, section sentence?): section 3 at 16-18, section 4 at 20-25 (two section
+    # sentences, 20 and 22), section 5 at 27-28
+    calls = [(16, True), (17, False), (18, False), (20, True), (21, False), (22, True)]
+    calls += [(23, False), (27, True), (28, False)]
+    cells = iter(c for c, _ in calls)
+    monkeypatch.setattr(notebook, "_cell", lambda: next(cells))
+    notebook._told.clear()
+    notebook._said.clear()
+    why = "No account can be scored yet, so nothing can be tiered: add website_score."
+    said = [notebook._because(why, section=s) for _, s in calls]
+    texts = [None if s is None else s.data.replace("\\", "") for s in said]  # Markdown escapes
+    brief = "No account can be scored yet, so nothing can be tiered (as said above)."
+    assert "add website_score" in texts[0]
+    assert [t is not None for t in texts] == [
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+        True,
+        False,
+    ]
+    assert texts[3] == texts[7] and brief in texts[3]
