@@ -28,6 +28,7 @@ from . import (
     tiering,
     training,
     warroom,
+    widgets,
 )  # noqa: E402
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "tiering",
     "training",
     "warroom",
+    "widgets",
 ]
