@@ -598,12 +598,15 @@ _SCALES |= {"bn": 1e9, "billion": 1e9}
 _CURRENCY = re.compile(
     r"[$€£¥₹]|\b(?:usd|eur|gbp|chf|jpy|cad|aud|nzd|sek|nok|dkk|pln|czk|inr|cny|brl|mxn|zar)\b"
 )
-_PERCENT = re.compile(r"(?:%|\bpercent\b|\bpct\b|\bpoints?\b|\bpts\b|\bpp\b)$")
+_PERCENT = re.compile(r"(?:%|percent|pct|points?|pts|pp)$")
 _NUMBER = re.compile(r"^[+-]?(?:\d[\d.,]*|[.,]\d+)$")
 
 
-def _parse_number(x: Any) -> _Number | None:
-    """A learner's number in any common written form, or None when it is not one."""
+def _parse_number(x: Any, *, whole: bool = False) -> _Number | None:
+    """A learner's number in any common written form, or None when it is not one.
+
+    ``whole``: the answer is a count, so "1.234" can only mean 1,234 (dots as thousands).
+    """
     if isinstance(x, bool) or x is None:
         return None
     if isinstance(x, numbers.Integral):
@@ -635,7 +638,7 @@ def _parse_number(x: Any) -> _Number | None:
     s = s.replace(" ", "")
     if not _NUMBER.match(s):
         return None
-    digits = _decimal_text(s)
+    digits = _decimal_text(s, whole=whole)
     if digits is None:
         return None
     try:
@@ -649,7 +652,7 @@ def _parse_number(x: Any) -> _Number | None:
     return _Number(value, half, percent)
 
 
-def _decimal_text(s: str) -> str | None:
+def _decimal_text(s: str, *, whole: bool = False) -> str | None:
     """``s`` with thousands separators dropped and ``.`` as the decimal point."""
     sign = ""
     if s[0] in "+-":
@@ -666,7 +669,7 @@ def _decimal_text(s: str) -> str | None:
             s = s.replace(",", ".")  # 1,5 as a European writes 1.5
         else:
             return None
-    elif s.count(".") > 1:
+    elif s.count(".") > 1 or (whole and re.fullmatch(r"\d{1,3}\.\d{3}", s)):
         if not re.fullmatch(r"\d{1,3}(\.\d{3})+", s):
             return None
         s = s.replace(".", "")
@@ -709,7 +712,7 @@ def _match_scalar(key: Answer, answer: Any) -> tuple[bool, str]:
     kind = key.kind
     candidates = [key.value, *key.any_of]
     if kind in ("number", "percent", "count", "money"):
-        n = _parse_number(answer)
+        n = _parse_number(answer, whole=kind == "count")
         if n is None:
             return False, _unreadable(answer, kind)
         readings = _percent_readings(n) if kind == "percent" else [n.value]

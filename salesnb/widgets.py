@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -166,7 +167,15 @@ def live(render: Callable[..., Any], **controls: Any) -> Any:
     widgets = {
         name: c.widget() if isinstance(c, Control) else w.fixed(c) for name, c in controls.items()
     }
-    return w.interactive(functools.partial(_draw, render), **widgets)
+
+    def draw(**values: Any) -> Any:
+        return _draw(render, **values)
+
+    # interactive() reads the names of the controls from the signature
+    draw.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in widgets]
+    )
+    return w.interactive(draw, **widgets)
 
 
 def _draw(render: Callable[..., Any], **values: Any) -> Any:
