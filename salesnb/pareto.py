@@ -55,6 +55,7 @@ __all__ = [
     "commission_table",
     "complaints_table",
     "concentration",
+    "exercises",
     "fractal_levels",
     "gini",
     "headline",
@@ -1756,3 +1757,99 @@ ParetoAnalysis.specs = {
         source="Valuable: top 20% of accounts by revenue; demanding: top 20% by cases.",
     ),
 }
+
+
+# --------------------------------------------------------------------------- training (issue 14)
+EXERCISE_CUTOFF = 0.7  # exercise 2 moves the cut-off here from the parameter's value
+
+
+def _top_with_ties(table: pd.DataFrame, column: str, k: int) -> pd.DataFrame:
+    """The rows of ``table`` ranked k or better by ``column`` (largest first), with every row
+    that ties the k-th."""
+    if table.empty:
+        return table
+    ranked = table.sort_values(column, ascending=False, kind="stable")
+    edge = ranked[column].iloc[min(k, len(ranked)) - 1]
+    return ranked[ranked[column] >= edge]
+
+
+def exercises(data: DataSet, params: Params, a: ParetoAnalysis) -> dict[str, Any]:
+    """The notebook's exercises: exercise number -> ``training.Answer``, computed from the data.
+
+    1. predict: the top 20%'s share of revenue in the other window (the last four quarters
+       when the review window is a quarter, else the quarter alone);
+    2. parameter: how many accounts are the vital few at a cut-off of :data:`EXERCISE_CUTOFF`;
+    3. judgement: three accounts for a service plan (rubric: valuable and demanding, the most
+       cases first; every account tied on cases with the third passes);
+    4. scenario: the account that opened the most cases (every account tied at the top passes).
+
+    An exercise the data cannot answer keeps its place with no value, and its check says so.
+    Pure: re-runs :func:`analyze` with other parameters, reads no file of its own.
+    """
+    from . import training
+
+    # 1 predict
+    other = "ttm" if params.window_kind == "quarter" else "quarter"
+    try:
+        share = analyze(data, replace(params, window_kind=other)).metrics.get("share_top_20pct")
+    except DataError:
+        share = None
+    now = a.metrics.get("share_top_20pct")
+    key: dict[str, Any] = {
+        "1": training.Answer(
+            share,
+            kind="guess",
+            of="percent",
+            hint="A guess, as a share of revenue (0.75 or 75%).",
+            explain=f"Over {'the last four quarters' if other == 'ttm' else 'the quarter alone'} "
+            f"the top 20% of accounts hold {share or 0:.0%}"
+            + (f", against {now:.0%} in the review window" if now is not None else "")
+            + ": one window's one-off projects move the share.",
+        )
+    }
+    # 2 parameter
+    n = None
+    if "ranking" in a.tables:
+        n = analyze(data, replace(params, cutoff=EXERCISE_CUTOFF)).metrics.get("vital_few_accounts")
+    key["2"] = training.Answer(
+        None if n is None else int(n),
+        kind="count",
+        hint=f"Move the cut-off to {EXERCISE_CUTOFF:.0%} (the slider, or the cutoff parameter) "
+        "and read the Pareto chart's title.",
+        explain=f"At {EXERCISE_CUTOFF:.0%} the vital few are {n} accounts, against "
+        f"{a.metrics.get('vital_few_accounts')} at {params.cutoff:.0%}: the last points of "
+        "revenue cost the most accounts.",
+    )
+    # 3 judgement, 4 scenario: complaints
+    complaints = a.table("complaints")
+    if complaints is None:
+        complaints = pd.DataFrame(columns=["account_name", "cases", "valuable", "demanding"])
+    both = complaints[complaints["valuable"].astype(bool) & complaints["demanding"].astype(bool)]
+    ok = (
+        list(_top_with_ties(both, "cases", 3)["account_name"].astype(str)) if len(both) >= 3 else []
+    )
+    key["3"] = training.Answer(
+        ok[:3],
+        kind="pick",
+        k=3,
+        any_of=tuple(ok[3:]),
+        hint="Rubric: valuable and demanding (top 20% by revenue and by cases), the most cases "
+        "first; accounts tied on cases all count. The complaints table's quadrant column says "
+        "which accounts are both.",
+        explain=f"{_list_names(ok)} open the most cases of the accounts that are both valuable "
+        "and demanding: they pay for a service plan, and fixing their cases frees the most time.",
+    )
+    top = _top_with_ties(complaints, "cases", 1)
+    names = list(top["account_name"].astype(str))
+    cases = int(top["cases"].iloc[0]) if len(top) else 0
+    key["4"] = training.Answer(
+        names[0] if names else None,
+        kind="name",
+        any_of=tuple(names[1:]),
+        hint="The complaints table is sorted by cases, most first; any account tied at the top "
+        "counts.",
+        explain=f"{_list_names(names)} opened {cases} cases"
+        + (" each" if len(names) > 1 else "")
+        + f" in {a.window.label}: find out whether the cause is theirs or ours before the visit.",
+    )
+    return key

@@ -40,6 +40,7 @@ __all__ = [
     "CLOSED_LATER",
     "CORE",
     "executive_table",
+    "exercises",
     "Params",
     "PipelineAnalysis",
     "analyze",
@@ -1771,3 +1772,101 @@ PipelineAnalysis.specs = {
         source="Deals open at the quarter's end with a close date in the next quarter.",
     ),
 }
+
+
+# --------------------------------------------------------------------------- training (issue 14)
+EXERCISE_ROCKS_MIN = 25_000.0  # exercise 2 lowers the rocks threshold here
+
+
+def _lowest_with_ties(table: pd.DataFrame, column: str, k: int) -> pd.DataFrame:
+    """The rows of ``table`` ranked k or better by ``column`` (smallest first), with every tie
+    of the k-th."""
+    ranked = table.dropna(subset=[column]).sort_values(column, kind="stable")
+    if ranked.empty:
+        return ranked
+    return ranked[ranked[column] <= ranked[column].iloc[min(k, len(ranked)) - 1]]
+
+
+def exercises(data: DataSet, params: Params, a: PipelineAnalysis) -> dict[str, Any]:
+    """The notebook's exercises: exercise number -> ``training.Answer``, computed from the data.
+
+    1. predict: the rocks' share of the open pipeline's value;
+    2. parameter: how many open deals are rocks when the threshold is :data:`EXERCISE_ROCKS_MIN`;
+    3. judgement: two owners to coach first on data hygiene (rubric: the lowest integrity
+       score; owners tied with the second pass);
+    4. scenario: the stage to fill first for next quarter (the biggest gap to what its
+       Pipeline Value Factor asks; tied stages pass).
+
+    An exercise the data cannot answer keeps its place with no value, and its check says so.
+    Pure: re-runs :func:`analyze` with other parameters.
+    """
+    from dataclasses import replace
+
+    from . import training
+
+    # 1 predict, 2 parameter: rocks, stones and pebbles
+    bands = a.table("balance")
+    has_value = bands is not None and float(bands["value"].sum()) > 0
+    share = float(bands.loc[bands["band"] == "rocks", "value_share"].sum()) if has_value else None
+    rocks_now = int(bands.loc[bands["band"] == "rocks", "deals"].sum()) if has_value else 0
+    key: dict[str, Any] = {
+        "1": training.Answer(
+            share,
+            kind="guess",
+            of="percent",
+            hint="A guess, as a share of the open pipeline's value (0.4 or 40%).",
+            explain=f"Rocks (open deals of {params.rocks_min:,.0f} or more) hold {share or 0:.0%} "
+            "of the open value: the higher this share, the more a few deals decide the quarter.",
+        )
+    }
+    n = None
+    if has_value and params.stones_min <= EXERCISE_ROCKS_MIN:
+        moved = analyze(data, replace(params, rocks_min=EXERCISE_ROCKS_MIN)).table("balance")
+        if moved is not None:
+            n = int(moved.loc[moved["band"] == "rocks", "deals"].sum())
+    key["2"] = training.Answer(
+        n,
+        kind="count",
+        hint=f"Move the rocks threshold to {EXERCISE_ROCKS_MIN:,.0f} (the slider, or the "
+        "rocks_min parameter) and read the balance chart.",
+        explain=f"At {EXERCISE_ROCKS_MIN:,.0f}, {n} open deals are rocks (against {rocks_now} "
+        f"at {params.rocks_min:,.0f}): the threshold decides how lumpy the pipeline looks, so "
+        "set it from the size of the target.",
+    )
+    # 3 judgement: data hygiene
+    owners = a.table("integrity")
+    worst = (
+        _lowest_with_ties(owners, "integrity_score", 2)
+        if owners is not None and len(owners) >= 3
+        else pd.DataFrame(columns=["owner", "flagged", "open_deals"])
+    )
+    names = list(worst["owner"].astype(str))
+    key["3"] = training.Answer(
+        names[:2],
+        kind="pick",
+        k=2,
+        any_of=tuple(names[2:]),
+        hint="Rubric: the lowest integrity score (the share of an owner's open deals with no "
+        "flag); owners tied on it all count.",
+        explain=" and ".join(
+            f"{r.owner} ({r.flagged} of {r.open_deals} open deals flagged)"
+            for r in worst.head(2).itertuples()
+        )
+        + ": coach the habit (close dates and amounts updated every week), not the deals.",
+    )
+    # 4 scenario: the Pipeline Value Factor
+    stages = a.table("pvf")
+    gaps = stages.dropna(subset=["gap"]) if stages is not None else None
+    top = gaps[gaps["gap"] == gaps["gap"].max()] if gaps is not None and len(gaps) else None
+    names = [] if top is None else list(top["stage"].astype(str))
+    short = 0.0 if top is None else float(top["gap"].iloc[0])
+    key["4"] = training.Answer(
+        names[0] if names else None,
+        kind="text",
+        any_of=tuple(names[1:]),
+        hint="The Pipeline Value Factor table: each stage's need (its factor x the target) "
+        "against what it holds.",
+        explain=f"{' or '.join(names)} is short by {short:,.0f} {a.currency}".rstrip()
+        + " of what its factor asks: fill it first, with deals the customer's evidence moves.",
+    )
+    return key

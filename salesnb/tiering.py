@@ -14,7 +14,7 @@ data cannot support with the reason, metrics, findings, assumptions and coverage
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
@@ -52,6 +52,7 @@ __all__ = [
     "coverage_matrix",
     "default_scorecard",
     "disqualification_list",
+    "exercises",
     "load_checklist",
     "load_history",
     "load_rules",
@@ -70,6 +71,7 @@ __all__ = [
     "time_by_tier",
     "tier_moves",
     "time_plan",
+    "weights_view",
     "with_prior_spend",
 ]
 
@@ -2498,3 +2500,146 @@ TieringAnalysis.specs = {
         source="Every account in the export account_priorities.",
     ),
 }
+
+
+# --------------------------------------------------------------------------- training (issue 14)
+EXERCISE_T2 = 0.8  # exercise 2 raises the Tier 2 threshold here
+EXERCISE_EXTRA_HOURS = 60.0  # exercise 4: two more reps at 30 selling hours a week
+_PRIORITY_COLUMNS = [
+    "account_name",
+    "tier",
+    "boxes_checked",
+    "boxes_known",
+    "score",
+    "recommended_hours_per_week",
+]
+
+
+def _promotion_candidates(cards: pd.DataFrame, k: int = 3) -> pd.DataFrame:
+    """Tier 2 accounts closest to Tier 1 by the exercise's rubric, with every tie of the k-th:
+    the highest share of known boxes checked, then bought from us, then the most boxes known."""
+    t2 = cards[cards["tier"] == "T2"].assign(
+        _spend=cards["box_prior_spend"].astype("boolean").fillna(False).astype(int)
+    )
+    if len(t2) < k:
+        return t2.iloc[0:0]
+    keys = ["share_checked", "_spend", "boxes_known"]
+    t2 = t2.sort_values([*keys, "account_id"], ascending=[False, False, False, True])
+    edge = tuple(t2[keys].iloc[k - 1])
+    return t2[[tuple(row) >= edge for row in t2[keys].itertuples(index=False)]]
+
+
+def exercises(data: DataSet, params: Params, a: TieringAnalysis) -> dict[str, Any]:
+    """The notebook's exercises: exercise number -> ``training.Answer``, computed from the data.
+
+    1. predict: how many Tier 1 accounts got no logged time in the quarter (needs activities);
+    2. parameter: how many accounts are Tier 2 when its threshold is :data:`EXERCISE_T2`;
+    3. judgement: three Tier 2 accounts to move to Tier 1 (rubric: the highest share of known
+       boxes checked, then bought from us, then the most boxes known; ties pass);
+    4. scenario: Tier 1 hours a week per account when the team gains
+       :data:`EXERCISE_EXTRA_HOURS` selling hours.
+
+    An exercise the data cannot answer keeps its place with no value, and its check says so.
+    Pure: re-runs :func:`analyze` with other parameters.
+    """
+    from . import training
+
+    # 1 predict
+    served = a.table("served")
+    t1 = served[served["tier"] == "T1"] if served is not None else served
+    idle = int(t1["actual_hours_per_week"].fillna(0).eq(0).sum()) if t1 is not None else None
+    key: dict[str, Any] = {
+        "1": training.Answer(
+            idle if t1 is not None and len(t1) else None,
+            kind="guess",
+            of="count",
+            hint="A guess: a number of Tier 1 accounts.",
+            explain=f"{idle} of {0 if t1 is None else len(t1)} Tier 1 accounts got no logged "
+            f"time in {a.window.label}: time drifts to the accounts reps find comfortable.",
+        )
+    }
+    # 2 parameter
+    cards = a.table("scorecard")
+    scored = cards is not None and bool(cards["tier"].isin(["T1", "T2", "T3", "T4"]).any())
+    n = None
+    if scored and params.t3 <= EXERCISE_T2:
+        try:
+            n = analyze(data, replace(params, t2=EXERCISE_T2)).metrics.get("T2")
+        except DataError:  # a rules file whose thresholds do not fit
+            n = None
+    key["2"] = training.Answer(
+        None if n is None else int(n),
+        kind="count",
+        hint=f"Move the Tier 2 threshold to {EXERCISE_T2:.0%} (the slider, or the t2 parameter) "
+        "and read the tier chart.",
+        explain=f"With Tier 2 at {EXERCISE_T2:.0%} of the known boxes, {n} accounts stay in "
+        f"Tier 2 (against {a.metrics.get('T2')}): with six boxes known, four checked is no "
+        "longer enough, and those accounts drop to Tier 3.",
+    )
+    # 3 judgement
+    ok = list(_promotion_candidates(cards)["account_name"].astype(str)) if scored else []
+    key["3"] = training.Answer(
+        ok[:3],
+        kind="pick",
+        k=3,
+        any_of=tuple(ok[3:]),
+        hint="Rubric: Tier 2 accounts closest to Tier 1 (the highest share of known boxes "
+        "checked), that have bought from us, with the most boxes known. The priority list "
+        "(export account_priorities) ranks Tier 2 by score; its reason names the box missing.",
+        explain=f"{len(ok)} Tier 2 accounts fit the rubric equally well, {_join(ok[:3])} among "
+        "them: argue from the box each one misses whether the threshold or the data is wrong.",
+    )
+    # 4 scenario
+    plan = a.table("time_plan")
+    each = None
+    hours = params.team_selling_hours_per_week + EXERCISE_EXTRA_HOURS
+    if plan is not None and int(plan.loc[plan["tier"] == "T1", "accounts"].sum()):
+        more = analyze(data, replace(params, team_selling_hours_per_week=hours)).table("time_plan")
+        if more is not None:
+            each = float(more.loc[more["tier"] == "T1", "hours_per_account"].iloc[0])
+    key["4"] = training.Answer(
+        each,
+        kind="number",
+        tolerance=0.05,
+        hint=f"The time plan splits the team's hours by the tiers' shares, then evenly inside "
+        f"each tier: redo it for {hours:g} hours a week.",
+        explain=f"With {hours:g} team hours a week each Tier 1 account gets {each or 0:.2f} hours; "
+        "the Global accounts get their share too, worked steadily, not first.",
+    )
+    return key
+
+
+def _rescored(cards: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
+    """The scorecard with ``score`` recomputed from its box columns under ``weights``
+    (as :func:`scorecard` computes it; tiers do not depend on weights)."""
+    boxes = cards[[f"box_{b}" for b in BOXES]].set_axis(list(BOXES), axis=1)
+    w = pd.Series(weights).reindex(list(BOXES)).fillna(1.0)
+    weighted = boxes.astype("Float64").fillna(0).mul(w, axis=1).sum(axis=1)
+    known_weight = boxes.notna().astype(float).mul(w, axis=1).sum(axis=1)
+    score = (weighted / known_weight.where(known_weight > 0)).astype(float).fillna(0.0).round(4)
+    return cards.assign(score=score)
+
+
+def weights_view(a: TieringAnalysis, *, rows: int = 15) -> Callable[..., Any]:
+    """The render function of the notebook's live box weights: ``render(website=1.0, ...)``
+    shows the priority list with each account's score recomputed under those weights (a box
+    weighted 2 counts twice; tiers use the unweighted share and do not move). At the weights
+    the analysis used it shows the analysis's own list."""
+    rules: Rules = a.extras.get("rules", Rules())
+
+    def render(**weights: float) -> Any:
+        from . import notebook
+
+        cards = a.table("scorecard")
+        current = {b: float(rules.weights.get(b, 1.0)) for b in BOXES}
+        given = {b: float(weights.get(b, current[b])) for b in BOXES}
+        if cards is None or "priorities" not in a.tables or given == current:
+            return notebook.show(a, "priorities", rows=rows, columns=_PRIORITY_COLUMNS)
+        plan = a.tables["priorities"].rename(
+            columns={"recommended_hours_per_week": "hours_per_week"}
+        )
+        table = priority_list(_rescored(cards, given), plan)
+        b = replace(a, tables={**a.tables, "priorities": table})
+        return notebook.show(b, "priorities", rows=rows, columns=_PRIORITY_COLUMNS)
+
+    return render
