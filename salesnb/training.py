@@ -399,13 +399,16 @@ _NO_DATA = (
     "This data set cannot answer this exercise: the section it is about says what is missing."
 )
 _NONE = "Write your answer in place of None and run the cell again."
+_NONE_GUESS = "Write your guess in place of None and run the cell: then the data shows the figure."
+_SHOWN_ALTERNATIVES = 3  # a trainer's solution lists a few alternative sets, then counts the rest
 
 
 def _judge(key: Answer, answer: Any) -> Feedback:
     if key.missing:
         return Feedback(False, _NO_DATA, score=0.0)
     if answer is None:
-        return Feedback(False, _join(_NONE, _hint(key)), score=0.0)
+        ask = _NONE_GUESS if key.kind == "guess" else _NONE
+        return Feedback(False, _join(ask, _hint(key)), score=0.0)
     if key.parts:
         return _judge_parts(key, answer)
     if key.kind == "guess":
@@ -589,14 +592,15 @@ def _items(answer: Any, known: set[Any], kind: str) -> list[Any]:
 # --------------------------------------------------------------------------- scalars
 class _Number(NamedTuple):
     value: float  # a "%" or "points" answer is already divided by 100
-    half: float | None  # half a unit of the last digit written (None: a float typed in full)
+    half: float  # half a unit of the last significant digit written
     percent: bool  # written with % or points
 
 
 _SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "mio": 1e6, "mln": 1e6, "million": 1e6}
 _SCALES |= {"bn": 1e9, "billion": 1e9}
 _CURRENCY = re.compile(
-    r"[$€£¥₹]|\b(?:usd|eur|gbp|chf|jpy|cad|aud|nzd|sek|nok|dkk|pln|czk|inr|cny|brl|mxn|zar)\b"
+    r"[$€£¥₹]|euros?\b|dollars?\b|pounds?\b"
+    r"|usd|eur|gbp|chf|jpy|cad|aud|nzd|sek|nok|dkk|pln|czk|inr|cny|brl|mxn|zar"
 )
 _PERCENT = re.compile(r"(?:%|percent|pct|points?|pts|pp)$")
 _NUMBER = re.compile(r"^[+-]?(?:\d[\d.,]*|[.,]\d+)$")
@@ -646,9 +650,9 @@ def _parse_number(x: Any, *, whole: bool = False) -> _Number | None:
     except InvalidOperation:
         return None
     n = _from_decimal(d, integer="." not in digits)
-    value, half = n.value * scale, (n.half * scale if n.half is not None else None)
+    value, half = n.value * scale, n.half * scale
     if percent:
-        value, half = value / 100, (half / 100 if half is not None else None)
+        value, half = value / 100, half / 100
     return _Number(value, half, percent)
 
 
@@ -677,11 +681,18 @@ def _decimal_text(s: str, *, whole: bool = False) -> str | None:
 
 
 def _from_decimal(d: Decimal, *, integer: bool) -> _Number:
+    """``d`` and half a unit of its last significant digit.
+
+    A whole number's trailing zeros may be rounding ("1,200,000") or exact; they are read as
+    rounding, but never to fewer than two significant figures ("50,000,000" is 5.0e7).
+    """
     exp = d.as_tuple().exponent
     assert isinstance(exp, int)
     if integer and d != 0:
-        exp = max(d.normalize().as_tuple().exponent, 0)  # type: ignore[type-var]
-        assert isinstance(exp, int)
+        digits = len(str(abs(int(d))))
+        trailing = d.normalize().as_tuple().exponent
+        assert isinstance(trailing, int)
+        exp = min(max(trailing, 0), max(digits - 2, 0))
     return _Number(float(d), 0.5 * 10.0**exp, False)
 
 
@@ -732,7 +743,7 @@ def _match_scalar(key: Answer, answer: Any) -> tuple[bool, str]:
 
 
 def _close(reading: float, n: _Number, value: float, key: Answer) -> bool:
-    eps = 1e-9 * max(1.0, abs(value))
+    eps = 1e-12 * max(1.0, abs(value))  # float noise, far below a unit of a billion
     gap = abs(reading - value)
     if key.tolerance is not None:
         return gap <= key.tolerance + eps
@@ -743,10 +754,7 @@ def _close(reading: float, n: _Number, value: float, key: Answer) -> bool:
     if gap <= eps:
         return True
     # rounded as written, to at least two significant figures
-    if n.half is None:
-        return False
-    half = n.half
-    return gap <= half + eps and half <= 0.05 * abs(value)
+    return gap <= n.half + eps and n.half <= 0.05 * abs(reading) + eps
 
 
 def _direction(readings: list[float], candidates: list[Any], kind: str) -> str:
@@ -782,6 +790,10 @@ def _norm(x: Any, kind: str) -> Any:
 
 
 def _norm_text(x: Any) -> str:
+    if isinstance(x, dt.datetime) and x.time() == dt.time(0):
+        x = x.date()  # a midnight timestamp is a day: "2026-03-04"
+    if isinstance(x, dt.date):
+        x = x.isoformat()
     s = unicodedata.normalize("NFKD", str(x))
     s = "".join(c for c in s if not unicodedata.combining(c)).casefold().replace("&", " and ")
     return " ".join(re.sub(r"[\W_]+", " ", s).split())
@@ -821,8 +833,11 @@ def _solution_text(key: Answer) -> str:
     item = key.item_kind
     if kind == "set":
         text = _list(_show(i, item) for i in key.value)
-        for alt in key.any_of:
+        for alt in key.any_of[:_SHOWN_ALTERNATIVES]:
             text += f"; or {_list(_show(i, item) for i in alt)}"
+        more = len(key.any_of) - _SHOWN_ALTERNATIVES
+        if more > 0:
+            text += f"; and {more:,} more"
     elif kind == "pick":
         k = key.k or len(key.value)
         text = f"any {k} of {_list(_show(i, item) for i in (*key.value, *key.any_of))}"

@@ -12,6 +12,8 @@ import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from salesnb import training
 from salesnb.training import Answer, Feedback
@@ -113,6 +115,13 @@ def test_money_rounded_as_written_to_two_significant_figures():
     passes(key, "1,235k", 1_200_000, 1.2e6, "1.234.567,00", "1.2 million")
     fails(key, "1m", 1_000_000, "1.3m", 1_300_000, "1.24m", "1.2 bananas")
     assert "two significant figures" in ask(key, "1m").message
+    passes(Answer(49_500_000.0, kind="money"), "50m", 50_000_000, "49.5m")  # 50m is 5.0e7
+
+
+def test_money_with_currency_symbols_codes_and_words():
+    key = Answer(1_200_000.0, kind="money")
+    passes(key, "USD1.2m", "1.2 million euros", "1.2m$", "EUR 1,200,000", "1.2 M€", "£1,200k")
+    fails(key, "1.2 bananas", "1.2m 2")
 
 
 def test_money_explicit_tolerance_replaces_rounding():
@@ -175,6 +184,26 @@ def test_set_names_with_commas_in_a_text_answer():
     passes(key, "Acme, Inc., Bolt", "bolt, acme inc")
 
 
+def test_set_with_a_date_and_names_as_in_the_war_room_plan():
+    import datetime as dt
+
+    import pandas as pd
+
+    key = Answer(
+        ["2026-03-04", "Ana Lee", "Bo Chen"], kind="set", any_of=[["2026-03-05", "Cy", "Bo Chen"]]
+    )
+    passes(
+        key,
+        [dt.date(2026, 3, 4), "ana lee", "BO CHEN"],
+        [pd.Timestamp("2026-03-05"), "cy", "bo chen"],
+    )
+    passes(key, "2026-03-04, Ana Lee, Bo Chen")
+    fb = ask(key, ["2026-03-05", "Ana Lee", "Bo Chen"])  # the best-matching plan is named
+    assert fb.message.startswith(
+        "2 of 3 right (Ana Lee, Bo Chen). Not in the answer: 2026-03-05. 1 is missing."
+    )
+
+
 def test_set_of_tiers():
     passes(Answer(["T1", "T2"], kind="set", of="tier"), ["Tier 2", 1], "t1, tier 2")
 
@@ -225,7 +254,12 @@ def test_guess_any_answer_passes_and_shows_the_gap():
     )
     assert ask(key, 0.8).message.startswith("You guessed 80%; the data says 72%, 8 points lower.")
     assert ask(key, 72).message.startswith("You guessed 72%: exactly what the data says.")
-    assert not ask(key, None).correct  # an empty guess is not a guess
+    fb = ask(key, None)  # an empty guess is not a guess
+    assert not fb.correct
+    assert (
+        fb.message
+        == "Write your guess in place of None and run the cell: then the data shows the figure."
+    )
     assert ask(Answer(10, kind="guess"), 7).message == "You guessed 7; the data says 10, 3 higher."
     assert (
         ask(Answer("Acme", kind="guess", of="name"), "acme").message
@@ -259,8 +293,8 @@ def test_learner_never_sees_the_solution_trainer_always_does():
     assert "The top fifth" not in learner.message  # explained only after a right answer
     assert "The top fifth carries it." in ask(key, 0.8).message
 
-    for given in (None, 0.5, 0.8):
-        trainer = ask(key, given, mode="trainer")
+    for attempt in (None, 0.5, 0.8):
+        trainer = ask(key, attempt, mode="trainer")
         assert trainer.solution.startswith("80% (also right: 75%); to the nearest point")
         assert trainer.solution.endswith("The top fifth carries it.")
         html = trainer._repr_html_()
@@ -286,6 +320,8 @@ def test_solution_texts_for_sets_picks_parts_and_guesses():
         training._solution_text(Answer(["A", "B"], kind="set", any_of=[["A", "C"]]))
         == "A, B; or A, C."
     )
+    many = Answer(["A"], kind="set", any_of=[[str(i)] for i in range(1500)])
+    assert training._solution_text(many) == "A; or 0; or 1; or 2; and 1,497 more."
     assert training._solution_text(Answer(["A", "B", "C"], kind="pick", k=2, any_of=["D"])) == (
         "any 2 of A, B, C, D."
     )
@@ -483,3 +519,29 @@ def test_check_then_progress_round_trip(tmp_path, monkeypatch):
     got = training.progress(ws)["notebooks"]["05_war_room"]
     assert got["1"]["passed"] and got["1"]["attempts"] == 2
     assert not got["2"]["passed"] and got["2"]["attempts"] == 1
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@given(st.floats(0, 3, allow_nan=False))
+def test_a_share_rounded_to_whole_points_always_passes(v):
+    key = Answer(v, kind="percent")
+    for form in (f"{v * 100:.0f}%", f"{v * 100:.1f} %", round(v, 3), f"{v * 100:.0f}"):
+        assert training._judge(key, form).correct, form
+
+
+@given(st.integers(0, 10**9))
+def test_a_count_passes_with_thousands_separators_and_fails_one_off(n):
+    key = Answer(n, kind="count")
+    assert training._judge(key, f"{n:,}").correct
+    assert training._judge(key, f"{n:_}".replace("_", " ")).correct
+    assert not training._judge(key, n + 1).correct
+
+
+@given(st.floats(10, 1e10, allow_nan=False))
+def test_money_with_cents_or_two_significant_figures_passes(v):
+    key = Answer(v, kind="money")
+    assert training._judge(key, f"{v:,.2f}").correct
+    assert training._judge(key, float(f"{v:.2g}")).correct
+    assert not training._judge(key, v * 1.2).correct
