@@ -129,9 +129,10 @@ class Answer:
 
     Examples
     --------
-    >>> Answer(0.8, kind="percent", tolerance=0.01, hint="Read the cumulative share.")
-    ... # doctest: +ELLIPSIS
-    Answer(value=0.8, kind='percent', ...)
+    >>> Answer(0.8, kind="percent", tolerance=0.01, hint="Read the cumulative share.").tolerance
+    0.01
+    >>> Answer(["Acme", "Bolt"], kind="pick", k=1, any_of=["Core"]).any_of  # ties at 6 cases
+    ('Core',)
     """
 
     value: Any
