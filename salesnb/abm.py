@@ -14,7 +14,7 @@ them unknown. :func:`analyze` wires it all for the notebook ``06_abm_readiness``
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -46,15 +46,20 @@ __all__ = [
     "audit",
     "by_account",
     "candidates",
+    "example_plan",
+    "exercises",
     "gap_list",
     "load_plan",
     "load_questionnaire",
+    "plan_view",
     "plot_readiness",
     "plot_risks",
     "plot_white_space",
     "readiness",
     "risk_flags",
     "score_questionnaire",
+    "shortlist",
+    "shortlist_view",
     "to_measure",
     "white_space",
 ]
@@ -1726,3 +1731,171 @@ AbmAnalysis.specs = {
         source="Won deals of the selected candidates; –: no won deal yet (the white space).",
     ),
 }
+
+
+# --------------------------------------------------------------------------- training (issue 14)
+EXERCISE_READY_MIN = 0.8  # exercise 2 raises the readiness that counts as ready to this
+PICK = 3  # exercise 4: accounts to pick from the shortlist
+SHORTLIST = 8  # ... of this many
+
+
+def example_plan() -> Path | None:
+    """The bundled example programme plan (data/examples/abm_plan.yml), when it is installed."""
+    path = Path(__file__).resolve().parent.parent / EXAMPLE_PLAN
+    return path if path.is_file() else None
+
+
+def _exercise_plan(params: Params) -> Path | None:
+    return params.path("plan_file") or example_plan()
+
+
+def shortlist(a: AbmAnalysis) -> pd.DataFrame:
+    """Exercise 3's shortlist: the best-scored candidates, by name (no score shown)."""
+    ranked = a.tables.get("candidates")
+    if ranked is None or ranked.empty:
+        return pd.DataFrame(columns=["account_id", "account_name", "score"])
+    top = ranked.dropna(subset=["score"]).head(SHORTLIST)
+    return top.sort_values(["account_name", "account_id"], kind="stable").reset_index(drop=True)
+
+
+def shortlist_view(a: AbmAnalysis) -> Any:
+    """Exercise 3's shortlist for people: tier, readiness, wallet share, relationships; no score."""
+    from .notebook import note, table_html
+
+    t = shortlist(a)
+    if t.empty:
+        return note(a.reason("candidates") or "No account to choose from.")
+    cols = ["account_name", "tier", "readiness", "wallet_share", "relationship_share"]
+    return table_html(
+        t[[c for c in cols if c in t]],
+        spec=a.spec("candidates"),
+        title=f"The shortlist: {len(t)} accounts, by name",
+        source="",
+        currency=a.currency,
+        key="shortlist",
+    )
+
+
+def plan_view(params: Params) -> Any:
+    """Exercise 4's programme plan for people: targets, capacity, expectations, owners, campaigns."""
+    from .notebook import note, table_html
+
+    path = _exercise_plan(params)
+    if path is None:
+        return note("No programme plan to judge: give plan_file.")
+    plan = load_plan(path)
+    rows = [
+        ("Target accounts", f"{len(plan.targets)}: {', '.join(plan.targets)}"),
+        ("Accounts the team can serve", f"{plan.capacity}"),
+        (
+            "Pipeline marketing is expected to source",
+            "not stated"
+            if plan.marketing_sourced_share is None
+            else f"{plan.marketing_sourced_share:.0%}",
+        ),
+        ("Large accounts", f"{plan.large_account_employees:,} employees or more"),
+        (
+            "Account marketing owner",
+            f"{len(plan.owners)} of {len(plan.targets)} targets have one",
+        ),
+        ("Campaigns", "; ".join(f"{k}: {v}" for k, v in plan.campaigns.items()) or "none"),
+    ]
+    return table_html(
+        pd.DataFrame(rows, columns=["item", "plan"]),
+        title=f"The programme plan to judge ({path.name})",
+        key="plan",
+    )
+
+
+def exercises(data: DataSet, params: Params, a: AbmAnalysis | None = None) -> dict[str, Any]:
+    """The answer key of the ABM notebook's exercises, computed from the data.
+
+    1 (predict) the share of measured accounts that count as ready; 2 (parameter) the
+    accounts ready with ``ready_min`` at 80%; 3 (scenario) the failure modes a programme
+    plan raises (the plan_file, else the bundled example); 4 (judgement) three accounts of
+    the shortlist for the ABM list, checked against the candidate score (ties at the cut
+    accepted). An exercise the data cannot support is left out of the key.
+    """
+    from . import training
+
+    a = a if a is not None else analyze(data, params)
+    key: dict[str, Any] = {}
+    ready = a.metrics.get("accounts_ready")
+    acc = a.tables.get("readiness")
+    measured = 0 if acc is None else int(acc["readiness"].notna().sum())
+    if ready is not None and measured:
+        key["1"] = training.Answer(
+            ready / measured,
+            kind="guess",
+            of="percent",
+            hint="A share of the accounts whose readiness can be measured, e.g. 30%.",
+            explain=f"{ready:,} of {measured:,} accounts count as ready (readiness at least "
+            f"{params.ready_min:.0%} with every required item known), measured on "
+            f"{a.metrics.get('readiness_coverage') or 0:.0%} of the ABM list.",
+        )
+        moved = analyze(data, dataclasses.replace(params, ready_min=EXERCISE_READY_MIN))
+        now = moved.metrics.get("accounts_ready")
+        if now is not None:
+            key["2"] = training.Answer(
+                int(now),
+                kind="count",
+                hint=f"Set ready_min to {EXERCISE_READY_MIN:.0%} and read Accounts ready in the "
+                "headline figures.",
+                explain=f"{now:,} accounts are ready at {EXERCISE_READY_MIN:.0%} (at "
+                f"{params.ready_min:.0%}: {ready:,}): the bar decides how long the gap "
+                "work-list is, not how well the accounts are known.",
+            )
+
+    short = shortlist(a)
+    if len(short) >= PICK:
+        ranked = a.tables["candidates"].dropna(subset=["score"])
+        cut = float(ranked["score"].iloc[PICK - 1])
+        good = short[short["score"] >= cut - 1e-9].sort_values("score", ascending=False)
+        names = list(good["account_name"].astype(str))
+        key["4"] = training.Answer(
+            names,
+            kind="pick",
+            k=PICK,
+            any_of=tuple(good["account_id"].astype(str)),
+            hint=f"Name {PICK} accounts of the shortlist; the rubric: a strategic tier (T1 or "
+            "Global), readiness, room to grow (a low wallet share), good relationships.",
+            explain=f"The candidate score ranks {', '.join(names[:PICK])} highest"
+            + (" (accounts tied at the cut are accepted too)" if len(names) > PICK else "")
+            + ": tier and readiness weigh 30% each, room to grow and relationships 20%.",
+        )
+
+    path = _exercise_plan(params)
+    if path is not None:
+        try:
+            judged = analyze(data, dataclasses.replace(params, plan_file=str(path)))
+        except Exception:  # noqa: BLE001 (a plan that does not fit the data: no exercise)
+            judged = None
+        risks = None if judged is None else judged.tables.get("risks")
+        if risks is not None and (risks["status"] == "raised").any():
+            raised = list(risks.loc[risks["status"] == "raised", "flag"])
+            unknown = list(risks.loc[risks["status"] == "unknown", "flag"])
+            key["3"] = training.Answer(
+                raised,
+                kind="set",
+                hint="Name the failure modes the plan raises, from the six in the section on why "
+                "ABM programmes fail.",
+                explain=f"The plan raises {', '.join(raised)}"
+                + (f"; the data cannot tell {', '.join(unknown)}" if unknown else "")
+                + ".",
+            )
+    return _complete(key, {"1": "guess", "2": "count", "3": "set", "4": "pick"})
+
+
+def _complete(key: dict[str, Any], kinds: Mapping[str, str]) -> dict[str, Any]:
+    """Every exercise in the key, in order; one the data cannot support has no value, so its
+    check says the data set cannot answer it instead of failing."""
+    from . import training
+
+    return {
+        n: key[n]
+        if n in key
+        else training.Answer((), kind=k)
+        if k in ("set", "pick")
+        else training.Answer(None, kind=k)
+        for n, k in kinds.items()
+    }

@@ -58,6 +58,10 @@ __all__ = [
     "cap_effect",
     "cap_table",
     "credit",
+    "design",
+    "designer",
+    "exercise_note",
+    "exercises",
     "load_plans",
     "marginal",
     "marginal_table",
@@ -1607,3 +1611,233 @@ CompensationAnalysis.specs = {
         },
     ),
 }
+
+
+# --------------------------------------------------------------------------- training (issue 14)
+DESIGN_FLOOR = 0.5  # the plan designer's defaults: pay from 50% of quota ...
+DESIGN_CAP = 1.25  # ... capped at 125% ...
+DESIGN_RATE = 1.0  # ... at the same rate above quota as below
+NO_CAP = 1.8  # a cap at or above the top of the grid is no cap
+EXERCISE_FLOOR = 0.8  # exercise 3 moves the floor here
+EXERCISE_CAP = 1.1  # exercise 4 moves the cap here
+FAIR_ZERO_MAX = 0.10  # exercise 2's rubric: a fair plan pays something to nine in ten
+
+
+def design(
+    floor: float = DESIGN_FLOOR, cap: float = DESIGN_CAP, rate_above: float = DESIGN_RATE
+) -> Plan:
+    """A plan built from three dials: nothing up to ``floor``, linear to 1x at quota, then
+    ``rate_above`` x per point above quota, no payout growth above ``cap`` (none from 180%)."""
+    floor = min(max(float(floor), 0.0), 0.95)
+    cap_at = None if cap is None or cap >= NO_CAP else float(cap)
+    return Plan(
+        "your_plan",
+        ((floor, 0.0), (1.0, 1.0), (2.0, 1.0 + float(rate_above))),
+        cap=cap_at,
+        note=f"from {floor:.0%}, {rate_above:g}x above quota"
+        + (f", capped at {cap_at:.0%}" if cap_at else ", no cap"),
+        title="Your plan",
+    )
+
+
+def _design_row(plan: Plan, dist: pd.DataFrame, target_incentive: float) -> dict[str, Any]:
+    row = simulate([plan], dist, target_incentive=target_incentive).iloc[0].to_dict()
+    return {**row, **cap_effect(plan, dist)}
+
+
+def designer(a: CompensationAnalysis) -> Any:
+    """The render function of the plan designer's live controls (floor, cap, rate above quota).
+
+    ``sn.widgets.live(sn.comp.designer(a), floor=..., cap=..., rate_above=...)`` redraws the
+    payout curve over the attainment the plans run on and the designed plan's costs;
+    headless it draws them once at the defaults.
+    """
+    dist = a.tables["distribution"]
+    simulated = a.metrics.get("attainment_source") == "simulated"
+    incentive = float(a.params.target_incentive)
+
+    def render(
+        floor: float = DESIGN_FLOOR, cap: float = DESIGN_CAP, rate_above: float = DESIGN_RATE
+    ) -> Any:
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        from .notebook import table_html
+
+        plan = design(floor, cap, rate_above)
+        row = _design_row(plan, dist, incentive)
+        rq = "simulated rep-quarters" if simulated else "rep-quarters"
+        fig, ax = plt.subplots(figsize=(7, 3.6))
+        ax2 = ax.twinx()
+        ax2.hist(dist["attainment"].clip(upper=NO_CAP), bins=30, color=MUTED, alpha=0.35)
+        ax2.set_ylabel(rq)
+        integer_axis(ax2, "y")
+        grid = np.round(np.arange(0.0, NO_CAP + 0.001, 0.005), 3)
+        ax.plot(grid, payout(plan, grid), color=PALETTE[0], linewidth=2.4, zorder=3)
+        ax.set_zorder(ax2.get_zorder() + 1)
+        ax.patch.set_visible(False)
+        ax.axvline(1.0, color=MUTED, linestyle="--", linewidth=1)
+        percent_axis(ax, "x")
+        ax.set_xlabel("attainment (share of quota)")
+        ax.set_ylabel("payout (x target incentive)")
+        ax.set_title(
+            f"Your plan pays nothing to {_pct(row['share_zero_payout'])} of the {rq}; "
+            f"{row['reps_above_cap']:,} sell past the cap"
+        )
+        display(fig)
+        plt.close(fig)
+        table = pd.DataFrame(
+            [
+                {
+                    "design": plan.note,
+                    "cost": row["cost"],
+                    "share_zero_payout": row["share_zero_payout"],
+                    "share_near_miss": row["share_near_miss"],
+                    "reps_above_cap": row["reps_above_cap"],
+                    "share_of_delivery_lost": row["share_of_delivery_lost"],
+                }
+            ]
+        )
+        spec = analysis.TableSpec(
+            "Your plan over the "
+            + ("simulated attainment" if simulated else "reps' measured attainment"),
+            columns={
+                "design": "text",
+                "cost": "money",
+                "share_zero_payout": "percent",
+                "share_near_miss": "percent",
+                "reps_above_cap": "count",
+                "share_of_delivery_lost": "percent",
+            },
+            labels={
+                "design": "Plan",
+                "cost": "Total cost",
+                "share_zero_payout": "Paid nothing",
+                "share_near_miss": "Near misses",
+                "reps_above_cap": "Rep-quarters past the cap",
+                "share_of_delivery_lost": "Attainment above the cap",
+            },
+        )
+        return table_html(table, spec=spec, currency=a.currency, key="your_plan")
+
+    return render
+
+
+def exercise_note(a: CompensationAnalysis) -> str:
+    """The sentence above the exercises: whether the figures they ask for are simulated."""
+    n = len(a.tables["distribution"])
+    if a.metrics.get("attainment_source") == "simulated":
+        return (
+            f"**The figures in these exercises are simulated.** Attainment could not be measured "
+            f"({a.metrics.get('attainment_source_reason')}), so every share below is read from "
+            f"{n:,} simulated rep-quarters: an illustration of how the plans behave, not a fact "
+            "about your team."
+        )
+    return f"The exercises use the reps' measured attainment: {n:,} rep-quarters."
+
+
+def _keeps_paying(marginal_rows: pd.DataFrame) -> bool:
+    """True when one more point pays something at every attainment from quota up."""
+    above = marginal_rows[marginal_rows["attainment"] >= 1.0]
+    return bool(len(above)) and bool((above["marginal_payout"] > 1e-12).all())
+
+
+def exercises(
+    data: DataSet, params: Params, a: CompensationAnalysis | None = None
+) -> dict[str, Any]:
+    """The answer key of the compensation notebook's exercises, computed from the data.
+
+    1 (predict) the share the harshest plan pays nothing; 2 (judgement) a plan that pays
+    nine in ten and keeps paying above quota; 3 (parameter) the share paid nothing when the
+    designer's floor moves to 80%; 4 (parameter) the rep-quarters past a cap moved to 110%.
+    Every figure is read from the attainment the plans run on, simulated when the data
+    cannot measure it (the hints and explanations say so).
+    """
+    from . import training
+
+    a = a if a is not None else analyze(data, params)
+    dist = a.tables["distribution"]
+    simulated = a.metrics.get("attainment_source") == "simulated"
+    of = " of the simulated rep-quarters" if simulated else " of the rep-quarters"
+    sim = " (simulated attainment)" if simulated else ""
+    r = a.tables["plan_comparison"].set_index("plan")
+    titles = {p.name: p.label for p in a.extras["plans"]}
+    key: dict[str, Any] = {}
+    if dist.empty:
+        return _complete(key, {"1": "guess", "2": "pick", "3": "percent", "4": "count"})
+
+    harsh = _harshest(r)
+    zero = float(r.loc[harsh, "share_zero_payout"])
+    key["1"] = training.Answer(
+        zero,
+        kind="guess",
+        of="percent",
+        hint=f"A share{of}, e.g. 40%.",
+        explain=f"{titles.get(harsh, harsh)} pays nothing to {_pct(zero)}{of}; "
+        f"{_pct(float(r.loc[harsh, 'share_near_miss']))} miss by under 10 points.",
+    )
+
+    moved = _design_row(design(floor=EXERCISE_FLOOR), dist, params.target_incentive)
+    base = _design_row(design(), dist, params.target_incentive)
+    key["3"] = training.Answer(
+        float(moved["share_zero_payout"]),
+        kind="percent",
+        tolerance=0.01,
+        hint=f"Set the floor to {EXERCISE_FLOOR:.0%} in the plan designer and read Paid nothing "
+        f"(within 1 point){sim}.",
+        explain=f"With the floor at {EXERCISE_FLOOR:.0%} the plan pays nothing to "
+        f"{_pct(moved['share_zero_payout'])}{of} (at {DESIGN_FLOOR:.0%}: "
+        f"{_pct(base['share_zero_payout'])}): everyone below the floor stops selling for the bonus.",
+    )
+
+    capped = _design_row(design(cap=EXERCISE_CAP), dist, params.target_incentive)
+    key["4"] = training.Answer(
+        int(capped["reps_above_cap"]),
+        kind="count",
+        hint=f"Set the cap to {EXERCISE_CAP:.0%} in the plan designer and read the rep-quarters "
+        f"past the cap{sim}.",
+        explain=f"At a {EXERCISE_CAP:.0%} cap, {int(capped['reps_above_cap']):,}{of} sell past it "
+        f"(at {DESIGN_CAP:.0%}: {int(base['reps_above_cap']):,}); their extra selling earns "
+        f"nothing, {_pct(capped['share_of_delivery_lost'])} of all attainment.",
+    )
+
+    m = a.tables["marginal"]
+    fair = [
+        name
+        for name in r.index  # cheapest first
+        if float(r.loc[name, "share_zero_payout"]) <= FAIR_ZERO_MAX
+        and _keeps_paying(m[m["plan"] == name])
+    ]
+    if fair:
+        labels = [titles.get(p, p) for p in fair]
+        key["2"] = training.Answer(
+            labels,
+            kind="pick",
+            k=1,
+            any_of=tuple(p for p in fair if titles.get(p, p) != p),
+            of="name",
+            hint="A plan from the costs table that pays something to at least nine in ten "
+            "and pays for every point above quota (no cap, no flat stretch)" + sim + ".",
+            explain=f"{_and_list(labels)} meet the rubric; {labels[0]} is the cheapest of them "
+            f"({format_money(float(r.loc[fair[0], 'cost']), a.currency)}{sim}).",
+        )
+    return _complete(key, {"1": "guess", "2": "pick", "3": "percent", "4": "count"})
+
+
+def _and_list(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _complete(key: dict[str, Any], kinds: Mapping[str, str]) -> dict[str, Any]:
+    """Every exercise in the key, in order; one the data cannot support has no value, so its
+    check says the data set cannot answer it instead of failing."""
+    from . import training
+
+    return {
+        n: key[n]
+        if n in key
+        else training.Answer((), kind=k)
+        if k in ("set", "pick")
+        else training.Answer(None, kind=k)
+        for n, k in kinds.items()
+    }

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -39,6 +40,7 @@ __all__ = [
     "AREA_RULES",
     "CORE",
     "EXPERTS_MISSING",
+    "Scenario",
     "WEIGHTS",
     "Params",
     "WarRoomAnalysis",
@@ -49,6 +51,7 @@ __all__ = [
     "brief",
     "candidates",
     "deal_status",
+    "exercises",
     "lens_table",
     "loss_lens",
     "needed_areas",
@@ -58,10 +61,14 @@ __all__ = [
     "product_name",
     "rep_leaves_at",
     "roster",
+    "scenario",
+    "scenario_view",
     "schedule",
     "schedule_note",
     "search_days",
     "select",
+    "shortlist",
+    "shortlist_view",
     "start_from",
 ]
 
@@ -1831,3 +1838,273 @@ WarRoomAnalysis.specs = {
     ),
     "playbook": _T("The playbook", {"section": "text", "content": "text"}),
 }
+
+
+# --------------------------------------------------------------------------- training (issue 14)
+EXERCISE_MORE_ROOMS = 2  # exercise 3 adds this many war rooms to the capacity
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Exercise 4's brief: the next deal in line, the areas it needs, the days and who is free.
+
+    ``free`` maps each weekday of the search window to, per needed area, the experts (ids)
+    who are neither away nor booked for one of the quarter's cases that day; ``plans`` are
+    the valid plans (date, expert names), the module's own first.
+    """
+
+    deal: pd.Series
+    areas: list[str]
+    days: pd.DatetimeIndex
+    calendar: pd.DataFrame
+    plans: list[dict[str, Any]]
+
+
+def _deal_rows(data: DataSet, ids: list[str]) -> pd.DataFrame:
+    opps, _ = pipeline.with_outcomes(data.tables["opportunities"])
+    rows = opps.drop_duplicates("opportunity_id").set_index("opportunity_id")
+    return rows.loc[[i for i in ids if i in rows.index]].reset_index()
+
+
+def scenario(data: DataSet, params: Params, a: WarRoomAnalysis) -> Scenario | None:
+    """The war-room day to plan in exercise 4 (None when the data cannot support it).
+
+    The deal is the best-ranked candidate after the quarter's cases (the room the team
+    would add with one more slot). Its areas follow :func:`needed_areas`; the cases keep
+    the experts the schedule booked for them; any weekday of the window on which each
+    needed area has an expert who is neither away nor booked that day is a valid date,
+    and any such expert per area a valid team.
+    """
+    experts = data.tables.get("experts")
+    ranked = a.tables.get("candidates")
+    if experts is None or ranked is None or params.opportunity_id:
+        return None
+    n = int(a.metrics.get("cases_selected") or 0)
+    if len(ranked) <= n or "area" not in experts:
+        return None
+    rows = _deal_rows(data, [*ranked["opportunity_id"].head(n + 1)])
+    if len(rows) != n + 1:
+        return None
+    cases, deal = rows.head(n), rows.iloc[n]
+    products = data.tables.get("products")
+    rules = {"large_deal": params.large_deal}
+    need = needed_areas(deal, family=_family(deal, products)[0], rules=rules)
+    start = pd.Timestamp(a.extras["start_date"])
+    days = search_days(start, lead_days=params.lead_days, window_days=params.window_days)
+    areas = areas_for(cases, products, rules=rules)
+    areas[deal["opportunity_id"]] = need
+    both = pd.concat([cases, rows.iloc[[n]]], ignore_index=True)
+    plan = schedule(
+        both,
+        experts,
+        areas=areas,
+        as_of=start,
+        lead_days=params.lead_days,
+        window_days=params.window_days,
+    )
+    booked: dict[pd.Timestamp, set[str]] = {}
+    for day, team in zip(plan["date"].head(n), plan["expert_ids"].head(n), strict=True):
+        if isinstance(day, str):
+            booked.setdefault(pd.Timestamp(day), set()).update(team.split("; "))
+    busy, label = _busy(experts), _labels(experts)
+    ids = experts["expert_id"].astype(str)
+    plans: list[dict[str, Any]] = []
+    mine = plan.iloc[n]
+    if isinstance(mine["date"], str):
+        plans.append(
+            {"date": mine["date"], "experts": [label[e] for e in mine["expert_ids"].split("; ")]}
+        )
+    for day in days:
+        free = [
+            [
+                e
+                for e in sorted(ids[experts["area"] == area])
+                if day not in busy.get(e, set()) and e not in booked.get(day, set())
+            ]
+            for area in need
+        ]
+        if all(free):
+            for team in itertools.product(*free):
+                item = {"date": day.date().isoformat(), "experts": [label[e] for e in team]}
+                if item not in plans:
+                    plans.append(item)
+    in_window = set(days)
+    calendar = pd.DataFrame(
+        {
+            "expert": [label[e] for e in ids],
+            "area": experts["area"].to_numpy(),
+            "away": [
+                ", ".join(f"{d:%Y-%m-%d}" for d in sorted(busy.get(e, set()) & in_window))
+                for e in ids
+            ],
+            "booked": [
+                ", ".join(f"{d:%Y-%m-%d}" for d in sorted(booked) if e in booked[d]) for e in ids
+            ],
+        }
+    )
+    calendar = calendar[calendar["area"].isin(need)].sort_values(["area", "expert"])
+    return Scenario(deal, need, days, calendar.reset_index(drop=True), plans)
+
+
+def scenario_view(data: DataSet, params: Params, a: WarRoomAnalysis) -> Any:
+    """Exercise 4's brief for people: the deal, the window, the experts' calendar."""
+    from IPython.display import HTML
+
+    from .notebook import note, table_html
+
+    s = scenario(data, params, a)
+    if s is None:
+        return note(
+            "This data set cannot support the war-room planning exercise: it needs an experts "
+            "table and one more open deal than the quarter's cases."
+        )
+    d = s.deal
+    comp = d.get("competitor")
+    family = _family(d, data.tables.get("products"))[0]
+    facts = pd.DataFrame(
+        [
+            ("Deal", f"{d['opportunity_id']}"),
+            ("Account", _names(s.deal.to_frame().T, data.tables.get("accounts")).iloc[0]),
+            ("Amount", _shown(d.get("amount"), money=a.currency)),
+            ("Stage", _shown(d.get("stage"))),
+            ("Competitor", comp if isinstance(comp, str) else "none named"),
+            ("Product family", family or "unknown"),
+            (
+                "Weekdays to choose from",
+                f"{s.days[0]:%Y-%m-%d} to {s.days[-1]:%Y-%m-%d}" if len(s.days) else "none",
+            ),
+        ],
+        columns=["fact", "value"],
+    )
+    parts = [
+        table_html(facts, title="The deal brief: the next deal in line for a war room"),
+        table_html(
+            s.calendar,
+            title="The experts of the areas this deal needs: away, or booked for another "
+            "war room, on these weekdays of the window",
+            key="calendar",
+        ),
+    ]
+    return HTML("".join(p.to_html() for p in parts))
+
+
+def exercises(data: DataSet, params: Params, a: WarRoomAnalysis | None = None) -> dict[str, Any]:
+    """The answer key of the war-room notebook's exercises, computed from the data.
+
+    1 (predict) the share of the open deals' value the quarter's cases hold; 2 (judgement)
+    the deals of the shortlist to take to the war rooms, checked against the scorecard
+    (ties at the cut accepted); 3 (parameter) expert-days needed and cases scheduled with
+    two more rooms; 4 (scenario) a date and a team for the next deal in line, any valid plan.
+    Exercises the data cannot support are left out.
+    """
+    from . import training
+
+    a = a if a is not None else analyze(data, params)
+    key: dict[str, Any] = {}
+    ranked = a.tables.get("candidates")
+    cases = a.tables.get("cases")
+    if ranked is None or cases is None or ranked.empty:
+        return _complete(key, {"1": "guess", "2": "pick", "3": "count", "4": "set"})
+    total = float(ranked["amount"].sum())
+    held = float(ranked.loc[ranked["opportunity_id"].isin(cases["opportunity_id"]), "amount"].sum())
+    if total > 0 and not params.opportunity_id:
+        key["1"] = training.Answer(
+            held / total,
+            kind="guess",
+            of="percent",
+            hint="A share of the open deals' value, e.g. 10%.",
+            explain=f"The {len(cases)} war-room cases hold {held / total:.0%} of the value of "
+            f"{len(ranked):,} open deals: a few rocks carry the quarter.",
+        )
+
+    k = min(params.capacity, len(ranked))
+    short = shortlist(ranked, params.capacity)
+    if k and not params.opportunity_id:
+        cut = float(ranked["score"].iloc[k - 1])
+        good = short.loc[short["score"] >= cut - 1e-9]
+        good = good.sort_values("score", ascending=False, kind="stable")
+        key["2"] = training.Answer(
+            list(good["opportunity_id"]),
+            kind="pick",
+            k=k,
+            hint=f"Name {k} deals of the shortlist by their id; the rubric: size, a strategic "
+            "tier, complexity, a named competitor, a mid-funnel stage.",
+            explain=f"The scorecard ranks {_and(list(good['opportunity_id'].head(k)))} highest"
+            + (" (deals tied at the cut are accepted too)" if len(good) > k else "")
+            + ": size weighs 40%, tier and complexity 20% each, competitor and stage 10%.",
+        )
+
+    more = params.capacity + EXERCISE_MORE_ROOMS
+    if not params.opportunity_id and len(ranked) > params.capacity:
+        moved = analyze(data, replace(params, capacity=more))
+        need = moved.metrics.get("experts_needed")
+        got = moved.metrics.get("cases_scheduled")
+        if need is not None:
+            parts: dict[str, Any] = {"expert_days": training.Answer(int(need), kind="count")}
+            if got is not None:
+                parts["scheduled"] = training.Answer(int(got), kind="count")
+            key["3"] = training.Answer(
+                parts,
+                kind="count",
+                hint=f"Set capacity to {more} and read the cases and the schedule: count the "
+                "areas of every case, and the cases that got a date.",
+                explain=f"{min(more, len(ranked))} cases need {need} expert-days (with "
+                f"{params.capacity}: {a.metrics.get('experts_needed')})"
+                + (f"; {got} of them get a day" if got is not None else "")
+                + ": each room more takes a day from the same few experts.",
+            )
+
+    s = scenario(data, params, a)
+    if s is not None and s.plans:
+        plans = [[p["date"], *p["experts"]] for p in s.plans]
+        first = s.plans[0]
+        key["4"] = training.Answer(
+            plans[0],
+            kind="set",
+            any_of=tuple(plans[1:]),
+            hint=f"A list: a weekday of the window as YYYY-MM-DD, then one expert for each area "
+            f"the deal needs ({len(s.areas)} areas), nobody away or booked that day.",
+            explain=f"It needs {_and(s.areas)}. The module's plan: {first['date']} with "
+            f"{_and(first['experts'])}; {len(s.plans):,} plans are valid in all.",
+        )
+    return _complete(key, {"1": "guess", "2": "pick", "3": "count", "4": "set"})
+
+
+def shortlist(ranked: pd.DataFrame, capacity: int) -> pd.DataFrame:
+    """Exercise 2's shortlist: the best ``2 x capacity`` candidates, largest deal first (no score shown)."""
+    top = ranked.head(max(2 * capacity, capacity + 1))
+    return top.sort_values(["amount", "opportunity_id"], ascending=[False, True], kind="stable")
+
+
+def shortlist_view(a: WarRoomAnalysis) -> Any:
+    """Exercise 2's shortlist for people (the scores left out, largest deal first)."""
+    from .notebook import note, table_html
+
+    ranked = a.tables.get("candidates")
+    if ranked is None or ranked.empty:
+        return note(a.reason("candidates") or "No open deal to choose from.")
+    t = shortlist(ranked, a.params.capacity)
+    return table_html(
+        t[["opportunity_id", "account_name", "amount", "stage", "reason"]],
+        spec=a.spec("candidates"),
+        title=f"The shortlist: {len(t)} open deals, largest first",
+        source="",
+        currency=a.currency,
+        key="shortlist",
+        keep=["opportunity_id"],
+    )
+
+
+def _complete(key: dict[str, Any], kinds: Mapping[str, str]) -> dict[str, Any]:
+    """Every exercise in the key, in order; one the data cannot support has no value, so its
+    check says the data set cannot answer it instead of failing."""
+    from . import training
+
+    return {
+        n: key[n]
+        if n in key
+        else training.Answer((), kind=k)
+        if k in ("set", "pick")
+        else training.Answer(None, kind=k)
+        for n, k in kinds.items()
+    }
