@@ -487,6 +487,174 @@ def history_(
         out.print(grid)
 
 
+def _interactive() -> bool:
+    """Whether a person can answer a question (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
+@app.command()
+def lab(
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            help="Workspace folder (default ~/salesnb-workspace); with --progress also a "
+            "class folder whose subfolders are workspaces.",
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Data set to copy in (default: the demo data)."),
+    ] = None,
+    trainer: Annotated[
+        bool, typer.Option("--trainer", help="A trainer's workspace: notebooks in trainer mode.")
+    ] = False,
+    learner: Annotated[
+        str | None,
+        typer.Option("--learner", help="The learner's name, recorded with each checked answer."),
+    ] = None,
+    reset: Annotated[
+        bool,
+        typer.Option(
+            "--reset", help="Start over: delete the workspace's notebooks, data, exports, progress."
+        ),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before --reset.")] = False,
+    no_start: Annotated[
+        bool,
+        typer.Option("--no-start", help="Prepare the workspace only; do not start JupyterLab."),
+    ] = False,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", min=1, max=65535, help="JupyterLab's port (default: a free one)."),
+    ] = None,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Do not open a browser (print the URL only).")
+    ] = False,
+    progress: Annotated[
+        bool,
+        typer.Option("--progress", help="Print which exercises each learner passed, then exit."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --progress: print JSON.")] = False,
+) -> None:
+    """A learner workspace: copies of the notebooks and the demo data, opened in JupyterLab.
+
+    The kit's own notebooks and data are never changed. Running it again keeps the
+    learner's work (notebooks they changed stay as they are) unless --reset.
+    """
+    from . import workspace as ws
+
+    root = (workspace or Path(ws.DEFAULT)).expanduser().absolute()
+    if progress:
+        extra = [
+            flag
+            for flag, given in (
+                ("--data", data is not None),
+                ("--trainer", trainer),
+                ("--learner", learner is not None),
+                ("--reset", reset),
+                ("--yes", yes),
+                ("--no-start", no_start),
+                ("--port", port is not None),
+                ("--no-browser", no_browser),
+            )
+            if given
+        ]
+        if extra:
+            raise UsageError(
+                f"--progress only reads: it takes --workspace and --json, not {', '.join(extra)}"
+            )
+        report = ws.class_progress(root)
+        if as_json:
+            typer.echo(json.dumps(report, indent=2))
+        else:
+            for line in ws.progress_lines(report):
+                typer.echo(line)
+        return
+    if as_json:
+        raise UsageError("--json goes with --progress")
+    if yes and not reset:
+        raise UsageError("--yes confirms --reset; without --reset there is nothing to confirm")
+    if reset and (root / ws.MARKER).is_file():
+        changed = ws.changed_notebooks(root)
+        if not yes:
+            if not _interactive():
+                raise UsageError(
+                    f"--reset deletes the notebooks, data, exports and progress in {root}: "
+                    "add --yes to confirm (there is no terminal to ask)"
+                )
+            work = f" ({len(changed)} notebook(s) changed: {', '.join(changed)})" if changed else ""
+            if not typer.confirm(
+                f"Reset {root}? This deletes its notebooks, data, exports and progress{work}.",
+                default=False,
+            ):
+                typer.echo("Nothing reset.")
+                raise typer.Exit(1)
+        removed = ws.reset(root)
+        typer.echo(f"Reset {root}: removed {', '.join(removed)}")
+    done = ws.prepare(root, data=data, trainer=trainer, learner=learner)
+    for line in done.lines():
+        typer.echo(line)
+    if no_start:
+        typer.echo(f"Start it later with: salesnb lab --workspace {root}")
+        return
+    typer.echo("Starting JupyterLab (Ctrl-C twice stops it; the work stays in the workspace).")
+    raise typer.Exit(ws.start(root, port=port, browser=not no_browser))
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def handout(
+    ctx: typer.Context,
+    notebook: Annotated[
+        str, typer.Argument(help="Notebook stem (01_pareto) or methodology (pareto).")
+    ],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Data-set folder (default: the demo data).")
+    ] = None,
+    quarter: Annotated[
+        str,
+        typer.Option(help="Quarter, YYYYQn (default: the last quarter the data reaches)."),
+    ] = "",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default reports/handouts/).")
+    ] = None,
+    answer_key: Annotated[
+        bool,
+        typer.Option(
+            "--answer-key", help="Also the trainer's answer key (solutions computed from the data)."
+        ),
+    ] = False,
+) -> None:
+    """A learner handout PDF: narrative, charts, exercise questions without answers, space
+    for notes; with --answer-key also the trainer's answer key. -p NAME VALUE as for run."""
+    from . import report
+    from .report.run import handout as make_handout
+
+    path = report.find_notebook(notebook)
+    overrides = _params(ctx.args)
+    if "mode" in overrides:
+        raise UsageError("handout sets the mode itself (learner; trainer for --answer-key)")
+    folder = data if data is not None else Path(__file__).resolve().parent.parent / "data" / "demo"
+    quarter = (
+        quarter or str(overrides.pop("quarter", "")).strip("'\"") or report.latest_quarter(folder)
+    )
+    target = (out or Path.cwd() / "reports" / "handouts").expanduser().absolute()
+    with _progress() as bar:
+        bar.add_task(
+            f"{path.stem}: handout" + (" and answer key" if answer_key else ""), total=None
+        )
+        written = make_handout(
+            path,
+            data=folder,
+            quarter=quarter,
+            out=target,
+            answer_key=answer_key,
+            parameters=overrides,
+        )
+    for pdf in written:
+        typer.echo(f"Wrote {pdf}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: kit errors become one message and an exit code."""
     try:

@@ -80,12 +80,19 @@ RESULT_MIME = "application/vnd.salesnb.result+json"
 
 # --------------------------------------------------------------------------- paths
 def project_root() -> Path:
-    """The project folder (the one holding ``notebooks/`` and ``data/``)."""
-    return Path(__file__).resolve().parent.parent
+    """The folder holding ``notebooks/`` and ``data/``: the learner workspace the working
+    folder is in (made by ``salesnb lab``), else the kit's project folder."""
+    from .workspace import find_root
+
+    return find_root() or Path(__file__).resolve().parent.parent
 
 
 def resolve(path: str | Path) -> Path:
-    """An absolute path; a relative one is taken from the working folder, else the project."""
+    """An absolute path; a relative one is taken from the working folder, else the project.
+
+    Inside a learner workspace "the project" is the workspace (:func:`project_root`), so a
+    notebook opened there reads its data and writes its exports inside the workspace.
+    """
     p = Path(path).expanduser()
     if p.is_absolute():
         return p

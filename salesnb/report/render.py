@@ -13,6 +13,7 @@ import copy
 import html
 import re
 from collections.abc import Sequence
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,17 @@ from .. import fonts
 from .._files import atomic_path
 
 __all__ = [
+    "EXERCISE_TAG",
     "HIDDEN_TAGS",
     "TRAINER_TAG",
+    "answer_key_html",
     "bind_pdfs",
+    "handout_html",
     "notebook_html",
     "page_html",
     "render_pdf",
     "running_title",
+    "solution_html",
     "title_of",
 ]
 
@@ -102,17 +107,101 @@ def page_html(title: str, subtitle: Sequence[str], body: str, *, css: str = "") 
     )
 
 
-def notebook_html(nb: Any, *, title: str, subtitle: list[str], trainer: bool = False) -> str:
-    """A standalone HTML page of an executed notebook: cover block, no code, hidden tags removed.
+EXERCISE_TAG = "exercise"
+_EXERCISES = ("hide", "questions", "solutions")
+_RULED_LINES = 5  # lines under each exercise question in a handout
+_NOTES_LINES = 24  # lines of the handout's closing notes page
 
-    Cells tagged ``trainer`` (session length, exercise instructions) show only with
-    ``trainer=True``; exercise, parameter and ``remove-cell`` cells never show.
-    """
+_TRAINING_CSS = """
+.sn-ruled { margin: 2mm 0 5mm 0; break-inside: avoid; }
+.sn-ruled div { height: 8mm; border-bottom: 0.5pt solid #9aa7b8; }
+.sn-notes { break-before: page; }
+.sn-notes h2::before { content: none; }
+.sn-solution { border-left: 3px solid #2e7d32; background: #f3f8f3; padding: 1.5mm 3mm;
+  margin: 1mm 0 4mm 0; break-inside: avoid; }
+"""
+
+
+def _ruled(lines: int) -> str:
+    return f'<div class="sn-ruled">{"<div></div>" * lines}</div>'
+
+
+class _SolutionFinder(HTMLParser):
+    """Finds the first element whose class names ``sn-solution`` and where it ends."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.start: tuple[int, int] | None = None
+        self.end: tuple[int, int] | None = None
+        self._tag = ""
+        self._depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.end is not None:
+            return
+        if self.start is None:
+            classes = (dict(attrs).get("class") or "").split()
+            if "sn-solution" in classes:
+                self.start, self._tag, self._depth = self.getpos(), tag, 1
+        elif tag == self._tag:
+            self._depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.start is None or self.end is not None or tag != self._tag:
+            return
+        self._depth -= 1
+        if self._depth == 0:
+            line, col = self.getpos()
+            self.end = (line, col + len(f"</{tag}>"))
+
+
+def solution_html(feedback: str) -> str | None:
+    """The solution block (class ``sn-solution``) of a check's HTML output, or None."""
+    finder = _SolutionFinder()
+    finder.feed(feedback)
+    if finder.start is None or finder.end is None:
+        return None
+    starts = [0]
+    for line in feedback.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+
+    def offset(pos: tuple[int, int]) -> int:
+        return starts[pos[0] - 1] + pos[1]
+
+    return feedback[offset(finder.start) : offset(finder.end)]
+
+
+def _exercise_cells(nb: Any, exercises: str) -> None:
+    """Exercise code cells as the report shows them (in place): the ruled space a learner
+    writes in (``questions``) or the solution a trainer-mode check printed (``solutions``)."""
+    from nbformat.v4 import new_markdown_cell
+
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or EXERCISE_TAG not in cell.metadata.get("tags", []):
+            continue
+        if exercises == "questions":
+            nb.cells[i] = new_markdown_cell(_ruled(_RULED_LINES))
+            continue
+        for out in cell.get("outputs", []):
+            shown = (out.get("data") or {}).get("text/html")
+            if isinstance(shown, list):
+                shown = "".join(shown)
+            block = solution_html(shown) if isinstance(shown, str) else None
+            if block is not None:  # the answer itself, not the "write your answer" prompt
+                out["data"] = {"text/html": block, "text/plain": "solution"}
+
+
+def _body(nb: Any, *, trainer: bool, exercises: str) -> str:
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
+    if exercises not in _EXERCISES:
+        raise ValueError(f"exercises is one of {', '.join(_EXERCISES)}, not {exercises!r}")
+    hidden = set(HIDDEN_TAGS) | (set() if trainer else {TRAINER_TAG})
+    if exercises != "hide":
+        hidden.discard(EXERCISE_TAG)
     remover = TagRemovePreprocessor(
-        remove_cell_tags=set(HIDDEN_TAGS) | (set() if trainer else {TRAINER_TAG}),
+        remove_cell_tags=hidden,
         remove_all_outputs_tags={"remove-output"},
         remove_input_tags={"hide-input"},
         enabled=True,
@@ -134,8 +223,51 @@ def notebook_html(nb: Any, *, title: str, subtitle: list[str], trainer: bool = F
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = _NUMBERED_H2.sub(r"\1", cell.source)
+    if exercises != "hide":
+        _exercise_cells(nb, exercises)
     body, _ = exporter.from_notebook_node(nb)
-    return page_html(title, subtitle, body)
+    return body
+
+
+def notebook_html(
+    nb: Any,
+    *,
+    title: str,
+    subtitle: list[str],
+    trainer: bool = False,
+    exercises: str = "hide",
+) -> str:
+    """A standalone HTML page of an executed notebook: cover block, no code, hidden tags removed.
+
+    Cells tagged ``trainer`` (session length, timings, discussion prompts) show only with
+    ``trainer=True``; parameter and ``remove-cell`` cells never show. Exercises (cells
+    tagged ``exercise``) are hidden by default (reports, reviews); ``"solutions"`` shows
+    each question with the solution its trainer-mode check printed, ``"questions"`` each
+    question with ruled space for the answer (a learner handout).
+    """
+    body = _body(nb, trainer=trainer, exercises=exercises)
+    return page_html(title, subtitle, body, css=_TRAINING_CSS if exercises != "hide" else "")
+
+
+def handout_html(nb: Any, *, title: str, subtitle: list[str]) -> str:
+    """A learner handout of a (learner-mode) executed notebook: narrative, tables and charts,
+    exercise questions with ruled space instead of answers, a page of ruled lines for notes."""
+    body = _body(nb, trainer=False, exercises="questions")
+    notes = f'<section class="sn-notes"><h2>Notes</h2>{_ruled(_NOTES_LINES)}</section>'
+    return page_html(title, subtitle, body + notes, css=_TRAINING_CSS)
+
+
+def answer_key_html(nb: Any, *, title: str, subtitle: list[str]) -> str:
+    """The trainer's answer key of a trainer-mode executed notebook: the trainer cells, then
+    every exercise question with the solution computed from the data."""
+    keep = copy.deepcopy(nb)
+    tags = {EXERCISE_TAG, TRAINER_TAG}
+    keep.cells = [c for c in nb.cells if tags & set(c.metadata.get("tags", []))]
+    if not any(EXERCISE_TAG in c.metadata.get("tags", []) for c in keep.cells):
+        note = "<p>This notebook has no exercises yet.</p>"
+        return page_html(title, subtitle, note, css=_TRAINING_CSS)
+    body = _body(keep, trainer=True, exercises="solutions")
+    return page_html(title, subtitle, body, css=_TRAINING_CSS)
 
 
 def render_pdf(page: str, target: Path, *, root: Path) -> None:

@@ -33,7 +33,7 @@ from ..schema import SalesnbError, UsageError
 from ..sources import DataSet, load_dataset
 from . import executive
 from . import history as wiring
-from .render import notebook_html, render_pdf, title_of
+from .render import answer_key_html, handout_html, notebook_html, render_pdf, title_of
 from .summary import (
     NotebookResult,
     error_line,
@@ -49,6 +49,7 @@ __all__ = [
     "convert_parameters",
     "default_out",
     "find_notebook",
+    "handout",
     "latest_quarter",
     "list_notebooks",
     "notebook_parameters",
@@ -147,6 +148,45 @@ def skip_reason(path: Path, ds: DataSet) -> str | None:
     return None
 
 
+def _execute(path: Path, params: Mapping[str, Any], target: Path) -> tuple[str, str | None]:
+    """Execute ``path`` with ``params`` into ``target`` (atomically): status and error line."""
+    import nbformat
+    import papermill
+
+    status, error = "ok", None
+    with atomic_path(target) as tmp:
+        try:
+            papermill.execute_notebook(
+                str(path),
+                str(tmp),
+                parameters=dict(params),
+                kernel_name="python3",
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                cwd=str(path.parent),
+                shutdown_kernel="immediate",
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
+        except papermill.PapermillExecutionError:
+            status = "failed"
+        except OSError as exc:  # the disk, not the notebook: keep the previous file, say why
+            raise SalesnbError(write_failure(target, exc)) from None
+        except Exception as exc:  # kernel died, timeout, dead papermill: still isolate it
+            status = "failed"
+            error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            if not tmp.exists() or tmp.stat().st_size == 0:
+                nbformat.write(nbformat.read(str(path), as_version=4), str(tmp))
+    return status, error
+
+
+def _mode(path: Path, params: Mapping[str, Any]) -> str:
+    """The ``mode`` a notebook runs in: the parameter given, else its declared default."""
+    if "mode" in params:
+        return str(params["mode"]).strip("'\"")
+    declared = notebook_parameters(path).get("mode")
+    return str((declared or {}).get("default") or "learner").strip("'\"")
+
+
 def run_notebook(
     path: Path,
     *,
@@ -160,11 +200,11 @@ def run_notebook(
 ) -> NotebookResult:
     """Execute one notebook and write its .ipynb, .html and .pdf into ``out/<stem>/``.
 
-    ``trainer`` keeps the cells tagged "trainer" in the report. Never raises for a
-    notebook's own failure: the result says ``failed`` and why.
+    ``trainer`` keeps the cells tagged "trainer" in the report; a notebook run in trainer
+    mode (``-p mode trainer``) shows them and its exercises with their solutions. Never
+    raises for a notebook's own failure: the result says ``failed`` and why.
     """
     import nbformat
-    import papermill
 
     t0 = time.perf_counter()
     started = time.time() - 1  # file times have coarse resolution on some systems
@@ -177,30 +217,10 @@ def run_notebook(
         "redact": redact,
         **dict(parameters or {}),
     }
+    solutions = _mode(path, params) == "trainer"
     result = NotebookResult(path.stem, "ok")
     target = folder / f"{path.stem}.ipynb"
-    with atomic_path(target) as tmp:
-        try:
-            papermill.execute_notebook(
-                str(path),
-                str(tmp),
-                parameters=params,
-                kernel_name="python3",
-                progress_bar=False,
-                request_save_on_cell_execute=False,
-                cwd=str(path.parent),
-                shutdown_kernel="immediate",
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
-            )
-        except papermill.PapermillExecutionError:
-            result.status = "failed"
-        except OSError as exc:  # the disk, not the notebook: keep the previous file, say why
-            raise SalesnbError(write_failure(target, exc)) from None
-        except Exception as exc:  # kernel died, timeout, dead papermill: still isolate it
-            result.status = "failed"
-            result.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
-            if not tmp.exists() or tmp.stat().st_size == 0:
-                nbformat.write(nbformat.read(str(path), as_version=4), str(tmp))
+    result.status, result.error = _execute(path, params, target)
     t1 = time.perf_counter()
     nb = nbformat.read(str(target), as_version=4)
     result.timings["execute"] = round(t1 - t0, 2)
@@ -214,13 +234,21 @@ def run_notebook(
             f"Quarter {quarter} · data set {dataset_name or data.name}",
             f"Run {dt.date.today().isoformat()} · salesnb {__version__}",
         ]
+        if solutions:
+            subtitle.insert(0, "Trainer's copy: exercises with their solutions")
         window = result.window or {}
         if window.get("complete") is False:  # said on the first page, not only in the coverage box
             subtitle.append(
                 f"Partial figures: the data ends on {result.data_through}, before "
                 f"{window.get('label', quarter)} does ({window.get('end')})."
             )
-        page = notebook_html(nb, title=result.title, subtitle=subtitle, trainer=trainer)
+        page = notebook_html(
+            nb,
+            title=result.title,
+            subtitle=subtitle,
+            trainer=trainer or solutions,
+            exercises="solutions" if solutions else "hide",
+        )
         result.missing_glyphs = fonts.missing_glyphs(fonts.html_texts(page))  # as the note lists
         with atomic_path(folder / f"{path.stem}.html") as tmp:
             tmp.write_text(page, encoding="utf-8")
@@ -232,6 +260,69 @@ def run_notebook(
     result.outputs, result.stale = list_outputs(folder, out, started)
     result.seconds = round(time.perf_counter() - t0, 2)
     return result
+
+
+def handout(
+    notebook: Path,
+    *,
+    data: Path,
+    quarter: str,
+    out: Path,
+    answer_key: bool = False,
+    parameters: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """A learner handout PDF of ``notebook`` (and, with ``answer_key``, the trainer's key).
+
+    The handout comes from a learner-mode run: narrative, tables and charts, the exercise
+    questions without answers, ruled space for notes (``<stem>_handout.pdf``). The answer
+    key comes from a trainer-mode run, so every solution is computed from ``data``
+    (``<stem>_answer_key.pdf``). The executed notebooks and their exports stay in a
+    temporary folder; a notebook that fails is an error naming the cell.
+    """
+    import tempfile
+
+    import nbformat
+
+    data = resolve(data)
+    out = _output_folder(out)
+    ((path, typed),) = plan(data, quarter, notebooks=[notebook], overrides=parameters)
+    ds = load_dataset(data)
+    reason = skip_reason(path, ds)
+    if reason:
+        raise SalesnbError(f"{path.stem} cannot run on {data}: {reason}")
+    has_mode = "mode" in notebook_parameters(path)
+    written = []
+    runs = [("learner", f"{path.stem}_handout.pdf")]
+    if answer_key:
+        runs.append(("trainer", f"{path.stem}_answer_key.pdf"))
+    with tempfile.TemporaryDirectory(prefix="salesnb-handout-") as work:
+        for mode, name in runs:
+            folder = Path(work) / mode
+            folder.mkdir()
+            params = {
+                "data_dir": str(data),
+                "quarter": quarter,
+                "output_dir": str(folder),
+                **typed,
+            }
+            if has_mode:
+                params["mode"] = mode
+            target = folder / f"{path.stem}.ipynb"
+            status, error = _execute(path, params, target)
+            nb = nbformat.read(str(target), as_version=4)
+            if status == "failed":
+                raise SalesnbError(f"{path.stem} failed in {mode} mode: {error or error_line(nb)}")
+            title = title_of(nb, path.stem)
+            facts = f"Quarter {quarter} · data set {ds.settings.name or data.name}"
+            made = f"Made {dt.date.today().isoformat()} · salesnb {__version__}"
+            if mode == "learner":
+                page = handout_html(nb, title=title, subtitle=["Learner handout", facts, made])
+            else:
+                key = ["Answer key: for the trainer, not for the learners", facts, made]
+                page = answer_key_html(nb, title=f"{title}: answer key", subtitle=key)
+            render_pdf(page, out / name, root=folder)
+            written.append(out / name)
+    return written
 
 
 def read_config(path: Path | None) -> dict[str, Any]:
