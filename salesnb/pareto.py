@@ -1802,8 +1802,8 @@ def exercises(data: DataSet, params: Params, a: ParetoAnalysis) -> dict[str, Any
             of="percent",
             hint="A guess, as a share of revenue (0.75 or 75%).",
             explain=f"Over {'the last four quarters' if other == 'ttm' else 'the quarter alone'} "
-            f"the top 20% of accounts hold {share or 0:.0%}"
-            + (f", against {now:.0%} in the review window" if now is not None else "")
+            f"the top 20% of accounts hold {share or 0:.1%}"
+            + (f", against {now:.1%} in the review window" if now is not None else "")
             + ": one window's one-off projects move the share.",
         )
     }

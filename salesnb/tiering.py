@@ -2532,8 +2532,8 @@ def _promotion_candidates(cards: pd.DataFrame, k: int = 3) -> pd.DataFrame:
 def exercises(data: DataSet, params: Params, a: TieringAnalysis) -> dict[str, Any]:
     """The notebook's exercises: exercise number -> ``training.Answer``, computed from the data.
 
-    1. predict: how many Tier 1 accounts got no logged time in the quarter (needs activities);
-    2. parameter: how many accounts are Tier 2 when its threshold is :data:`EXERCISE_T2`;
+    1. parameter: how many accounts are Tier 2 when its threshold is :data:`EXERCISE_T2`;
+    2. predict: how many Tier 1 accounts got no logged time in the quarter (needs activities);
     3. judgement: three Tier 2 accounts to move to Tier 1 (rubric: the highest share of known
        boxes checked, then bought from us, then the most boxes known; ties pass);
     4. scenario: Tier 1 hours a week per account when the team gains
@@ -2544,12 +2544,12 @@ def exercises(data: DataSet, params: Params, a: TieringAnalysis) -> dict[str, An
     """
     from . import training
 
-    # 1 predict
+    # 2 predict
     served = a.table("served")
     t1 = served[served["tier"] == "T1"] if served is not None else served
     idle = int(t1["actual_hours_per_week"].fillna(0).eq(0).sum()) if t1 is not None else None
     key: dict[str, Any] = {
-        "1": training.Answer(
+        "2": training.Answer(
             idle if t1 is not None and len(t1) else None,
             kind="guess",
             of="count",
@@ -2558,7 +2558,7 @@ def exercises(data: DataSet, params: Params, a: TieringAnalysis) -> dict[str, An
             f"time in {a.window.label}: time drifts to the accounts reps find comfortable.",
         )
     }
-    # 2 parameter
+    # 1 parameter
     cards = a.table("scorecard")
     scored = cards is not None and bool(cards["tier"].isin(["T1", "T2", "T3", "T4"]).any())
     n = None
@@ -2567,7 +2567,7 @@ def exercises(data: DataSet, params: Params, a: TieringAnalysis) -> dict[str, An
             n = analyze(data, replace(params, t2=EXERCISE_T2)).metrics.get("T2")
         except DataError:  # a rules file whose thresholds do not fit
             n = None
-    key["2"] = training.Answer(
+    key["1"] = training.Answer(
         None if n is None else int(n),
         kind="count",
         hint=f"Move the Tier 2 threshold to {EXERCISE_T2:.0%} (the slider, or the t2 parameter) "
@@ -2576,6 +2576,7 @@ def exercises(data: DataSet, params: Params, a: TieringAnalysis) -> dict[str, An
         f"Tier 2 (against {a.metrics.get('T2')}): with six boxes known, four checked is no "
         "longer enough, and those accounts drop to Tier 3.",
     )
+    key = dict(sorted(key.items()))
     # 3 judgement
     ok = list(_promotion_candidates(cards)["account_name"].astype(str)) if scored else []
     key["3"] = training.Answer(
@@ -2602,7 +2603,7 @@ def exercises(data: DataSet, params: Params, a: TieringAnalysis) -> dict[str, An
         kind="number",
         tolerance=0.05,
         hint=f"The time plan splits the team's hours by the tiers' shares, then evenly inside "
-        f"each tier: redo it for {hours:g} hours a week.",
+        f"each tier: redo it for {hours:g} hours a week (within 0.05 hours).",
         explain=f"With {hours:g} team hours a week each Tier 1 account gets {each or 0:.2f} hours; "
         "the Global accounts get their share too, worked steadily, not first.",
     )
