@@ -59,31 +59,15 @@ _MODES = ("learner", "trainer")
 
 
 # --------------------------------------------------------------------------- finding
-def _find_marker(start: Path | None = None) -> Path | None:
-    """The nearest folder from ``start`` (the working folder) upwards holding the marker."""
-    here = Path(start or Path.cwd()).absolute()
-    for folder in (here, *here.parents):
-        if (folder / MARKER).is_file():
-            return folder
-    return None
-
-
 def find_root(start: Path | None = None) -> Path | None:
     """The workspace ``start`` (default: the working folder) is in, or None.
 
-    The nearest folder upwards holding ``.salesnb-workspace`` (or ``$SALESNB_WORKSPACE``):
+    The nearest folder upwards holding ``.salesnb-workspace``, else ``$SALESNB_WORKSPACE``:
     :func:`salesnb.training.workspace_root`.
     """
-    from . import training
+    from .training import workspace_root
 
-    finder = getattr(training, "workspace_root", None)
-    if finder is not None:
-        return finder(start)
-    env = os.environ.get("SALESNB_WORKSPACE")
-    found = _find_marker(start)
-    if found is None and env and (Path(env) / MARKER).is_file():
-        return Path(env).absolute()
-    return found
+    return workspace_root(start)
 
 
 def read_marker(root: Path) -> dict[str, Any]:

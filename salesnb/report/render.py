@@ -113,7 +113,7 @@ _RULED_LINES = 5  # lines under each exercise question in a handout
 _NOTES_LINES = 24  # lines of the handout's closing notes page
 
 _TRAINING_CSS = """
-.sn-ruled { margin: 2mm 0 5mm 0; break-inside: avoid; }
+.sn-ruled { margin: 2mm 0 5mm 0; break-inside: avoid; break-before: avoid; }
 .sn-ruled div { height: 8mm; border-bottom: 0.5pt solid #9aa7b8; }
 .sn-notes { break-before: page; }
 .sn-notes h2::before { content: none; }
@@ -180,7 +180,13 @@ def _exercise_cells(nb: Any, exercises: str) -> None:
         if cell.cell_type != "code" or EXERCISE_TAG not in cell.metadata.get("tags", []):
             continue
         if exercises == "questions":
-            nb.cells[i] = new_markdown_cell(_ruled(_RULED_LINES))
+            before = nb.cells[i - 1] if i else None
+            if before is not None and before.cell_type == "markdown":
+                # under its question, in the same cell: the page does not break between them
+                before.source = before.source.rstrip() + "\n\n" + _ruled(_RULED_LINES)
+                nb.cells[i] = new_markdown_cell("")
+            else:
+                nb.cells[i] = new_markdown_cell(_ruled(_RULED_LINES))
             continue
         for out in cell.get("outputs", []):
             shown = (out.get("data") or {}).get("text/html")
