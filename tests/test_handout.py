@@ -184,3 +184,19 @@ def test_trainer_run_handout_and_answer_key_from_the_data(tmp_path, run_cli):
 
     bad = run_cli("handout", book, "--data", demo, "-p", "mode", "trainer")
     assert bad.code == 2 and "sets the mode itself" in bad.err
+
+
+def test_kernels_started_by_the_engine_draw_controls_statically(monkeypatch):
+    """A kernel inherits JPY_SESSION_NAME when `salesnb run` is called inside JupyterLab:
+    the engine turns live controls off for its kernels and restores the caller's setting."""
+    import os
+
+    from salesnb import widgets
+    from salesnb.report import run
+
+    monkeypatch.setenv("JPY_SESSION_NAME", "x.ipynb")
+    monkeypatch.delenv("SALESNB_LIVE", raising=False)
+    assert widgets.is_live()
+    with run._static_controls():
+        assert os.environ["SALESNB_LIVE"] == "0" and not widgets.is_live()
+    assert "SALESNB_LIVE" not in os.environ and widgets.is_live()

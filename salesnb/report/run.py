@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -148,13 +148,29 @@ def skip_reason(path: Path, ds: DataSet) -> str | None:
     return None
 
 
+@contextlib.contextmanager
+def _static_controls() -> Iterator[None]:
+    """Kernels started here draw live controls statically (``SALESNB_LIVE=0``): a report or
+    handout never holds a widget, even when ``salesnb run`` is called from inside JupyterLab
+    (whose ``JPY_SESSION_NAME`` a kernel would inherit)."""
+    before = os.environ.get("SALESNB_LIVE")
+    os.environ["SALESNB_LIVE"] = "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SALESNB_LIVE", None)
+        else:
+            os.environ["SALESNB_LIVE"] = before
+
+
 def _execute(path: Path, params: Mapping[str, Any], target: Path) -> tuple[str, str | None]:
     """Execute ``path`` with ``params`` into ``target`` (atomically): status and error line."""
     import nbformat
     import papermill
 
     status, error = "ok", None
-    with atomic_path(target) as tmp:
+    with atomic_path(target) as tmp, _static_controls():
         try:
             papermill.execute_notebook(
                 str(path),
