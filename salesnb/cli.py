@@ -519,6 +519,14 @@ def lab(
             "--reset", help="Start over: delete the workspace's notebooks, data, exports, progress."
         ),
     ] = False,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact",
+            help="With --data: copy it with account, rep, contact and expert names replaced "
+            "by keyed pseudonyms (the key of salesnb run --redact).",
+        ),
+    ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask before --reset.")] = False,
     no_start: Annotated[
         bool,
@@ -551,6 +559,7 @@ def lab(
             for flag, given in (
                 ("--data", data is not None),
                 ("--trainer", trainer),
+                ("--redact", redact),
                 ("--learner", learner is not None),
                 ("--reset", reset),
                 ("--yes", yes),
@@ -575,6 +584,8 @@ def lab(
         raise UsageError("--json goes with --progress")
     if yes and not reset:
         raise UsageError("--yes confirms --reset; without --reset there is nothing to confirm")
+    if redact and data is None:
+        raise UsageError("--redact goes with --data DIR: the demo data holds no real names")
     if reset and (root / ws.MARKER).is_file():
         changed = ws.changed_notebooks(root)
         if not yes:
@@ -592,7 +603,7 @@ def lab(
                 raise typer.Exit(1)
         removed = ws.reset(root)
         typer.echo(f"Reset {root}: removed {', '.join(removed)}")
-    done = ws.prepare(root, data=data, trainer=trainer, learner=learner)
+    done = ws.prepare(root, data=data, trainer=trainer, learner=learner, redact=redact)
     for line in done.lines():
         typer.echo(line)
     if no_start:

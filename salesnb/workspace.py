@@ -181,6 +181,63 @@ def _copy_data(source: Path, target: Path) -> None:
     tmp.rename(target)
 
 
+# name columns a redacted copy replaces: (table, column) -> the pseudonym's kind
+REDACTED_COLUMNS: dict[str, dict[str, str]] = {
+    "accounts": {"account_name": "Account", "owner": "Rep"},
+    "contacts": {"full_name": "Person"},
+    "opportunities": {"owner": "Rep"},
+    "activities": {"owner": "Rep"},
+    "quotas": {"owner": "Rep"},
+    "experts": {"full_name": "Person"},
+}
+
+
+def redacted_copy(source: Path, target: Path) -> list[str]:
+    """A copy of data set ``source`` at ``target`` with every name replaced by its keyed
+    pseudonym (:func:`salesnb.notebook.pseudonymise`, the key of ``--redact``): account,
+    rep, contact and expert names (job titles and ids stay). The tables are
+    written as CSV (the kit's canonical form); ``dataset.yml`` is kept; last quarter's
+    snapshots are left out (they hold names too). Returns the tables written.
+
+    The same name gets the same pseudonym as in ``salesnb run --redact``, so a trainer's
+    answer key made on the original data with ``--redact`` matches the class's copy.
+    """
+    from .notebook import pseudonymise, redaction_key
+    from .sources import load_dataset
+
+    ds = load_dataset(source)
+    key = redaction_key()
+    tmp = target.with_name(f".{target.name}.tmp-copy")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    written = []
+    frames = dict(ds.tables)
+    for table, raw in ds.raw.items():  # the large tables DuckDB reads in place
+        if REDACTED_COLUMNS.get(table):
+            frames[table] = ds.sql(f'SELECT * FROM "{table}"')
+        else:  # no name in it (orders): the file as it is
+            shutil.copyfile(raw.path, tmp / Path(raw.path).name)
+            written.append(table)
+    for table, df in frames.items():
+        out = df.copy()
+        for col, kind in REDACTED_COLUMNS.get(table, {}).items():
+            if col in out:
+                out[col] = pseudonymise(out[col].astype("object"), kind, key=key)
+        for col in out.columns:
+            if hasattr(out[col], "dt") and str(out[col].dtype).startswith("datetime"):
+                out[col] = out[col].dt.strftime("%Y-%m-%d")
+        out.to_csv(tmp / f"{table}.csv", index=False, lineterminator="\r\n")
+        written.append(table)
+    settings = source / "dataset.yml"
+    if settings.is_file():
+        shutil.copyfile(settings, tmp / "dataset.yml")
+    if target.exists():
+        shutil.rmtree(target)
+    tmp.rename(target)
+    return sorted(written)
+
+
 def _data_source(data: Path | None) -> tuple[Path, str]:
     """The data set to copy and its folder name in the workspace."""
     if data is None:
@@ -202,6 +259,7 @@ def prepare(
     data: Path | None = None,
     trainer: bool = False,
     learner: str | None = None,
+    redact: bool = False,
 ) -> Prepared:
     """Make ``root`` a workspace (or bring one up to date) without touching the learner's work.
 
@@ -218,6 +276,9 @@ def prepare(
         ``"trainer"``. Without it an existing workspace keeps its mode.
     learner
         The learner's name recorded with each checked answer (None: keep the recorded one).
+    redact
+        Copy ``data`` with every name replaced by its keyed pseudonym
+        (:func:`redacted_copy`): a class works on its own CRM data without its names.
 
     Returns
     -------
@@ -246,7 +307,9 @@ def prepare(
         root.mkdir(parents=True, exist_ok=True)
         target = root / data_rel
         moved = data is not None and source.resolve() != target.resolve()
-        if moved or not target.exists():
+        if redact and data is not None:
+            redacted_copy(source, target)
+        elif moved or not target.exists():
             _copy_data(source, target)
         examples = _KIT / "data" / "examples"
         if examples.is_dir() and not (root / "data" / "examples").exists():

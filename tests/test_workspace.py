@@ -317,3 +317,41 @@ def test_jupyterlab_starts_in_the_workspace_and_serves_lab(tmp_path):
             proc.kill()
             proc.wait(10)
     assert proc.returncode is not None
+
+
+# --------------------------------------------------------------------------- a class's own data
+def test_redact_copies_the_class_data_without_its_names(tmp_path, run_cli, monkeypatch):
+    """`lab --data DIR --redact`: every name in the copy is its keyed pseudonym (the same as
+    `salesnb run --redact` gives), the rows and the other values are kept, the original is
+    untouched, and the copy loads as a data set."""
+    from salesnb.notebook import pseudonym
+    from salesnb.sources import load_dataset
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))  # a key of this test's own
+    monkeypatch.delenv("SALESNB_REDACT_KEY_FILE", raising=False)
+    source = ROOT / "data" / "demo"
+    before = tree_digest(source)
+    home = tmp_path / "class" / "alice"
+    res = run_cli("lab", "--workspace", home, "--data", source, "--redact", "--no-start")
+    assert res.code == 0, res.err
+    assert tree_digest(source) == before
+    copy = home / "data" / "demo"
+    raw = pd.read_csv(source / "accounts.csv", dtype=str)
+    red = pd.read_csv(copy / "accounts.csv", dtype=str)
+    assert len(red) == len(raw) and red["account_id"].tolist() == raw["account_id"].tolist()
+    assert not set(raw["account_name"]) & set(red["account_name"])
+    assert red["account_name"].iloc[0] == pseudonym(raw["account_name"].iloc[0], "Account")
+    text = "".join(p.read_text(encoding="utf-8") for p in copy.glob("*.csv"))
+    assert {p.name for p in copy.glob("*.csv")} == {p.name for p in source.glob("*.csv")}
+    people = pd.read_csv(source / "contacts.csv", dtype=str)["full_name"]
+    reps = pd.read_csv(source / "opportunities.csv", dtype=str)["owner"].dropna()
+    for name in [*raw["account_name"].head(20), *people.head(20), *reps.unique()]:
+        assert name not in text, name
+    assert load_dataset(copy).tables["opportunities"].shape[0] == len(
+        pd.read_csv(source / "opportunities.csv")
+    )
+    logged = pd.read_csv(copy / "activities.csv", dtype=str)  # a raw table, redacted too
+    assert len(logged) == len(pd.read_csv(source / "activities.csv", dtype=str))
+    assert logged["owner"].dropna().str.startswith("Rep ").all()
+    # --redact needs a class data set: the demo holds no real names
+    assert run_cli("lab", "--workspace", tmp_path / "b", "--redact", "--no-start").code == 2
