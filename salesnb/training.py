@@ -824,6 +824,9 @@ def _show(value: Any, kind: str) -> str:
     return str(value)
 
 
+_SHOWN_PICKS = 12  # acceptable picks a trainer's solution lists by name
+
+
 def _solution_text(key: Answer) -> str:
     if key.missing:
         return "This data set cannot answer it."
@@ -841,7 +844,11 @@ def _solution_text(key: Answer) -> str:
             text += f"; and {more:,} more"
     elif kind == "pick":
         k = key.k or len(key.value)
-        text = f"any {k} of {_list(_show(i, item) for i in (*key.value, *key.any_of))}"
+        names = [_show(i, item) for i in dict.fromkeys((*key.value, *key.any_of))]
+        shown = names[:_SHOWN_PICKS]  # the ranked best first; a long tie is counted, not listed
+        text = f"any {k} of {_list(shown)}"
+        if len(names) > len(shown):
+            text += f" and {len(names) - len(shown):,} more that meet the rubric equally"
     elif kind == "guess":
         text = f"{_show(key.value, item)} (any guess passes; discuss the gap)"
     else:

@@ -287,3 +287,28 @@ def test_the_layout_check_finds_a_table_wider_than_its_page():
     narrow = report.page_html("Narrow", ["q"], "<table><tr><td>a</td><td>b</td></tr></table>")
     assert _page_overflows(weasyprint.HTML(string=wide).render().pages[0]._page_box)
     assert not _page_overflows(weasyprint.HTML(string=narrow).render().pages[0]._page_box)
+
+
+# --------------------------------------------------------------------------- live controls (issue 14)
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def test_reports_hold_no_widget_even_where_notebooks_have_live_controls(reviewed):
+    """The notebooks' live controls (sn.widgets.live / explore) run headless in a review:
+    each draws its static default output, so no executed notebook holds a widget view or
+    widget state and no PDF shows a widget's text form."""
+    import nbformat
+
+    books = sorted(reviewed.glob("*/*.ipynb"))
+    assert len(books) == 6
+    live = [b for b in books if "sn.widgets." in b.read_text(encoding="utf-8")]
+    assert len(live) >= 4, [b.name for b in live]  # Pareto, tiering, pipeline, compensation
+    for book in books:
+        nb = nbformat.read(str(book), as_version=4)
+        assert "widgets" not in nb.metadata, book.name
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                assert WIDGET_MIME not in out.get("data", {}), (book.name, cell.source[:80])
+    for pdf in reports(reviewed):
+        text = pdf_text(pdf)
+        assert "interactive(" not in text and "IntSlider" not in text and "VBox(" not in text

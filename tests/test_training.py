@@ -545,3 +545,20 @@ def test_money_with_cents_or_two_significant_figures_passes(v):
     assert training._judge(key, f"{v:,.2f}").correct
     assert training._judge(key, float(f"{v:.2g}")).correct
     assert not training._judge(key, v * 1.2).correct
+
+
+def test_a_long_tie_in_a_pick_is_counted_not_listed_in_the_solution():
+    """65 Tier 2 accounts may meet a judgement's rubric equally: the trainer sees the first
+    twelve by name and a count of the rest, and any of them still passes."""
+    from salesnb import training
+
+    names = [f"Acct {i:02d}" for i in range(65)]
+    training.start(
+        "trainer", "t", {"1": training.Answer(names[:3], kind="pick", k=3, any_of=names[3:])}
+    )
+    fb = training.check("1", ["Acct 60", "Acct 61", "Acct 62"])
+    assert fb.correct
+    solution = training.solution("1")
+    assert solution is not None
+    text = solution._repr_html_()
+    assert "Acct 11" in text and "Acct 12" not in text and "53 more" in text, text
