@@ -46,7 +46,7 @@ __all__ = [
     "audit",
     "by_account",
     "candidates",
-    "example_plan",
+    "draft_plan",
     "exercises",
     "gap_list",
     "load_plan",
@@ -1739,14 +1739,40 @@ PICK = 3  # exercise 4: accounts to pick from the shortlist
 SHORTLIST = 8  # ... of this many
 
 
-def example_plan() -> Path | None:
-    """The bundled example programme plan (data/examples/abm_plan.yml), when it is installed."""
-    path = Path(__file__).resolve().parent.parent / EXAMPLE_PLAN
-    return path if path.is_file() else None
+DRAFT_CAMPAIGN = "the quarterly newsletter"
 
 
-def _exercise_plan(params: Params) -> Path | None:
-    return params.path("plan_file") or example_plan()
+def draft_plan(a: AbmAnalysis, params: Params) -> Plan | None:
+    """Exercise 3's programme plan when no plan_file is given: a first draft built from this
+    data set's own candidates, with the faults first drafts have. It targets twice the
+    accounts the team can serve (the best-ranked first), expects marketing to source 30% of
+    their pipeline, names an account marketing owner for half of them and sends every
+    target the same campaign. None when no account can be ranked.
+    """
+    ranked = a.tables.get("candidates")
+    if ranked is None or ranked.empty:
+        return None
+    ids = (
+        ranked.dropna(subset=["score"])["account_id"].astype(str).head(2 * max(params.capacity, 1))
+    )
+    targets = list(dict.fromkeys(ids))
+    if not targets:
+        return None
+    return Plan(
+        targets=targets,
+        capacity=params.capacity,
+        marketing_sourced_share=GENERAL_SHARE_MAX,
+        owners={t: "account marketing manager" for t in targets[: len(targets) // 2]},
+        campaigns=dict.fromkeys(targets, DRAFT_CAMPAIGN),
+    )
+
+
+def _exercise_plan(a: AbmAnalysis, params: Params) -> tuple[Plan | None, str]:
+    """The plan exercise 3 judges and where it comes from: plan_file, else the draft."""
+    path = params.path("plan_file")
+    if path is not None:
+        return load_plan(path), path.name
+    return draft_plan(a, params), "a first draft built from this data set"
 
 
 def shortlist(a: AbmAnalysis) -> pd.DataFrame:
@@ -1776,16 +1802,22 @@ def shortlist_view(a: AbmAnalysis) -> Any:
     )
 
 
-def plan_view(params: Params) -> Any:
-    """Exercise 4's programme plan for people: targets, capacity, expectations, owners, campaigns."""
+def plan_view(params: Params, a: AbmAnalysis) -> Any:
+    """Exercise 3's programme plan for people: targets, capacity, expectations, owners, campaigns."""
     from .notebook import note, table_html
 
-    path = _exercise_plan(params)
-    if path is None:
-        return note("No programme plan to judge: give plan_file.")
-    plan = load_plan(path)
+    plan, source = _exercise_plan(a, params)
+    if plan is None:
+        return note("No programme plan to judge: no account can be ranked for ABM here.")
+    names = (
+        a.tables["readiness"].drop_duplicates("account_id").set_index("account_id")["account_name"]
+        if "readiness" in a.tables and "account_name" in a.tables["readiness"]
+        else pd.Series(dtype="object")
+    )
+    shown = [str(names.get(t, t)) for t in plan.targets]
+    campaigns = sorted(set(plan.campaigns.values()))
     rows = [
-        ("Target accounts", f"{len(plan.targets)}: {', '.join(plan.targets)}"),
+        ("Target accounts", f"{len(shown)}: {', '.join(shown)}"),
         ("Accounts the team can serve", f"{plan.capacity}"),
         (
             "Pipeline marketing is expected to source",
@@ -1798,11 +1830,16 @@ def plan_view(params: Params) -> Any:
             "Account marketing owner",
             f"{len(plan.owners)} of {len(plan.targets)} targets have one",
         ),
-        ("Campaigns", "; ".join(f"{k}: {v}" for k, v in plan.campaigns.items()) or "none"),
+        (
+            "Campaigns",
+            f"{len(campaigns)} for {len(plan.targets)} targets: {'; '.join(campaigns)}"
+            if campaigns
+            else "none",
+        ),
     ]
     return table_html(
         pd.DataFrame(rows, columns=["item", "plan"]),
-        title=f"The programme plan to judge ({path.name})",
+        title=f"The programme plan to judge ({source})",
         key="plan",
     )
 
@@ -1812,7 +1849,7 @@ def exercises(data: DataSet, params: Params, a: AbmAnalysis | None = None) -> di
 
     1 (predict) the share of measured accounts that count as ready; 2 (parameter) the
     accounts ready with ``ready_min`` at 80%; 3 (scenario) the failure modes a programme
-    plan raises (the plan_file, else the bundled example); 4 (judgement) three accounts of
+    plan raises (the plan_file, else :func:`draft_plan` from this data set); 4 (judgement) three accounts of
     the shortlist for the ABM list, checked against the candidate score (ties at the cut
     accepted). An exercise the data cannot support is left out of the key.
     """
@@ -1864,14 +1901,10 @@ def exercises(data: DataSet, params: Params, a: AbmAnalysis | None = None) -> di
             + ": tier and readiness weigh 30% each, room to grow and relationships 20%.",
         )
 
-    path = _exercise_plan(params)
-    if path is not None:
-        try:
-            judged = analyze(data, dataclasses.replace(params, plan_file=str(path)))
-        except Exception:  # noqa: BLE001 (a plan that does not fit the data: no exercise)
-            judged = None
-        risks = None if judged is None else judged.tables.get("risks")
-        if risks is not None and (risks["status"] == "raised").any():
+    plan, _ = _exercise_plan(a, params)
+    if plan is not None and "readiness" in a.tables and "audit" in a.tables:
+        risks = risk_flags(plan, a.tables["readiness"], a.tables["audit"], data.tables["accounts"])
+        if (risks["status"] == "raised").any():
             raised = list(risks.loc[risks["status"] == "raised", "flag"])
             unknown = list(risks.loc[risks["status"] == "unknown", "flag"])
             key["3"] = training.Answer(

@@ -472,7 +472,7 @@ def test_notebook_parameters_match_params():
         if "parameters" in c.metadata.get("tags", [])
     )
     names = [n.target.id for n in ast.parse(cell.source).body]
-    assert set(names) - {"data_dir", "output_dir", "redact"} == set(abm.Params.names())
+    assert set(names) - {"data_dir", "output_dir", "redact", "mode"} == set(abm.Params.names())
     source = "\n".join(c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells)
     assert "describe(" not in source  # no statistics of the readiness column as headline figures
     assert nbformat.read(NOTEBOOK, as_version=4).metadata["salesnb"]["requires"] == [["accounts"]]

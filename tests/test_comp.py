@@ -508,7 +508,7 @@ def test_params_match_the_notebook():
     nb = nbformat.read(str(ROOT / "notebooks" / "04_compensation.ipynb"), as_version=4)
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     names = re.findall(r"^(\w+)\s*:", cell.source, re.M)
-    assert set(names) - {"data_dir", "output_dir", "redact"} == set(comp.Params.names())
+    assert set(names) - {"data_dir", "output_dir", "redact", "mode"} == set(comp.Params.names())
     for name in comp.Params.names():
         if name != "quarter":
             value = re.search(rf"^{name}\s*:\s*\w+\s*=\s*(.+?)\s+#", cell.source, re.M).group(1)

@@ -662,7 +662,7 @@ def test_notebook_requires_only_a_revenue_table():
 
 
 def test_params_match_the_parameters_cell():
-    cell = set(report.notebook_parameters(NOTEBOOK)) - {"data_dir", "output_dir", "redact"}
+    cell = set(report.notebook_parameters(NOTEBOOK)) - {"data_dir", "output_dir", "redact", "mode"}
     assert cell == set(pareto.Params.names())
     defaults = {k: v["default"] for k, v in report.notebook_parameters(NOTEBOOK).items()}
     for name in pareto.Params.names():

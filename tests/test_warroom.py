@@ -593,7 +593,7 @@ def test_notebook_parameters_match_params_and_requires():
     assert nb["metadata"]["salesnb"]["requires"] == [list(warroom.CORE)]
     cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
     declared = [n.target.id for n in ast.parse("".join(cell["source"])).body]
-    engine = {"data_dir", "output_dir", "redact"}
+    engine = {"data_dir", "output_dir", "redact", "mode"}
     assert set(declared) - engine == set(warroom.Params.names())
     defaults = {n.target.id: n.value.value for n in ast.parse("".join(cell["source"])).body}
     for name in warroom.Params.names():
