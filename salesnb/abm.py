@@ -14,7 +14,7 @@ them unknown. :func:`analyze` wires it all for the notebook ``06_abm_readiness``
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -1916,19 +1916,4 @@ def exercises(data: DataSet, params: Params, a: AbmAnalysis | None = None) -> di
                 + (f"; the data cannot tell {', '.join(unknown)}" if unknown else "")
                 + ".",
             )
-    return _complete(key, {"1": "guess", "2": "count", "3": "set", "4": "pick"})
-
-
-def _complete(key: dict[str, Any], kinds: Mapping[str, str]) -> dict[str, Any]:
-    """Every exercise in the key, in order; one the data cannot support has no value, so its
-    check says the data set cannot answer it instead of failing."""
-    from . import training
-
-    return {
-        n: key[n]
-        if n in key
-        else training.Answer((), kind=k)
-        if k in ("set", "pick")
-        else training.Answer(None, kind=k)
-        for n, k in kinds.items()
-    }
+    return training.complete(key, {"1": "guess", "2": "count", "3": "set", "4": "pick"})

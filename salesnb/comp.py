@@ -1764,7 +1764,7 @@ def exercises(
     titles = {p.name: p.label for p in a.extras["plans"]}
     key: dict[str, Any] = {}
     if dist.empty:
-        return _complete(key, {"1": "guess", "2": "pick", "3": "percent", "4": "count"})
+        return training.complete(key, {"1": "guess", "2": "pick", "3": "percent", "4": "count"})
 
     harsh = _harshest(r)
     zero = float(r.loc[harsh, "share_zero_payout"])
@@ -1821,23 +1821,8 @@ def exercises(
             explain=f"{_and_list(labels)} meet the rubric; {labels[0]} is the cheapest of them "
             f"({format_money(float(r.loc[fair[0], 'cost']), a.currency)}{sim}).",
         )
-    return _complete(key, {"1": "guess", "2": "pick", "3": "percent", "4": "count"})
+    return training.complete(key, {"1": "guess", "2": "pick", "3": "percent", "4": "count"})
 
 
 def _and_list(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _complete(key: dict[str, Any], kinds: Mapping[str, str]) -> dict[str, Any]:
-    """Every exercise in the key, in order; one the data cannot support has no value, so its
-    check says the data set cannot answer it instead of failing."""
-    from . import training
-
-    return {
-        n: key[n]
-        if n in key
-        else training.Answer((), kind=k)
-        if k in ("set", "pick")
-        else training.Answer(None, kind=k)
-        for n, k in kinds.items()
-    }

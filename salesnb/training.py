@@ -52,6 +52,7 @@ __all__ = [
     "Solution",
     "TrainingError",
     "check",
+    "complete",
     "mode",
     "predict",
     "progress",
@@ -859,6 +860,20 @@ def _solution_text(key: Answer) -> str:
         if tol:
             text += f"; {tol}"
     return _join(text + ".", key.explain)
+
+
+def complete(key: Mapping[str, Answer], kinds: Mapping[str, str]) -> dict[str, Answer]:
+    """Every exercise of a notebook in the key, in order: one the data cannot support gets
+    an empty answer of its kind, so its check says the data set cannot answer it (instead
+    of an unknown-exercise error). ``kinds`` maps each exercise to its kind."""
+    return {
+        n: key[n]
+        if n in key
+        else Answer((), kind=k)
+        if k in ("set", "pick")
+        else Answer(None, kind=k)
+        for n, k in kinds.items()
+    }
 
 
 # --------------------------------------------------------------------------- progress

@@ -2004,7 +2004,7 @@ def exercises(data: DataSet, params: Params, a: WarRoomAnalysis | None = None) -
     ranked = a.tables.get("candidates")
     cases = a.tables.get("cases")
     if ranked is None or cases is None or ranked.empty:
-        return _complete(key, {"1": "guess", "2": "pick", "3": "count", "4": "set"})
+        return training.complete(key, {"1": "guess", "2": "pick", "3": "count", "4": "set"})
     total = float(ranked["amount"].sum())
     held = float(ranked.loc[ranked["opportunity_id"].isin(cases["opportunity_id"]), "amount"].sum())
     if total > 0 and not params.opportunity_id:
@@ -2067,7 +2067,7 @@ def exercises(data: DataSet, params: Params, a: WarRoomAnalysis | None = None) -
             explain=f"It needs {_and(s.areas)}. The module's plan: {first['date']} with "
             f"{_and(first['experts'])}; {len(s.plans):,} plans are valid in all.",
         )
-    return _complete(key, {"1": "guess", "2": "pick", "3": "count", "4": "set"})
+    return training.complete(key, {"1": "guess", "2": "pick", "3": "count", "4": "set"})
 
 
 def shortlist(ranked: pd.DataFrame, capacity: int) -> pd.DataFrame:
@@ -2093,18 +2093,3 @@ def shortlist_view(a: WarRoomAnalysis) -> Any:
         key="shortlist",
         keep=["opportunity_id"],
     )
-
-
-def _complete(key: dict[str, Any], kinds: Mapping[str, str]) -> dict[str, Any]:
-    """Every exercise in the key, in order; one the data cannot support has no value, so its
-    check says the data set cannot answer it instead of failing."""
-    from . import training
-
-    return {
-        n: key[n]
-        if n in key
-        else training.Answer((), kind=k)
-        if k in ("set", "pick")
-        else training.Answer(None, kind=k)
-        for n, k in kinds.items()
-    }

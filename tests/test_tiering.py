@@ -693,7 +693,9 @@ def test_params_match_the_notebook():
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     tree = ast.parse(cell.source)
     declared = {n.target.id: n.value.value for n in tree.body}
-    assert set(declared) - {"data_dir", "output_dir", "redact", "mode"} == set(tiering.Params.names())
+    assert set(declared) - {"data_dir", "output_dir", "redact", "mode"} == set(
+        tiering.Params.names()
+    )
     for name in tiering.Params.names():
         if name != "quarter":
             assert declared[name] == tiering.Params.default(name), name
