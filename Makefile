@@ -4,8 +4,6 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-# pytest-xdist workers (the CI machine has 2 cores); TEST_WORKERS=0 runs in one process
-TEST_WORKERS ?= 2
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup review test lint bench demo-data clean
@@ -25,7 +23,7 @@ review: $(STAMP)
 	$(BIN)/salesnb review --data data/demo --quarter $(QUARTER) --out reports/$(QUARTER)
 
 test: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	MPLBACKEND=Agg $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check salesnb tests bench

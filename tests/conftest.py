@@ -153,20 +153,3 @@ def maven_review(tmp_path_factory) -> Path:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return out
-
-
-# --------------------------------------------------------------------------- parallel runs
-# The suite runs on two workers (pytest-xdist, --dist loadgroup). The session fixtures that
-# run whole reviews (the demo's two quarters, Maven's) would run once per worker: every
-# test that uses one goes to the same worker, so each review runs once; nbval's cells of one
-# notebook run in one kernel, so they stay on one worker too.
-_SHARED_REVIEWS = frozenset({"review_dir", "reviews_root", "maven_review", "reviewed"})
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        path = Path(str(getattr(item, "path", "") or getattr(item, "fspath", "")))
-        if path.suffix == ".ipynb":  # nbval: a notebook's cells share one kernel, one worker
-            item.add_marker(pytest.mark.xdist_group(f"nbval-{path.stem}"))
-        elif _SHARED_REVIEWS & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("reviews"))
