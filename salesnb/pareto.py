@@ -1763,16 +1763,6 @@ ParetoAnalysis.specs = {
 EXERCISE_CUTOFF = 0.7  # exercise 2 moves the cut-off here from the parameter's value
 
 
-def _top_with_ties(table: pd.DataFrame, column: str, k: int) -> pd.DataFrame:
-    """The rows of ``table`` ranked k or better by ``column`` (largest first), with every row
-    that ties the k-th."""
-    if table.empty:
-        return table
-    ranked = table.sort_values(column, ascending=False, kind="stable")
-    edge = ranked[column].iloc[min(k, len(ranked)) - 1]
-    return ranked[ranked[column] >= edge]
-
-
 def exercises(data: DataSet, params: Params, a: ParetoAnalysis) -> dict[str, Any]:
     """The notebook's exercises: exercise number -> ``training.Answer``, computed from the data.
 
@@ -1826,7 +1816,9 @@ def exercises(data: DataSet, params: Params, a: ParetoAnalysis) -> dict[str, Any
         complaints = pd.DataFrame(columns=["account_name", "cases", "valuable", "demanding"])
     both = complaints[complaints["valuable"].astype(bool) & complaints["demanding"].astype(bool)]
     ok = (
-        list(_top_with_ties(both, "cases", 3)["account_name"].astype(str)) if len(both) >= 3 else []
+        list(training.with_ties(both, "cases", 3)["account_name"].astype(str))
+        if len(both) >= 3
+        else []
     )
     key["3"] = training.Answer(
         ok[:3],
@@ -1839,7 +1831,7 @@ def exercises(data: DataSet, params: Params, a: ParetoAnalysis) -> dict[str, Any
         explain=f"{_list_names(ok)} open the most cases of the accounts that are both valuable "
         "and demanding: they pay for a service plan, and fixing their cases frees the most time.",
     )
-    top = _top_with_ties(complaints, "cases", 1)
+    top = training.with_ties(complaints, "cases", 1)
     names = list(top["account_name"].astype(str))
     cases = int(top["cases"].iloc[0]) if len(top) else 0
     key["4"] = training.Answer(

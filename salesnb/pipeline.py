@@ -1778,15 +1778,6 @@ PipelineAnalysis.specs = {
 EXERCISE_ROCKS_MIN = 25_000.0  # exercise 2 lowers the rocks threshold here
 
 
-def _lowest_with_ties(table: pd.DataFrame, column: str, k: int) -> pd.DataFrame:
-    """The rows of ``table`` ranked k or better by ``column`` (smallest first), with every tie
-    of the k-th."""
-    ranked = table.dropna(subset=[column]).sort_values(column, kind="stable")
-    if ranked.empty:
-        return ranked
-    return ranked[ranked[column] <= ranked[column].iloc[min(k, len(ranked)) - 1]]
-
-
 def exercises(data: DataSet, params: Params, a: PipelineAnalysis) -> dict[str, Any]:
     """The notebook's exercises: exercise number -> ``training.Answer``, computed from the data.
 
@@ -1836,7 +1827,7 @@ def exercises(data: DataSet, params: Params, a: PipelineAnalysis) -> dict[str, A
     # 3 judgement: data hygiene
     owners = a.table("integrity")
     worst = (
-        _lowest_with_ties(owners, "integrity_score", 2)
+        training.with_ties(owners, "integrity_score", 2, largest=False)
         if owners is not None and len(owners) >= 3
         else pd.DataFrame(columns=["owner", "flagged", "open_deals"])
     )

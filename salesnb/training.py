@@ -55,6 +55,7 @@ __all__ = [
     "complete",
     "mode",
     "predict",
+    "with_ties",
     "progress",
     "solution",
     "start",
@@ -874,6 +875,17 @@ def complete(key: Mapping[str, Answer], kinds: Mapping[str, str]) -> dict[str, A
         else Answer(None, kind=k)
         for n, k in kinds.items()
     }
+
+
+def with_ties(table: Any, column: str, k: int, *, largest: bool = True) -> Any:
+    """The rows of DataFrame ``table`` ranked k or better by ``column`` (largest first, or
+    smallest with ``largest=False``), with every row that ties the k-th: the answers a
+    "name the top k" exercise accepts. Rows without a value in ``column`` are left out."""
+    ranked = table.dropna(subset=[column]).sort_values(column, ascending=not largest, kind="stable")
+    if ranked.empty:
+        return ranked
+    edge = ranked[column].iloc[min(k, len(ranked)) - 1]
+    return ranked[ranked[column] >= edge] if largest else ranked[ranked[column] <= edge]
 
 
 # --------------------------------------------------------------------------- progress

@@ -202,9 +202,9 @@ def test_pareto_answers_come_from_rerun_analyses(demo):
 
 def test_top_with_ties_keeps_every_tie_of_the_kth():
     t = pd.DataFrame({"name": list("abcdef"), "cases": [9, 7, 5, 5, 5, 1]})
-    assert list(pareto._top_with_ties(t, "cases", 3)["name"]) == ["a", "b", "c", "d", "e"]
-    assert list(pareto._top_with_ties(t, "cases", 1)["name"]) == ["a"]
-    assert list(pipeline._lowest_with_ties(t, "cases", 2)["name"]) == ["f", "c", "d", "e"]
+    assert list(training.with_ties(t, "cases", 3)["name"]) == ["a", "b", "c", "d", "e"]
+    assert list(training.with_ties(t, "cases", 1)["name"]) == ["a"]
+    assert list(training.with_ties(t, "cases", 2, largest=False)["name"]) == ["f", "c", "d", "e"]
 
 
 def test_tiering_promotion_rubric_and_parameter_answer(demo):
