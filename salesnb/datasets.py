@@ -14,7 +14,13 @@ What a trainer can find in it (by construction, not by hand-typed numbers):
   without an account, past-due close dates;
 - complaints concentrated on a few accounts, only loosely tied to revenue;
 - products with different commission rates; reps whose logged activity follows habit
-  more than account value; quotas per rep and quarter; buying centers; an expert roster.
+  more than account value; quotas per rep and quarter; buying centers; an expert roster;
+- the sales habits of issue 15 (:func:`_habits`, its own random stream, so no value the
+  other tables had before changes except which deals carry ``source`` "referral"):
+  accounts referred by an earlier customer (``referred_by``) whose deals win more often
+  and close faster, e-mail and phone of contacts (some executives with both), and a
+  free-trial table where 7-day trials, qualified sign-ups and high usage convert better
+  and repeat sign-ups by the same e-mail rarely do.
 """
 
 from __future__ import annotations
@@ -716,6 +722,172 @@ def _experts(rng: np.random.Generator, spec: DemoSpec) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["expert_id", "area", "full_name", "unavailable_dates"])
 
 
+_EXEC_TITLE = r"^(?:VP|Head of|Chief|C[EFIOT]O)\b"  # executive titles (C-level, VP, Head of)
+
+
+def _slug(names: pd.Series) -> pd.Series:
+    """``Norvia Systems`` -> ``norvia-systems`` (a fictitious domain is ``<slug>.example``)."""
+    return names.str.lower().str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")
+
+
+def _referrals(
+    rng: np.random.Generator, accounts: pd.DataFrame, opp: pd.DataFrame
+) -> tuple[pd.Series, pd.Series]:
+    """``referred_by`` per account and the deals labelled ``source`` "referral".
+
+    An account is referred by a customer whose won deal closed before the account's first
+    deal was created. Referred accounts are drawn among those whose deals went well, and
+    their won, quick deals are the likeliest to carry the label: the label is chosen, no
+    outcome or date changes.
+    """
+    known = opp.dropna(subset=["account_id"])
+    first = known.groupby("account_id")["created_date"].min()
+    won = known[known["outcome"] == "won"]
+    first_win = won.groupby("account_id")["close_date"].min().sort_values()
+    closed = known[known["outcome"] != "open"]
+    won_share = closed["outcome"].eq("won").groupby(closed["account_id"]).mean()
+    cycle = (closed["close_date"] - closed["created_date"]).dt.days
+    quick = cycle.groupby(closed["account_id"]).median()
+    cand = first.index[first.index.isin(won_share.index)]
+    # how many customers had won by each candidate's first deal
+    n_ref = np.searchsorted(first_win.to_numpy(), first[cand].to_numpy(), side="left")
+    cand = cand[n_ref >= 3]
+    n_ref = n_ref[n_ref >= 3]
+    fast = (quick[cand] < quick.median()).to_numpy()
+    weight = np.exp(1.2 * won_share[cand].to_numpy() + 0.8 * fast)
+    k = min(len(cand), round(0.12 * len(accounts)))
+    picked = rng.choice(len(cand), k, replace=False, p=weight / weight.sum()) if k else []
+    referrer = pd.Series(pd.NA, index=accounts["account_id"], dtype="str")
+    for i in picked:
+        referrer[cand[i]] = first_win.index[rng.integers(0, n_ref[i])]
+    # which of the referred accounts' deals came through the recommendation
+    of_referred = opp["account_id"].isin(referrer.dropna().index)
+    days = (opp["close_date"] - opp["created_date"]).dt.days
+    p = np.select(
+        [
+            opp["outcome"].eq("won") & (days < 60),
+            opp["outcome"].eq("won"),
+            opp["outcome"].eq("open"),
+        ],
+        [0.85, 0.35, 0.5],
+        0.4,
+    )
+    label = of_referred & (rng.random(len(opp)) < p)
+    return referrer.reset_index(drop=True), label
+
+
+def _contact_details(
+    rng: np.random.Generator, accounts: pd.DataFrame, contacts: pd.DataFrame
+) -> pd.DataFrame:
+    """E-mail (``first.last@<account-slug>.example``) and phone of some contacts."""
+    m = len(contacts)
+    slug = contacts["account_id"].map(
+        pd.Series(_slug(accounts["account_name"]).to_numpy(), index=accounts["account_id"])
+    )
+    local = _slug(contacts["full_name"]).str.replace("-", ".", regex=False)
+    email = local + "@" + slug + ".example"
+    phone = pd.Series(
+        [
+            f"+1 555 01{a:02d} {b:04d}"
+            for a, b in zip(rng.integers(0, 100, m), rng.integers(0, 10_000, m), strict=True)
+        ],
+        index=contacts.index,
+    )
+    execs = contacts["title"].str.contains(_EXEC_TITLE, regex=True).to_numpy()
+    has_email = rng.random(m) < np.where(execs, 0.75, 0.65)
+    has_phone = rng.random(m) < np.where(execs, 0.7, 0.35)
+    return pd.DataFrame(
+        {"email": email.where(has_email), "phone": phone.where(has_phone)}, index=contacts.index
+    )
+
+
+def _trials(
+    rng: np.random.Generator, spec: DemoSpec, accounts: pd.DataFrame, n: int
+) -> pd.DataFrame:
+    """Free-trial sign-ups: 7 or 30 days; conversion rises with usage, qualification and
+    the shorter trial; repeat sign-ups by an earlier trial's e-mail rarely convert."""
+    start, end, ndays = _days(spec)
+    length = rng.choice([7, 30], n, p=[0.45, 0.55])
+    begin = start + pd.to_timedelta(np.floor(rng.random(n) * (ndays - 31)).astype(int), unit="D")
+    # a quarter of the sign-ups come from accounts we know, the rest from new companies
+    known = rng.random(n) < 0.25
+    acc = rng.integers(0, len(accounts), n)
+    account_slug = _slug(accounts["account_name"]).to_numpy()[acc]
+    new_slug = [
+        f"{_NAME_A[a].lower()}{_NAME_B[b]}-{c}"
+        for a, b, c in zip(
+            rng.integers(0, 30, n), rng.integers(0, 30, n), rng.integers(1, 99, n), strict=True
+        )
+    ]
+    person = [
+        f"{_FIRST[i].lower()}.{_LAST[j].lower()}"
+        for i, j in zip(
+            rng.integers(0, len(_FIRST), n), rng.integers(0, len(_LAST), n), strict=True
+        )
+    ]
+    domain = np.where(known, account_slug, np.array(new_slug, dtype=object))
+    email = np.array(
+        [f"{p}@{d}.example" for p, d in zip(person, domain, strict=True)], dtype=object
+    )
+    df = pd.DataFrame(
+        {
+            "account_id": pd.Series(accounts["account_id"].to_numpy()[acc]).where(known),
+            "email": email,
+            "start_date": pd.DatetimeIndex(begin).normalize(),
+            "length_days": length,
+        }
+    ).sort_values("start_date", kind="stable", ignore_index=True)
+    # repeat offenders: some e-mails sign up again after their trial ran out
+    repeat = np.zeros(n, dtype=bool)
+    takers = rng.choice(n // 2, max(1, n // 25), replace=False)
+    for i in takers:
+        times = rng.integers(1, 4)
+        after = df.loc[i, "start_date"] + pd.Timedelta(days=int(df.loc[i, "length_days"]))
+        later = df.index[(df["start_date"] > after) & ~repeat & (df.index != i)]
+        for j in rng.choice(later, min(times, len(later)), replace=False) if len(later) else []:
+            df.loc[j, ["email", "account_id"]] = df.loc[i, ["email", "account_id"]].to_numpy()
+            repeat[j] = True
+    qualified = rng.random(n) < 0.4
+    usage = np.clip(np.round(rng.beta(1.6, 2.4, n) * 100 + 8 * qualified - 10 * repeat), 0, 100)
+    logit = (
+        -4.6
+        + 0.055 * usage
+        + 0.9 * (df["length_days"].to_numpy() == 7)
+        + 0.8 * qualified
+        - 2.5 * repeat
+    )
+    converted = rng.random(n) < 1 / (1 + np.exp(-logit))
+    df = df.assign(
+        end_date=df["start_date"] + pd.to_timedelta(df["length_days"], unit="D"),
+        qualified=qualified,
+        usage_score=usage,
+        converted=converted,
+    )
+    df.insert(0, "trial_id", _ids("TR", n, 5))
+    return df[TABLES["trials"].names]
+
+
+def _habits(spec: DemoSpec, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The habit columns and the trials table, from their own random stream.
+
+    Adds ``accounts.referred_by``, ``contacts.email`` / ``phone`` and the ``trials``
+    table, and relabels some deals' ``source`` as "referral"; every other value stays
+    what the other streams made it (the six earlier notebooks' figures do not move).
+    """
+    rng = np.random.default_rng([spec.seed, 15])
+    accounts, opp, contacts = tables["accounts"], tables["opportunities"], tables["contacts"]
+    referrer, label = _referrals(rng, accounts, opp)
+    details = _contact_details(rng, accounts, contacts)
+    n_trials = int(np.clip(round(3 * spec.accounts), 200, 50_000))
+    return {
+        **tables,
+        "accounts": accounts.assign(referred_by=referrer.to_numpy()),
+        "opportunities": opp.assign(source=opp["source"].where(~label, "referral")),
+        "contacts": pd.concat([contacts, details], axis=1),
+        "trials": _trials(rng, spec, accounts, n_trials),
+    }
+
+
 def make_demo(spec: DemoSpec | None = None) -> tuple[dict[str, pd.DataFrame], np.ndarray]:
     """The small tables of the demo company and each account's latent value.
 
@@ -723,7 +895,7 @@ def make_demo(spec: DemoSpec | None = None) -> tuple[dict[str, pd.DataFrame], np
     -------
     (tables, value)
         ``tables`` holds accounts, products, opportunities, contacts, cases, quotas,
-        buying_centers and experts; ``value`` drives the raw-line tables.
+        buying_centers, experts and trials; ``value`` drives the raw-line tables.
     """
     spec = spec or DemoSpec()
     rng = np.random.default_rng([spec.seed, 1])
@@ -746,7 +918,7 @@ def make_demo(spec: DemoSpec | None = None) -> tuple[dict[str, pd.DataFrame], np
         "buying_centers": _buying_centers(np.random.default_rng([spec.seed, 7]), accounts, value),
         "experts": _experts(np.random.default_rng([spec.seed, 8]), spec),
     }
-    return tables, value
+    return _habits(spec, tables), value
 
 
 def _arrow(df: pd.DataFrame) -> pa.Table:

@@ -170,13 +170,20 @@ def pseudonymise(values: pd.Series, kind: str, *, key: bytes) -> pd.Series:
     return values.map(codes).where(values.notna())
 
 
-_REDACT = {
+# What --redact (and 'salesnb lab --redact', through salesnb.workspace) replaces by keyed
+# pseudonyms: table -> {column: the pseudonym's kind}. Names, reps and personal contact
+# details; job titles and ids stay. Raw-line tables (activities) never reach a notebook
+# through DataSet.tables, so only the workspace's redacted copy rewrites their owners.
+REDACTED_COLUMNS: dict[str, dict[str, str]] = {
     "accounts": {"account_name": "Account", "owner": "Rep"},
-    "contacts": {"full_name": "Person"},
+    "contacts": {"full_name": "Person", "email": "Email", "phone": "Phone"},
     "opportunities": {"owner": "Rep"},
+    "activities": {"owner": "Rep"},
     "quotas": {"owner": "Rep"},
     "experts": {"full_name": "Person"},
+    "trials": {"email": "Email"},
 }
+_REDACT = REDACTED_COLUMNS
 
 
 @dataclass

@@ -111,7 +111,7 @@ _MAX_TEXT = f"1e{round(math.log10(MAX_MAGNITUDE))}"  # as messages write it
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "outcome": ("open", "won", "lost", "no_decision"),
     "role": ("decision_maker", "influencer", "champion", "user", "blocker", "unknown"),
-    "source": ("sales", "marketing", "partner"),
+    "source": ("sales", "marketing", "partner", "referral"),
 }
 
 
@@ -197,6 +197,7 @@ class Column:
     required: bool = False  # the column must exist
     needed: bool = False  # a value should be present on every row (finding if not)
     doc: str = ""
+    bounds: tuple[float, float | None] | None = None  # (low, high or None): a number's range
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,8 @@ class Table:
     columns: tuple[Column, ...]
     raw: bool = False  # raw-line table: checked and aggregated by DuckDB
     references: Mapping[str, str] = field(default_factory=dict)  # column -> table
+    # (earlier, later, rule): a row whose later date falls before the earlier one breaks `rule`
+    date_order: tuple[tuple[str, str, str], ...] = ()
     doc: str = ""
 
     @property
@@ -225,8 +228,15 @@ class Table:
         raise KeyError(name)
 
 
-def _c(name: str, kind: ColumnKind, req: bool = False, needed: bool = False, doc: str = ""):
-    return Column(name, kind, required=req, needed=needed or req, doc=doc)
+def _c(
+    name: str,
+    kind: ColumnKind,
+    req: bool = False,
+    needed: bool = False,
+    doc: str = "",
+    bounds: tuple[float, float | None] | None = None,
+):
+    return Column(name, kind, required=req, needed=needed or req, doc=doc, bounds=bounds)
 
 
 def _key(name: str) -> Column:
@@ -253,7 +263,13 @@ TABLES: dict[str, Table] = {
                 _c("is_global", "bool", doc="Fortune-500 class account"),
                 _c("region", "category"),
                 _c("owner", "text"),
+                _c(
+                    "referred_by",
+                    "id",
+                    doc="the customer (an account_id) whose recommendation brought this account",
+                ),
             ),
+            references={"referred_by": "accounts"},
             doc="one row per customer or prospect company",
         ),
         Table(
@@ -270,6 +286,8 @@ TABLES: dict[str, Table] = {
                 _c("linkedin_connected", "bool"),
                 _c("newsletter", "bool"),
                 _c("last_engaged", "date"),
+                _c("email", "text", doc="e-mail address (a pseudonym under --redact)"),
+                _c("phone", "text", doc="phone number (a pseudonym under --redact)"),
             ),
             references={"account_id": "accounts"},
             doc="named people at accounts",
@@ -296,6 +314,7 @@ TABLES: dict[str, Table] = {
                 _c("currency", "category"),
             ),
             references={"account_id": "accounts", "product_id": "products"},
+            date_order=(("created_date", "close_date", "close_before_created"),),
             doc="deals, open and closed",
         ),
         Table(
@@ -393,6 +412,29 @@ TABLES: dict[str, Table] = {
                 _c("unavailable_dates", "dates", doc="ISO dates separated by ';'"),
             ),
             doc="the war-room roster",
+        ),
+        Table(
+            "trials",
+            ("trial_id",),
+            (
+                _key("trial_id"),
+                _c("account_id", "id", doc="the account, when the sign-up is one already"),
+                _c("email", "text", doc="who signed up (a pseudonym under --redact)"),
+                _c("start_date", "date", req=True),
+                _c("end_date", "date"),
+                _c("length_days", "int", doc="the trial's length in whole days", bounds=(1, None)),
+                _c("qualified", "bool", doc="a person qualified the sign-up before the trial"),
+                _c(
+                    "usage_score",
+                    "number",
+                    doc="0-100: share of the trial's key features used",
+                    bounds=(0, 100),
+                ),
+                _c("converted", "bool", doc="the trial became a paying customer"),
+            ),
+            references={"account_id": "accounts"},
+            date_order=(("start_date", "end_date", "end_before_start"),),
+            doc="free trials (sign-ups), one row per trial",
         ),
     ]
 }
@@ -744,6 +786,22 @@ _RULES: dict[str, _Rule] = {
     "close_before_created": _Rule(
         "finding", "close date before the created date", "correct one of the two dates"
     ),
+    "end_before_start": _Rule(
+        "error",
+        "end date before the start date",
+        "correct one of the two dates (a trial ends on or after the day it starts)",
+    ),
+    "self_reference": _Rule(
+        "error",
+        "the row refers to itself (its own {key})",
+        "leave the cell empty, or write the {key} of the other row it means "
+        "(for referred_by: the customer whose recommendation brought this account)",
+    ),
+    "range": _Rule(
+        "finding",
+        "value {range}",
+        "correct the value: it must be {ok} (check the unit: a share of 35% is 35 on a 0-100 scale)",
+    ),
     "formula": _Rule(
         "finding",
         "text starts with = + - or @ (spreadsheet formula injection)",
@@ -771,6 +829,8 @@ def check_text(s: pd.Series) -> dict[str, pd.Series]:
     starts = txt.str.match(_FORMULA).fillna(False)
     # a leading minus before a digit is a number, not a formula
     starts &= ~txt.str.match(r"^-\s*[\d.]").fillna(False)
+    # nor is a phone number: digits, spaces and ( ) . - / after an optional + ("+44 20 7946 0958")
+    starts &= ~txt.str.fullmatch(r"\+?[\d\s().\-/]+").fillna(False)
     return {
         "formula": starts.astype(bool),
         "markup": txt.str.contains(_MARKUP).fillna(False).astype(bool),
@@ -803,6 +863,15 @@ def _schema(table: Table, present: list[str], refs: Mapping[str, pd.Index]) -> p
             )
         if (col.kind == "money" and not table.raw) or col.name == "employees":
             checks.append(pa.Check(_ok(lambda s: s >= 0), name="not_negative", ignore_na=False))
+        if col.bounds is not None and col.kind in NUMERIC_KINDS:
+            lo, hi = col.bounds
+            checks.append(
+                pa.Check(
+                    _ok(lambda s, lo=lo, hi=hi: (s >= lo) & (s <= hi if hi is not None else True)),
+                    name=f"range:{lo:g}:{'' if hi is None else f'{hi:g}'}",
+                    ignore_na=False,
+                )
+            )
         if col.kind == "date":
             checks.append(
                 pa.Check(
@@ -844,13 +913,24 @@ def _schema(table: Table, present: list[str], refs: Mapping[str, pd.Index]) -> p
                         name=name,
                     )
                 )
-    if table.name == "opportunities" and {"created_date", "close_date"} <= set(present):
-        row_checks.append(
-            pa.Check(
-                lambda d: ~(d["close_date"] < d["created_date"]).fillna(False),
-                name="close_before_created",
+    for earlier, later, rule in table.date_order:
+        if {earlier, later} <= set(present):
+            # close_before_created names no column (it may be either date), as it always has
+            name = rule if rule == "close_before_created" else f"{rule}:{later}"
+            row_checks.append(
+                pa.Check(
+                    lambda d, a=earlier, b=later: ~(d[b] < d[a]).fillna(False),
+                    name=name,
+                )
             )
-        )
+    for col, target in table.references.items():
+        if target == table.name and col in present and single_key in present:
+            row_checks.append(
+                pa.Check(
+                    lambda d, c=col, k=single_key: ~(d[c] == d[k]).fillna(False).astype(bool),
+                    name=f"self_reference:{col}",
+                )
+            )
     composite = list(table.key) if len(table.key) > 1 and set(table.key) <= set(present) else None
     return pa.DataFrameSchema(columns, checks=row_checks, unique=composite, strict=False)
 
@@ -877,7 +957,12 @@ def check_table(
         Grouped per rule and column, with a count and example lines.
     """
     present = [c for c in df.columns if c in table.names]
-    schema = _schema(table, present, refs or {})
+    refs = dict(refs or {})
+    key = table.key[0]
+    if table.name in table.references.values() and key in df.columns:
+        # a reference into the table itself (accounts.referred_by) checks against its own ids
+        refs[table.name] = pd.Index(df[key].dropna().unique())
+    schema = _schema(table, present, refs)
     try:
         schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -903,6 +988,8 @@ def _to_problems(cases: pd.DataFrame, df: pd.DataFrame, table: Table, file: str)
         if rule is None:  # a pandera-internal check we did not declare: report as is
             rule = _Rule("error", str(rule_id), "")
         col = None if pd.isna(column) else str(column)
+        if name in ("self_reference", "end_before_start"):  # row rules that name their column
+            col, target = target, ""
         allowed = CATEGORIES.get(col or "", ())
         lines = pd.Index(sorted(int(i) for i in grp["index"].unique()))
         values = grp.drop_duplicates("index")["failure_case"]
@@ -912,11 +999,21 @@ def _to_problems(cases: pd.DataFrame, df: pd.DataFrame, table: Table, file: str)
             "reference",
             "not_negative",
             "date_range",
+            "range",
+            "self_reference",
             "field_uniqueness",
             "formula",
             "markup",
         )
-        fmt = {"allowed": ", ".join(allowed), "target": target or "", "table": table.name}
+        lo, _, hi = (target or "").partition(":")
+        fmt = {
+            "allowed": ", ".join(allowed),
+            "target": target or "",
+            "table": table.name,
+            "key": table.key[0],
+            "range": f"outside {lo} to {hi}" if hi else f"below {lo}",
+            "ok": f"from {lo} to {hi}" if hi else f"at least {lo}",
+        }
         problems.append(
             Problem(
                 rule.severity,

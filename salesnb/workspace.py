@@ -181,15 +181,9 @@ def _copy_data(source: Path, target: Path) -> None:
     tmp.rename(target)
 
 
-# name columns a redacted copy replaces: (table, column) -> the pseudonym's kind
-REDACTED_COLUMNS: dict[str, dict[str, str]] = {
-    "accounts": {"account_name": "Account", "owner": "Rep"},
-    "contacts": {"full_name": "Person"},
-    "opportunities": {"owner": "Rep"},
-    "activities": {"owner": "Rep"},
-    "quotas": {"owner": "Rep"},
-    "experts": {"full_name": "Person"},
-}
+# name columns a redacted copy replaces: table -> {column: the pseudonym's kind}; one
+# constant with what 'salesnb run --redact' replaces (salesnb.notebook.REDACTED_COLUMNS)
+from .notebook import REDACTED_COLUMNS  # noqa: E402
 
 
 def redacted_copy(source: Path, target: Path) -> list[str]:
