@@ -47,6 +47,7 @@ __all__ = [
     "RESULT_MIME",
     "Context",
     "KEY_ENV",
+    "REDACTED_COLUMNS",
     "Table",
     "column_kind",
     "escape_markdown",
