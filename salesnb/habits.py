@@ -181,6 +181,11 @@ def _named(table: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
     return out
 
 
+def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` at ``keys``, aligned with ``keys`` (Series.map fails on empty dates)."""
+    return pd.Series(values.reindex(keys.to_numpy()).to_numpy(), index=keys.index)
+
+
 def cycle_days(deals: pd.DataFrame) -> pd.Series:
     """close_date - created_date in days; NaN where a date is missing or close is before created."""
     days = (deals["close_date"] - deals["created_date"]).dt.days.astype("float64")
@@ -224,14 +229,14 @@ def winbacks(opps: pd.DataFrame, *, end: pd.Timestamp) -> pd.DataFrame:
             "_id": wins["opportunity_id"].astype("str"),
         }
     )
-    later = wins.merge(out["first_lost"], left_on="account_id", right_index=True)
+    later = wins.merge(out["first_lost"].rename_axis("account_id").reset_index(), on="account_id")
     later = later[later["won_on"] > later["first_lost"]]
     first_win = later.sort_values(["account_id", "won_on", "_id"], kind="stable").drop_duplicates(
         "account_id"
     )
     first_win = first_win.set_index("account_id")[["won_on", "won_amount", "won_by"]]
     before = losses[["account_id", "close_date"]].merge(
-        first_win["won_on"], left_on="account_id", right_index=True
+        first_win["won_on"].reset_index(), on="account_id"
     )
     lost_on = before[before["close_date"] < before["won_on"]].groupby("account_id")["close_date"]
     out = out.join(first_win).assign(lost_on=lost_on.max())
@@ -256,7 +261,7 @@ def recent_losses(opps: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp)
     last = losses.drop_duplicates("account_id", keep="last")
     last = last[last["close_date"].between(start, end)]
     wins = closed[closed["outcome"] == "won"].groupby("account_id")["close_date"].max()
-    won_after = last["account_id"].map(wins) > last["close_date"]
+    won_after = _lookup(last["account_id"], wins) > last["close_date"]
     last = last[~won_after.fillna(False).astype(bool)]
     is_open = (d["outcome"] == "open") & ~(d["created_date"] > end).fillna(False)
     open_deals = d[is_open].groupby("account_id").size()
@@ -472,7 +477,11 @@ def customer_revenue(
     d = d[d["close_date"] <= end]
     first = d.groupby("account_id")["close_date"].min()
     now = d[d["close_date"].between(start, end)]
-    existing = now["close_date"] > now["account_id"].map(first)
+    existing = (
+        now["close_date"] > _lookup(now["account_id"], first)
+        if len(now)
+        else pd.Series(False, index=now.index, dtype=bool)
+    )
     amount = now["amount"].astype("float64").fillna(0.0)
     total = float(amount.sum())
     rows = []
@@ -575,11 +584,11 @@ def _length_groups(days: pd.Series) -> pd.Series:
     """Trial length as a group: the length itself when there are at most four, else bands."""
     known = days.dropna()
     if known.nunique() <= 4:  # noqa: PD101 - one pass over a small column
-        return days.map(lambda v: f"{v:.0f} days" if pd.notna(v) else pd.NA)
+        return days.map(lambda v: f"{v:.0f}-day" if pd.notna(v) else pd.NA)
     bands = pd.cut(
         days,
         [-1, 7, 14, 30, np.inf],
-        labels=["up to 7 days", "8-14 days", "15-30 days", "over 30 days"],
+        labels=["up to 7-day", "8- to 14-day", "15- to 30-day", "over 30-day"],
     )
     return bands.astype("object").where(days.notna(), pd.NA)
 
@@ -669,7 +678,7 @@ def trial_checklist(conversion: pd.DataFrame | None, repeats: pd.DataFrame | Non
         part = conversion[conversion["dimension"] == dim]
         if part.empty:
             return None
-        return "; ".join(f"{r.group} convert {r.conversion:.0%}" for r in part.itertuples())
+        return "; ".join(f"{r.group}: {r.conversion:.0%} convert" for r in part.itertuples())
 
     shows = {
         "time limits": rates("length"),
@@ -692,7 +701,12 @@ def executives(contacts: pd.DataFrame) -> pd.DataFrame:
     contacts with both phone and e-mail first, then rank and contact id.
     """
     if "title" not in contacts:
-        return contacts.iloc[0:0].assign(rank=pd.Series(dtype="int64"))
+        return contacts.iloc[0:0].assign(
+            title=pd.Series(dtype="object"),
+            rank=pd.Series(dtype="int64"),
+            has_phone=pd.Series(dtype="bool"),
+            has_email=pd.Series(dtype="bool"),
+        )
     title = contacts["title"].astype("str").str.casefold()
     rank = pd.Series(np.nan, index=contacts.index)
     for level, pattern in reversed(_EXECUTIVE):
@@ -805,14 +819,16 @@ def prospects(
         rows.append(
             {
                 "account_id": account,
-                "industry": industry.get(account),
+                "industry": industry.get(account)
+                if pd.isna(industry.get(account))
+                else str(industry.get(account)).replace("_", " "),
                 "success_story": s,
                 "executive": e.get("full_name", pd.NA) if e is not None else pd.NA,
                 "title": e["title"] if e is not None else pd.NA,
                 "has_phone": phone,
                 "has_email": email,
                 "ready": not find,
-                "to_find": _and(find) if find else "nothing: ready to start",
+                "to_find": _and(find) if find else "nothing",
             }
         )
     cols = [
@@ -1341,9 +1357,7 @@ def _winback_section(inp: _Inputs) -> tuple[_Section, dict[str, Any]]:
     if len(recent):
         out.tables["recent_losses"] = _named(recent, inp.names)
         out.notes["recent_losses"] = (
-            f"{_n(len(recent), 'account')} lost a deal in {w.label} and have not won one since; "
-            "the largest first. A short, courteous note (what you learned, an open door) costs "
-            "little."
+            f"{_n(len(recent), 'account')} lost a deal in {w.label} and have not won one since."
         )
     else:
         out.absent["recent_losses"] = (
@@ -1497,7 +1511,11 @@ def _cycle_section(inp: _Inputs) -> tuple[_Section, dict[str, Any]]:
         text += f"; too few quarters have {TREND_MIN_DEALS} or more won deals to call a trend."
     else:
         way = "shorter" if trend < 0 else "longer"
-        text += f"; the trend: {abs(trend):,.1f} days {way} each quarter."
+        text += (
+            f"; no clear trend ({abs(trend):,.1f} days {way} a quarter)."
+            if abs(trend) < 1
+            else f"; the trend: {abs(trend):,.1f} days {way} each quarter."
+        )
     dims: dict[str, pd.Series] = {}
     missing = []
     if "source" in won and won["source"].notna().any():
@@ -1507,9 +1525,7 @@ def _cycle_section(inp: _Inputs) -> tuple[_Section, dict[str, Any]]:
     acc = inp.accounts
     if acc is not None and "industry" in acc and acc["industry"].notna().any():
         ind = acc.drop_duplicates("account_id").set_index("account_id")["industry"]
-        dims["segment (industry)"] = (
-            won["account_id"].map(ind).astype("object").str.replace("_", " ")
-        )
+        dims["segment"] = won["account_id"].map(ind).astype("object").str.replace("_", " ")
     else:
         missing.append("industry to accounts.csv")
     prod = inp.products
@@ -1525,7 +1541,7 @@ def _cycle_section(inp: _Inputs) -> tuple[_Section, dict[str, Any]]:
         fast = moved.loc[moved["change_days"].idxmin()]
         if fast["change_days"] < 0:
             text += (
-                f" Know why: the biggest change is in {fast['dimension']} {fast['group']}, "
+                f" Know why: the cycle shortened most in {fast['dimension']} {fast['group']}, "
                 f"{fast['median_before']:,.0f} to {fast['median_recent']:,.0f} days "
                 f"({quarters[0]} to {quarters[3]} against {quarters[4]} to {quarters[-1]})."
             )
@@ -1739,7 +1755,7 @@ def _trials_section(inp: _Inputs) -> tuple[_Section, dict[str, Any]]:
                 hi = length.loc[length["conversion"].idxmax()]
                 lo = length.loc[length["conversion"].idxmin()]
                 text += (
-                    f" {hi['group'].capitalize()} trials converted {hi['conversion']:.0%}, "
+                    f" {str(hi['group']).capitalize()} trials converted {hi['conversion']:.0%}, "
                     f"{lo['group']} trials {lo['conversion']:.0%}."
                 )
             q = conv_table[conv_table["dimension"] == "qualification"].set_index("group")
@@ -2464,8 +2480,9 @@ def scenario(a: HabitsAnalysis) -> str:
     if t is None or t.empty or pd.isna(t["industry"].iloc[0]):
         return "No target account with a known industry: the data cannot set this exercise."
     return (
-        f"You will write to the top executive of {t['account_name'].iloc[0]}, a prospect in "
-        f"{str(t['industry'].iloc[0]).replace('_', ' ')}."
+        f"The first target, {t['account_name'].iloc[0]}, is in "
+        f"{str(t['industry'].iloc[0]).replace('_', ' ')}: the subject line of its e-mail names a "
+        "customer we have won in that industry."
     )
 
 
@@ -2541,7 +2558,7 @@ def exercises(data: DataSet, params: Params, a: HabitsAnalysis | None = None) ->
         )
         target = pro["account_id"].iloc[0]
         same = acc[
-            (acc["industry"] == pro["industry"].iloc[0])
+            (acc["industry"].astype("str").str.replace("_", " ") == pro["industry"].iloc[0])
             & acc["account_id"].isin(won_ids)
             & (acc["account_id"] != target)
         ]
