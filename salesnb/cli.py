@@ -232,8 +232,27 @@ def _print_results(summary: dict, out: Path) -> int:
         else:
             line += f"  {r['reason']}"
         typer.echo(line)
+    _print_timings(summary)
     typer.echo(f"Summary: {out / 'summary.json'}")
     return failed
+
+
+_PHASES = (("kernel", "kernel"), ("compute", "cells"), ("html", "HTML"), ("pdf", "PDF"))
+
+
+def _print_timings(summary: dict) -> None:
+    """Where each notebook's time went: kernel start and stop, its cells, the HTML, the PDF."""
+    rows = [(n, r.get("timings") or {}) for n, r in summary["notebooks"].items()]
+    rows = [(n, t) for n, t in rows if "compute" in t]
+    if not rows:
+        return
+    title = "Where the time went (s)"
+    width = max(max(len(n) for n, _ in rows) + 2, len(title))
+    head = "".join(f"{label:>8}" for _, label in _PHASES)
+    typer.echo(f"  {title:<{width}}{head}")
+    for name, t in rows:
+        cells = "".join(f"{t[k]:>8.1f}" if k in t else f"{'-':>8}" for k, _ in _PHASES)
+        typer.echo(f"    {name:<{width - 2}}{cells}")
 
 
 def _print_review_files(summary: dict, out: Path) -> int:

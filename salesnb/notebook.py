@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import html
@@ -547,7 +548,20 @@ def _narrowest_em(
 
 
 def _fits_rendered(block: str) -> bool:
-    """Whether WeasyPrint lays ``block`` (a table's HTML) out within the report's page width."""
+    """Whether WeasyPrint lays ``block`` (a table's HTML) out within the report's page width.
+
+    Remembered per block, less its element ids (a counter makes each one unique): the same
+    table is often laid out again (a re-run cell, the trainer's copy, the shape tests), and
+    a layout costs a quarter to half a second.
+    """
+    return _fits_page(_COUNTED_ID.sub(r"\1probe", block))
+
+
+_COUNTED_ID = re.compile(r"\b(sn-[\w-]*?-)\d+\b")  # a table id's counter (see _gt_html)
+
+
+@functools.lru_cache(maxsize=512)
+def _fits_page(block: str) -> bool:
     import weasyprint
     from weasyprint.formatting_structure import boxes
 
@@ -824,7 +838,7 @@ def show(
     a, name
         The analysis and the name of one of its tables.
     rows
-        Show the first ``rows`` rows only.
+        Show the first ``rows`` rows only; the source note then says how many there are.
     columns
         Show these columns, in this order (names the table lacks are skipped).
     title, source
@@ -837,9 +851,11 @@ def show(
     table = a.tables[name]
     if columns is not None:
         table = table[[c for c in columns if c in table.columns]]
-    if rows is not None:
-        table = table.head(rows)
     spec = a.spec(name)
+    if rows is not None and len(table) > rows:  # a reader must know the table goes on
+        note = source if source is not None else (spec.source if spec is not None else "")
+        source = f"{note} The first {rows:,} of {len(table):,} rows are shown.".strip()
+        table = table.head(rows)
     if title is None and spec is None:
         title = label(name)
     return table_html(

@@ -44,6 +44,7 @@ OPTIONAL_TABLES = [
     "quotas",
     "buying_centers",
     "experts",
+    "trials",
     "accounts",
     "opportunities",
 ]
@@ -261,6 +262,8 @@ def _shapes() -> dict[str, Shape]:
                 ("pareto", "complaints_share_top_20pct"): NOT_NONE,
                 ("comp", "attainment_source"): "quotas",
                 ("tiering", "share_time_on_tier1_actual"): NOT_NONE,
+                ("habits", "trial_conversion"): NOT_NONE,
+                ("habits", "win_rate_by_source"): NOT_NONE,
             },
         ),
         "no_snapshot": Shape(
@@ -274,6 +277,7 @@ def _shapes() -> dict[str, Shape]:
         "activities": {("tiering", "share_time_on_tier1_actual"): None},
         "quotas": {("comp", "attainment_source"): "simulated"},
         "experts": {("warroom", "cases_scheduled"): None},
+        "trials": {("habits", "trial_conversion"): None},
     }
     for name in OPTIONAL_TABLES:
         shapes[f"no_{name}"] = Shape(_drop_table(name), expect=decides.get(name, {}))
@@ -281,6 +285,7 @@ def _shapes() -> dict[str, Shape]:
         shapes[f"{table}_required_columns_only"] = Shape(_drop_columns(table, None))
     for col in OPPORTUNITY_OPTIONAL:
         shapes[f"opportunities_without_{col}"] = Shape(_drop_columns("opportunities", [col]))
+    shapes["opportunities_without_source"].expect[("habits", "win_rate_by_source")] = None
 
     deals = _mixed_deals()
     five = _accounts(5)
@@ -336,7 +341,10 @@ def _shapes() -> dict[str, Shape]:
             ),
             "no_created_dates": Shape(
                 _tiny([{**d, "created_date": ""} for d in deals], accounts=five),
-                expect={("pipeline", "avg_cycle_days_won"): None},
+                expect={
+                    ("pipeline", "avg_cycle_days_won"): None,
+                    ("habits", "median_days_to_win"): None,
+                },
             ),
             "open_without_amounts": Shape(
                 _tiny(

@@ -18,7 +18,12 @@ from salesnb import training
 from salesnb.sources import load_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = {"04_compensation": sn.comp, "05_war_room": sn.warroom, "06_abm_readiness": sn.abm}
+MODULES = {
+    "04_compensation": sn.comp,
+    "05_war_room": sn.warroom,
+    "06_abm_readiness": sn.abm,
+    "07_sales_habits": sn.habits,
+}
 
 
 def _write(folder: Path, name: str, rows: list[dict]) -> None:
@@ -130,6 +135,11 @@ def _check_answer(n: str, ans: training.Answer) -> None:
             _ok(n, list(reversed(option)))
         _wrong(n, list(ans.value)[:-1])
         _wrong(n, [*list(ans.value)[:-1], "Nobody At All"])
+    elif ans.kind == "name":
+        for option in [ans.value, *ans.any_of][:5]:  # any of the valid names passes, in any case
+            _ok(n, str(option))
+            _ok(n, f"  {str(option).upper()} ")
+        _wrong(n, "Nobody At All")
     else:  # pragma: no cover (no other kind in these keys)
         raise AssertionError(ans.kind)
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import ast
 import json
-import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import nbformat
 import pandas as pd
 import pytest
-from shapes import SHAPES, base_demo, build
 
 from salesnb import habits, training
 from salesnb.analysis import NotAnalysable
@@ -363,41 +361,7 @@ def test_needs_opportunities(tmp_path):
         habits.analyze(ds, habits.Params(quarter="2026Q3"))
 
 
-@pytest.fixture(scope="module")
-def shape_root(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("habit_shapes")
-    return base_demo(root / "_base"), root
-
-
-@pytest.mark.parametrize("shape", list(SHAPES))
-def test_every_shape_keeps_the_contract(shape, shape_root):
-    ds = load_dataset(build(shape, *shape_root))
-    params = habits.Params(quarter=SHAPES[shape].quarter, start_date="2026-10-05")
-    if not ds.has("opportunities"):
-        with pytest.raises(NotAnalysable):
-            habits.analyze(ds, params)
-        return
-    a = habits.analyze(ds, params)
-    json.dumps(_jsonable(a.metrics), allow_nan=False)
-    json.dumps(_jsonable(a.summary()), allow_nan=False)
-    for name, why in a.absent.items():
-        assert isinstance(why, str) and len(why) > 15, (name, why)
-    for metric, value in a.metrics.items():  # a figure or None, never NaN
-        assert not (isinstance(value, float) and math.isnan(value)), metric
-    for name in a.charts:
-        ax = a.chart(name)
-        if ax is None:
-            assert a.reason(name), name
-        else:
-            ax.figure.canvas.draw()
-            plt.close(ax.figure)
-    for name in a.tables:
-        shown = show(a, name)
-        assert shown.to_html() if hasattr(shown, "to_html") else shown
-    if shape == "opportunities_without_source":
-        assert a.metrics["win_rate_by_source"] is None and "source" in a.absent["sources"]
-    if shape == "no_created_dates":
-        assert a.metrics["median_days_to_win"] is None and "early_failure" in a.absent
+# the shape matrix (every shape of tests/shapes.py) runs habits in tests/test_shapes.py
 
 
 # --------------------------------------------------------------------------- notebook and exercises

@@ -55,6 +55,7 @@ MODULES = {
     "04_compensation": sn.comp,
     "05_war_room": sn.warroom,
     "06_abm_readiness": sn.abm,
+    "07_sales_habits": sn.habits,
 }
 
 
