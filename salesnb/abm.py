@@ -30,7 +30,7 @@ from .theme import HIGHLIGHT, MUTED, PALETTE, format_money, get_ax
 from .tiering import default_scorecard, spend_before
 
 if TYPE_CHECKING:
-    from .sources import DataSet
+    from .dataset import DataSet
 
 __all__ = [
     "CORE",

@@ -34,7 +34,7 @@ from .schema import DataError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from .sources import DataSet
+    from .dataset import DataSet
 
 __all__ = [
     "KINDS",

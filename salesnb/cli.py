@@ -21,9 +21,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from . import __version__
+from .dataset import read_dataset
 from .datasets import DemoSpec, write_demo
 from .schema import TABLES, SalesnbError, UsageError, problems_frame
-from .sources import read_dataset
 
 __all__ = ["app", "main"]
 

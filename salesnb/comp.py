@@ -29,9 +29,10 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from . import analysis, config
+from .dataset import DataSet
+from .dataset.aggregates import revenue_by
 from .periods import last_quarters, quarter_window, span
 from .schema import DataError, UsageError
-from .sources import DataSet, revenue_by
 from .theme import (
     HIGHLIGHT,
     MUTED,

@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ._files import atomic_path
+from .files import atomic_path
 from .schema import TABLES, UsageError
 
 __all__ = ["DemoSpec", "demo_path", "load_demo", "make_demo", "previous_snapshot", "write_demo"]
@@ -1086,7 +1086,7 @@ def load_demo(path: str | Path | None = None):  # noqa: ANN201 - returns sources
     When the project's ``data/demo`` folder is not there (an installed wheel), the
     demo is written once into a temporary folder first.
     """
-    from .sources import load_dataset
+    from .dataset import load_dataset
 
     folder = Path(path) if path else demo_path()
     if not folder.exists():

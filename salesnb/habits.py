@@ -66,7 +66,7 @@ from .schema import DataError, Problem, UsageError
 from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax, percent_axis
 
 if TYPE_CHECKING:
-    from .sources import DataSet
+    from .dataset import DataSet
 
 __all__ = [
     "CORE",

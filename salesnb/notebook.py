@@ -37,11 +37,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._files import atomic_path
 from .analysis import KPI, MISSING_MARK, Analysis, Params, TableSpec, format_value, label
+from .dataset import DataSet, load_dataset
+from .files import atomic_path
 from .periods import Window, previous_quarter, window
 from .schema import UsageError
-from .sources import DataSet, load_dataset
 
 __all__ = [
     "METRICS_MIME",

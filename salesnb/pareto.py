@@ -25,10 +25,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from . import analysis
+from .dataset import DataSet, connect
+from .dataset.aggregates import revenue_by
 from .periods import Window
 from .pipeline import with_outcomes
 from .schema import DataError, UsageError
-from .sources import DataSet, connect, revenue_by
 from .theme import (
     HIGHLIGHT,
     MUTED,

@@ -22,9 +22,10 @@ from matplotlib.ticker import MaxNLocator
 
 from . import analysis, history
 from .analysis import outcome_from_stage, with_outcomes
+from .dataset import DataSet, load_dataset
+from .dataset.aggregates import last_activity
 from .periods import previous_quarter
 from .schema import DataError, UsageError
-from .sources import DataSet, last_activity, load_dataset
 from .theme import HIGHLIGHT, MUTED, PALETTE, format_money, get_ax, money_axis, percent_axis
 
 __all__ = [

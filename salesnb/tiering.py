@@ -26,13 +26,14 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
 from . import analysis, config
+from .dataset.aggregates import activity_by_account, spend_to_date
+from .files import read_cells
 from .periods import Window, last_quarters, quarter_window
 from .schema import DataError, UsageError, missing_mask
-from .sources import activity_by_account, read_cells, spend_to_date
 from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax, integer_axis, percent_axis
 
 if TYPE_CHECKING:
-    from .sources import DataSet
+    from .dataset import DataSet
 
 __all__ = [
     "ALIGNMENT_ITEMS",

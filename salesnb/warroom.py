@@ -33,7 +33,7 @@ from .theme import PALETTE, get_ax
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from .sources import DataSet
+    from .dataset import DataSet
 
 __all__ = [
     "AGENDA",

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from ._files import atomic_path
+from .files import atomic_path
 from .schema import SalesnbError, UsageError
 
 __all__ = [
@@ -196,8 +196,8 @@ def redacted_copy(source: Path, target: Path) -> list[str]:
     The same name gets the same pseudonym as in ``salesnb run --redact``, so a trainer's
     answer key made on the original data with ``--redact`` matches the class's copy.
     """
+    from .dataset import load_dataset
     from .notebook import pseudonymise, redaction_key
-    from .sources import load_dataset
 
     ds = load_dataset(source)
     key = redaction_key()

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..files import fail, repair_mojibake
 from ..schema import (
     MAX_MAGNITUDE,
     NUMERIC_KINDS,
@@ -28,7 +29,6 @@ from ..schema import (
     missing_mask,
     number_trouble,
 )
-from ..sources import _fail, repair_mojibake
 from .exports import read_export
 from .mapping import DEFAULT_MAX_REJECTED_SHARE, TableMapping, _as_list
 from .values import _two_readings, date_order, parse_dates, parse_money
@@ -205,7 +205,7 @@ class _Context:
                 df, _ = read_export(found[0], {})
                 keys, values = _source_column(df, [key]), _source_column(df, [value])
                 if keys is None or values is None:
-                    _fail(
+                    fail(
                         found[0].name,
                         f"a lookup needs columns '{key}' and '{value}'",
                         "fix the mapping",
@@ -321,7 +321,7 @@ def _map_columns(tm: TableMapping, df: pd.DataFrame, file: str) -> pd.DataFrame:
         ):
             continue  # optional columns may be absent from an export
         if col is None:
-            _fail(file, *_no_column(target, candidates, df))
+            fail(file, *_no_column(target, candidates, df))
         out[target] = col
     for target, sep in tm.split.items():
         if target in out:
@@ -344,7 +344,7 @@ def _map_columns(tm: TableMapping, df: pd.DataFrame, file: str) -> pd.DataFrame:
                     re.sub(r"`([^`]+)`", lambda m: re.sub(r"\W", "_", m.group(1)), expr)
                 )
             except Exception as exc:  # pandas.eval raises several types
-                _fail(
+                fail(
                     file,
                     f"cannot compute '{target}' = {expr} ({exc})",
                     "fix the expression in the mapping file",
@@ -355,7 +355,7 @@ def _map_columns(tm: TableMapping, df: pd.DataFrame, file: str) -> pd.DataFrame:
         if target not in out and target in tm.columns:
             continue  # an optional column this export does not have
         if target not in out:
-            _fail(
+            fail(
                 file,
                 f"the mapping has values for '{target}' but no column or computation makes it",
                 "add it under 'columns:' or 'compute:'",
@@ -574,7 +574,7 @@ def _row_rules(
     """drop_if_missing, drop_if_match (rejections with reasons), negate_if_match (flagged)."""
     for col in tm.drop_if_missing:
         if col not in out:
-            _fail(
+            fail(
                 file,
                 f"drop_if_missing names '{col}', which the mapping does not produce",
                 "name a canonical column listed under 'columns:' or 'compute:'",
@@ -611,7 +611,7 @@ def _ids_and_uniques(
         if group:
             src = _source_column(df.loc[out.index], [group])
             if src is None:
-                _fail(
+                fail(
                     file,
                     f"generate_id.within names '{group}', which is not in the file",
                     "fix the mapping",
@@ -646,7 +646,7 @@ def _rule_column(out: pd.DataFrame, df: pd.DataFrame, col: str, rule: str, file:
     """The column a row rule tests: a produced canonical column, else a source column."""
     src = out[col] if col in out else _source_column(df, [col])
     if src is None:
-        _fail(
+        fail(
             file,
             f"{rule} names '{col}', which is neither produced nor in the file",
             "fix the mapping",

@@ -16,15 +16,15 @@ from typing import Any
 
 import pandas as pd
 
-from ..schema import DataError, missing_mask
-from ..sources import (
-    _delimiter,
-    _excel_cell,
-    _fail,
-    _sniff_bytes,
+from ..files import (
     check_runaway_quote,
+    excel_cell,
+    fail,
     row_lines,
+    sniff_bytes,
+    sniff_delimiter,
 )
+from ..schema import DataError, missing_mask
 
 __all__ = ["peek_headers", "read_export"]
 
@@ -39,14 +39,14 @@ def _decode_export(path: Path, forced: str | None) -> tuple[str, str]:
         try:
             return data.decode(forced), forced
         except (UnicodeDecodeError, LookupError) as exc:
-            _fail(
+            fail(
                 path.name,
                 f"cannot be read as {forced} ({exc})",
                 "fix reader.encoding in the mapping file",
             )
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    bom = _sniff_bytes(path, data[:65536])
+    bom = sniff_bytes(path, data[:65536])
     if bom:
         return data.decode("utf-16"), "utf-16"
     try:
@@ -65,7 +65,7 @@ def read_export(path: Path, reader: MappingABC[str, Any]) -> tuple[pd.DataFrame,
     if suffix in (".xlsx", ".xlsm"):
         df = _read_workbook(path, reader, dtype=object)
         sheets = dict(df.attrs)
-        df = df.map(_excel_cell).astype("str").where(df.notna())
+        df = df.map(excel_cell).astype("str").where(df.notna())
         df.index = pd.RangeIndex(
             2 + reader.get("skip_rows", 0), len(df) + 2 + reader.get("skip_rows", 0)
         )
@@ -75,7 +75,7 @@ def read_export(path: Path, reader: MappingABC[str, Any]) -> tuple[pd.DataFrame,
             notes.append(f"read as {encoding}")
         skip = int(reader.get("skip_rows", 0))
         body = "\n".join(text.splitlines()[skip:]) if skip else text
-        sep = reader.get("delimiter") or _delimiter(body)
+        sep = reader.get("delimiter") or sniff_delimiter(body)
         try:
             df = pd.read_csv(
                 pd.io.common.StringIO(body),
@@ -87,10 +87,10 @@ def read_export(path: Path, reader: MappingABC[str, Any]) -> tuple[pd.DataFrame,
                 engine="python" if len(sep) > 1 else "c",
             )
         except pd.errors.EmptyDataError:
-            _fail(path.name, "the file is empty", "export the report again")
+            fail(path.name, "the file is empty", "export the report again")
         except pd.errors.ParserError as exc:
             m = re.search(r"line (\d+)", str(exc))
-            _fail(
+            fail(
                 path.name,
                 f"cannot be parsed as CSV ({str(exc).strip().splitlines()[0]})",
                 "check the delimiter (reader.delimiter) and that every quote is closed",
@@ -105,7 +105,7 @@ def read_export(path: Path, reader: MappingABC[str, Any]) -> tuple[pd.DataFrame,
     df = df.mask(df.apply(lambda c: c.isna() | (c == "")))
     df = _strip_footer(df, reader.get("footer", _FOOTER), notes)
     if df.empty:
-        _fail(path.name, "the export has a header but no data rows", "export the report again")
+        fail(path.name, "the export has a header but no data rows", "export the report again")
     if suffix in (".xlsx", ".xlsm"):
         df.attrs.update(sheets)  # the engine names the sheet in its messages
     return df, notes
@@ -125,7 +125,7 @@ def _read_workbook(path: Path, reader: MappingABC[str, Any], **kwargs: Any) -> p
                 and not 0 <= wanted < len(names)
                 or (isinstance(wanted, str) and wanted not in names)
             ):
-                _fail(
+                fail(
                     path.name,
                     f"the workbook has no sheet {wanted!r} (sheets: {', '.join(map(repr, names))})",
                     "set reader: {sheet: ...} in the mapping to one of these",
@@ -137,7 +137,7 @@ def _read_workbook(path: Path, reader: MappingABC[str, Any], **kwargs: Any) -> p
     except DataError:
         raise
     except Exception as exc:  # openpyxl raises many types for damaged files
-        _fail(
+        fail(
             path.name,
             f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
             "the file may be truncated or damaged: save it again, or export CSV",
@@ -176,15 +176,15 @@ def peek_headers(path: Path, reader: MappingABC[str, Any] | None = None) -> list
     with path.open("rb") as fh:
         data = fh.read(65536)
     if not data:
-        _fail(path.name, "the file is empty (0 bytes)", "export it again")
+        fail(path.name, "the file is empty (0 bytes)", "export it again")
     forced = reader.get("encoding")
     encoding = forced or ("utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else None)
     if encoding is None:
-        _sniff_bytes(path, data)
+        sniff_bytes(path, data)
         encoding = "utf-8-sig"
     text = data.decode(encoding, errors="replace")
     lines = text.splitlines()[int(reader.get("skip_rows", 0)) :]
     body = "\n".join(lines[:50])
-    sep = reader.get("delimiter") or _delimiter(body)
+    sep = reader.get("delimiter") or sniff_delimiter(body)
     first = next(csv.reader(io.StringIO(body), delimiter=sep), [])
     return [h.strip().lower() for h in first]

@@ -14,9 +14,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .._files import atomic_path
+from ..files import atomic_path, fail
 from ..schema import DataError, UsageError
-from ..sources import _fail
 from .engine import ImportReport, _build_table, _Context, _format_for_csv, _source_column
 from .exports import peek_headers, read_export
 from .mapping import PRESET_DIR, PRESETS, Mapping, load_mapping, preset_path
@@ -105,7 +104,7 @@ def _load_rates(spec: Mapping, ctx: _Context) -> None:
         _source_column(df, [spec.rates["rate"]]),
     )
     if codes is None or rates is None:
-        _fail(
+        fail(
             found[0].name,
             f"a rate table needs columns '{spec.rates['code']}' and '{spec.rates['rate']}'",
             "export the currency table with its code and rate columns",

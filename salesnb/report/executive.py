@@ -587,7 +587,7 @@ def write(
     """
     page = summary_html(summary, store=store, key=key, recorded=recorded, note=note)
     html_path = out / f"{SUMMARY_STEM}.html"
-    from .._files import atomic_path
+    from ..files import atomic_path
 
     with atomic_path(html_path) as tmp:
         tmp.write_text(page, encoding="utf-8")

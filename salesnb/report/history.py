@@ -20,8 +20,8 @@ import pandas as pd
 
 from .. import history
 from ..analysis import NotAnalysable, periods, with_outcomes
+from ..dataset import DataSet
 from ..schema import DataError
-from ..sources import DataSet
 
 __all__ = [
     "HISTORY_PARAMETERS",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import fonts
-from .._files import atomic_path
+from ..files import atomic_path
 
 __all__ = [
     "EXERCISE_TAG",

@@ -24,13 +24,13 @@ from typing import Any
 
 from .. import __version__, fonts
 from .. import history as store_api
-from .._files import atomic_path
 from ..analysis import data_span
 from ..config import read_review_config
+from ..dataset import DataSet, load_dataset
+from ..files import atomic_path
 from ..notebook import project_root, resolve
 from ..periods import quarter_window
 from ..schema import SalesnbError, UsageError
-from ..sources import DataSet, load_dataset
 from . import executive
 from . import history as wiring
 from .render import answer_key_html, handout_html, notebook_html, render_pdf, title_of

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from .._files import atomic_path
 from ..analysis import data_span
+from ..dataset import DataSet
+from ..files import atomic_path
 from ..notebook import METRICS_MIME, RESULT_MIME, _jsonable
 from ..periods import quarter_window
 from ..schema import SalesnbError
-from ..sources import DataSet
 
 __all__ = [
     "NotebookResult",

@@ -1,0 +1,16 @@
+"""The data set: read a canonical folder, check it once, query it with DuckDB.
+
+- :mod:`~salesnb.dataset.core`: :class:`Settings`, :class:`RawTable`, :class:`DataSet`
+  and its DuckDB connection (:func:`connect`).
+- :mod:`~salesnb.dataset.load`: :func:`read_dataset` / :func:`load_dataset`, finding the
+  table files and reading the small tables.
+- :mod:`~salesnb.dataset.raw`: raw-line tables checked and typed by DuckDB.
+- :mod:`~salesnb.dataset.aggregates`: revenue, activity and spend over raw lines.
+
+Reading files (encodings, CSV, Excel, Parquet) is :mod:`salesnb.files`.
+"""
+
+from .core import DataSet, RawTable, Settings, connect
+from .load import load_dataset, read_dataset
+
+__all__ = ["DataSet", "RawTable", "Settings", "connect", "load_dataset", "read_dataset"]
