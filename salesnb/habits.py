@@ -864,14 +864,13 @@ def prospecting_plan(
 ) -> pd.DataFrame:
     """The dated sequence per target: prepare the e-mail, call and leave the voicemail, send the
     e-mail straight after, wait two to three weeks. Target i starts i working days after
-    ``start`` (one a day). Columns: account_id, step, date, action, contact, detail.
+    ``start`` (one a day; a start on a weekend moves to the Monday). Columns: account_id, step, date, action, contact, detail.
     """
     rows = []
     bday = pd.offsets.BDay()
+    first = start if start.weekday() < 5 else start + bday  # a weekend start: the next Monday
     for i, r in enumerate(targets.itertuples()):
-        day = start + i * bday if i else start
-        if day.weekday() >= 5:
-            day = day + bday
+        day = first + i * bday
         call = day + bday
         name = names.get(r.account_id, r.account_id)
         story = r.success_story if not pd.isna(r.success_story) else None

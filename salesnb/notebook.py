@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import KPI, MISSING_MARK, Analysis, Params, TableSpec, format_value, label
-from .dataset import DataSet, load_dataset
+from .dataset import DataSet, checked, load_dataset
 from .files import atomic_path
 from .periods import Window, previous_quarter, window
 from .schema import UsageError
@@ -235,7 +235,9 @@ def setup(
 
     ``fiscal_year_start_month`` and ``currency`` default (0, "") to the data set's settings.
     """
-    ds = load_dataset(resolve(data_dir))
+    folder = resolve(data_dir)
+    # run by salesnb review / run: the data set the engine checked; opened by hand: check it here
+    ds = checked.from_environment(folder) or load_dataset(folder)
     if redact:
         key = redaction_key()
         for table, columns in _REDACT.items():

@@ -286,6 +286,10 @@ def test_prospects_have_a_success_story_and_an_executive_and_a_dated_plan():
     ]
     assert '"Big Won: an idea for Target Co"' in a2["detail"].iloc[0]
     assert plan[plan["account_id"] == "A3"]["date"].iloc[0] == D("2026-10-06")  # one a day
+    names = accounts.set_index("account_id")["account_name"]
+    saturday = habits.prospecting_plan(t, names, start=D("2026-10-03"))
+    firsts = saturday[saturday["step"] == 1]["date"].tolist()
+    assert firsts == [D("2026-10-05"), D("2026-10-06")]  # Monday, then the next working day
 
 
 # --------------------------------------------------------------------------- find five faults

@@ -26,7 +26,7 @@ from .. import __version__, fonts
 from .. import history as store_api
 from ..analysis import data_span
 from ..config import read_review_config
-from ..dataset import DataSet, load_dataset
+from ..dataset import DataSet, checked, load_dataset
 from ..files import atomic_path
 from ..notebook import project_root, resolve
 from ..periods import quarter_window
@@ -470,7 +470,13 @@ def review(
     data = resolve(data)
     out = _output_folder(out)
     planned = plan(data, quarter, notebooks=notebooks, config=config, overrides=overrides)
-    ds = load_dataset(data)  # data errors stop here, before any kernel, with every problem listed
+    # data errors stop here, before any kernel, with every problem listed; the kernels load the
+    # checked copy (kept in the output folder while the data's files are unchanged)
+    copy: Path | None = out / checked.CACHE_DIR / "checked"
+    ds = checked.load_checked(copy, data)
+    fresh = ds is None
+    if ds is None:
+        ds = load_dataset(data)
     name = (config or {}).get("dataset_name") or ds.settings.name
     fiscal = (config or {}).get("fiscal_year_start_month") or ds.settings.fiscal_year_start_month
     currency = (config or {}).get("currency") or ds.settings.currency
@@ -482,23 +488,29 @@ def review(
     if full or any(p.get("history_file") == str(store) for _, p in planned):
         wiring.check(store, name=name, fiscal=fiscal, currency=currency)  # before any kernel
     with _lock(out):
-        _remove_leftovers(out)
-        return _review_locked(
-            ds,
-            data,
-            quarter,
-            out,
-            planned,
-            name,
-            jobs=jobs,
-            config=config,
-            redact=redact,
-            trainer=trainer,
-            progress=progress,
-            merge=not full,
-            store=store if full else None,
-            fiscal=fiscal,
-        )
+        if fresh:
+            try:
+                checked.write_checked(ds, copy)
+            except OSError:  # no room for the copy: each kernel checks the data itself
+                copy = None
+        with checked.for_kernels(copy):
+            _remove_leftovers(out)
+            return _review_locked(
+                ds,
+                data,
+                quarter,
+                out,
+                planned,
+                name,
+                jobs=jobs,
+                config=config,
+                redact=redact,
+                trainer=trainer,
+                progress=progress,
+                merge=not full,
+                store=store if full else None,
+                fiscal=fiscal,
+            )
 
 
 def _output_folder(out: Path) -> Path:
