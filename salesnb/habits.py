@@ -122,6 +122,14 @@ FAULTS: dict[str, str] = {
     "did_homework": "did the homework",
     "opened_with_pain": "opens with a pain the prospect really has",
 }
+# each practice missed, as the fault a reviewer writes down
+FAULT_NAMES: dict[str, str] = {
+    "quiet_room": "noisy room",
+    "used_name": "name not used",
+    "gave_first": "asked before giving",
+    "did_homework": "no homework",
+    "opened_with_pain": "no real pain",
+}
 STOPGAPS: dict[str, str] = {
     "time limits": "a trial ends after 7 or 30 days",
     "qualification": "a person qualifies the sign-up before a valuable trial starts",
@@ -864,7 +872,8 @@ def prospecting_plan(
 ) -> pd.DataFrame:
     """The dated sequence per target: prepare the e-mail, call and leave the voicemail, send the
     e-mail straight after, wait two to three weeks. Target i starts i working days after
-    ``start`` (one a day; a start on a weekend moves to the Monday). Columns: account_id, step, date, action, contact, detail.
+    ``start`` (one a day; a start on a weekend moves to the Monday).
+    Columns: account_id, step, date, action, contact, detail.
     """
     rows = []
     bday = pd.offsets.BDay()
@@ -1024,8 +1033,9 @@ def call_scorecard(reviews: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The reviewed calls summarised by learner and by fault.
 
     by learner: learner, calls, faults, faults_per_call, most_common (the fault made most
-    often; ties named together), most faults first. by fault: fault, practice, scored (calls
-    where it was scored), faults, share (of the scored calls), most often first.
+    often, as :data:`FAULT_NAMES` words it; ties named together), most faults first. by
+    fault: fault, practice, scored (calls where it was scored), faults, share (of the scored
+    calls), highest share first.
     """
     made = reviews[list(FAULTS)].astype("boolean").eq(False).fillna(False).astype(int)
     scored = reviews[list(FAULTS)].notna()
@@ -1039,7 +1049,7 @@ def call_scorecard(reviews: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "calls": len(idx),
                 "faults": int(m.sum()),
                 "faults_per_call": float(m.sum()) / len(idx),
-                "most_common": _and([k.replace("_", " ") for k in top]) or "none",
+                "most_common": _and([FAULT_NAMES[k] for k in top]) or "none",
             }
         )
     learners = pd.DataFrame(
@@ -1047,14 +1057,19 @@ def call_scorecard(reviews: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     ).sort_values(["faults_per_call", "learner"], ascending=[False, True], kind="stable")
     faults = pd.DataFrame(
         {
-            "fault": [k.replace("_", " ") for k in FAULTS],
+            "fault": [FAULT_NAMES[k] for k in FAULTS],
             "practice": list(FAULTS.values()),
             "scored": [int(scored[k].sum()) for k in FAULTS],
             "faults": [int(made[k].sum()) for k in FAULTS],
         }
     )
     faults["share"] = faults["faults"] / faults["scored"].where(faults["scored"] > 0)
-    faults = faults.sort_values(["faults", "fault"], ascending=[False, True], kind="stable")
+    faults = faults.sort_values(
+        ["share", "faults", "fault"],
+        ascending=[False, False, True],
+        kind="stable",
+        na_position="last",
+    )
     return learners.reset_index(drop=True), faults.reset_index(drop=True)
 
 
@@ -1871,7 +1886,8 @@ def _calls_section(params: Params) -> tuple[_Section, dict[str, Any]]:
         f"{_n(len(reviews), 'call')} of {_n(len(learners), 'learner')} reviewed "
         f"({path.name}): {per_call:.1f} faults a call"
         + (
-            f"; the most common fault: not {top['practice']} ({top['faults']} of {top['scored']} calls)."
+            f"; the most common fault: {top['fault']} ({top['faults']} of {top['scored']} calls "
+            "where it was scored)."
             if top["faults"]
             else "; no fault found."
         )

@@ -300,8 +300,11 @@ def test_call_reviews_from_csv_and_yaml(tmp_path):
     assert by.loc["Ana", "calls"] == 2 and by.loc["Ana", "faults"] == 4
     assert learners["learner"].iloc[0] == "Dev"  # most faults a call
     f = faults.set_index("fault")
-    assert f.loc["opened with pain", "scored"] == 6  # one call left it empty
-    assert f.loc["gave first", "faults"] == 4
+    assert f.loc["no real pain", "scored"] == 6  # one call left it empty
+    assert f.loc["asked before giving", "faults"] == 4
+    assert f.loc["no real pain", "share"] == pytest.approx(4 / 6)
+    assert faults["fault"].iloc[0] == "no real pain"  # the highest share of scored calls first
+    assert by.loc["Ana", "most_common"] == "asked before giving"
     yml = tmp_path / "calls.yml"
     yml.write_text("calls:\n  - learner: Eve\n    quiet_room: yes\n    used_name: no\n")
     one = habits.load_call_reviews(yml)
