@@ -34,6 +34,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_review.py
 	$(BIN)/python bench/bench_pareto.py
+	$(BIN)/python bench/bench_run_pareto.py
+	$(BIN)/python bench/bench_scale.py
 
 # Rewrite the committed demo data set (seeded: the bytes only change when the generator does).
 demo-data: $(STAMP)
