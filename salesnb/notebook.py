@@ -856,7 +856,12 @@ def show(
     spec = a.spec(name)
     if rows is not None and len(table) > rows:  # a reader must know the table goes on
         note = source if source is not None else (spec.source if spec is not None else "")
-        source = f"{note} The first {rows:,} of {len(table):,} rows are shown.".strip()
+        cut = (
+            f"The first {rows:,} of {len(table):,} rows are shown."
+            if rows > 1
+            else f"Only the first of {len(table):,} rows is shown."
+        )
+        source = f"{note} {cut}".strip()
         table = table.head(rows)
     if title is None and spec is None:
         title = label(name)

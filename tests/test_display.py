@@ -289,7 +289,8 @@ def test_show_without_a_spec_titles_the_table_and_keeps_chosen_columns():
         "A1",
         "&lt;b&gt;Co&lt;/b&gt;",
         "20,593,289 USD",
-        "Demo &lt;i&gt;data&lt;/i&gt;",
+        # a table cut by rows= says so (escaped like the rest of the note)
+        f"Demo &lt;i&gt;data&lt;/i&gt; Only the first of {len(ACCOUNTS)} rows is shown.",
     ]
 
 

@@ -161,7 +161,7 @@ def test_a_write_that_fails_keeps_the_previous_file_and_says_disk_full(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [2, 3])  # killed 7.7 s and 2.3 s in (seed 1's 1.5 s: as 3)
 def test_a_review_killed_at_a_random_moment_leaves_readable_outputs(tmp_path, books, seed):
     out = tmp_path / "out"
     report.review(DEMO, "2026Q3", out, jobs=1, notebooks=books)

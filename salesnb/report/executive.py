@@ -53,8 +53,8 @@ _POLARITY = {
 _ARROW = {"up": "▲", "down": "▼", "same": "="}
 
 _CSS = """
-.sn-summary { font-size: 8.5pt; line-height: 1.3; }
-.sn-summary h2 { margin-top: 4mm; }
+.sn-summary { font-size: 8pt; line-height: 1.25; }
+.sn-summary h2 { margin-top: 3mm; }
 .sn-summary h3 { font-size: 10pt; margin: 2.5mm 0 0.8mm 0; color: #1f4e79; break-after: avoid; }
 .sn-summary table.kpis { break-inside: avoid; }
 .sn-summary ul.findings { margin: 0.5mm 0 1mm 0; padding-left: 5mm; }
@@ -76,7 +76,7 @@ _CSS = """
 .sn-summary .good { color: #2e7d32; } .sn-summary .bad { color: #c62828; }
 .sn-summary .neutral { color: #555; }
 .sn-summary ol.actions li { margin: 0.5mm 0; }
-.sn-summary .note { color: #555; font-size: 8.5pt; }
+.sn-summary .note { color: #555; font-size: 8pt; }
 .sn-summary .note.unmeasured { font-size: 7.5pt; margin: 0.5mm 0; }
 .sn-summary img.trends { width: 100%; }
 """
@@ -356,7 +356,7 @@ def trend_figure(trends: pd.DataFrame, *, currency: str = "") -> str:
 
     quarters = [str(q) for q in trends.index]
     x = list(range(len(quarters)))
-    fig = Figure(figsize=(7.0, 2.0), dpi=150)  # no pyplot: the engine's process keeps its state
+    fig = Figure(figsize=(7.0, 1.75), dpi=150)  # no pyplot: the engine's process keeps its state
     axes = fig.subplots(1, 4, gridspec_kw={"width_ratios": [1, 1, 1, 1.25], "wspace": 0.55})
     _line_panel(
         axes[0], x, quarters, [("Top 20% share", _column(trends, "concentration"))], "percent", ""
