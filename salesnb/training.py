@@ -856,7 +856,10 @@ def _solution_text(key: Answer) -> str:
     else:
         text = _show(key.value, kind)
         if key.any_of:
-            text += f" (also right: {_list(_show(a, kind) for a in key.any_of)})"
+            others = [_show(a, kind) for a in key.any_of]
+            more = len(others) - _SHOWN_PICKS
+            listed = _list(others[:_SHOWN_PICKS]) + (f" and {more:,} more" if more > 0 else "")
+            text += f" (also right: {listed})"
         tol = _tolerance_text(key)
         if tol:
             text += f"; {tol}"

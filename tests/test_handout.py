@@ -84,6 +84,15 @@ def test_handout_has_questions_and_space_but_no_answers():
     assert "<h2>Notes</h2>" in page
 
 
+def test_a_handout_tells_learners_on_paper_where_to_write():
+    nb = _executed(trainer=False)
+    intro = "## Exercises\n\nWrite your answer in place of `None` and run the cell: the check says."
+    nb.cells[4].source = intro + f"\n\n**Exercise 1.** {QUESTION}"
+    page = handout_html(nb, title="T", subtitle=["Learner handout"])
+    assert "in the ruled space below each question (in JupyterLab: in place of None" in page
+    assert "the check says." in page and "in place of <code>None</code>" not in page
+
+
 def test_answer_key_has_questions_solutions_and_trainer_notes_only():
     page = answer_key_html(_executed(trainer=True), title="T: answer key", subtitle=["k"])
     assert QUESTION in page and SOLUTION in page and TRAINER in page

@@ -562,3 +562,11 @@ def test_a_long_tie_in_a_pick_is_counted_not_listed_in_the_solution():
     assert solution is not None
     text = solution._repr_html_()
     assert "Acct 11" in text and "Acct 12" not in text and "53 more" in text, text
+
+
+def test_a_long_list_of_other_right_answers_is_counted_after_twelve():
+    names = [f"Customer {i:02d}" for i in range(40)]
+    key = Answer(names[0], kind="name", any_of=names[1:])
+    solution = ask(key, None, mode="trainer").solution
+    assert "Customer 12" in solution and "Customer 13" not in solution
+    assert "and 27 more)" in solution

@@ -258,9 +258,23 @@ def notebook_html(
 def handout_html(nb: Any, *, title: str, subtitle: list[str]) -> str:
     """A learner handout of a (learner-mode) executed notebook: narrative, tables and charts,
     exercise questions with ruled space instead of answers, a page of ruled lines for notes."""
-    body = _body(nb, trainer=False, exercises="questions")
+    paper = copy.deepcopy(nb)
+    for cell in paper.cells:  # the notebook's instruction is for JupyterLab; on paper: below
+        if cell.cell_type == "markdown" and EXERCISE_TAG in cell.metadata.get("tags", []):
+            cell.source = _IN_PLACE_OF_NONE.sub(_ON_PAPER, cell.source)
+    body = _body(paper, trainer=False, exercises="questions")
     notes = f'<section class="sn-notes"><h2>Notes</h2>{_ruled(_NOTES_LINES)}</section>'
     return page_html(title, subtitle, body + notes, css=_TRAINING_CSS)
+
+
+# "Write your answer in place of `None` and run the cell: the check ..." in an exercise intro
+_IN_PLACE_OF_NONE = re.compile(
+    r"Write your (answer|guess) in place of `?None`? and run the cell[^:.]*[:.]"
+)
+_ON_PAPER = (
+    r"Write your \1 in the ruled space below each question (in JupyterLab: in place of None, "
+    r"then run the cell):"
+)
 
 
 def answer_key_html(nb: Any, *, title: str, subtitle: list[str]) -> str:
