@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import pandas as pd
 
+from .dataset.aggregates import event_span
 from .periods import Window, next_quarter, previous_quarter, quarter_window, window
 from .schema import DataError
 
@@ -290,8 +291,7 @@ def data_span(data: DataSet) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     for name, cols in _EVENT_DATES.items():
         if name in data.raw:
             col = cols[0]
-            got = data.sql(f"SELECT min({col}) AS lo, max({col}) AS hi FROM {name}")
-            lo, hi = got["lo"].iloc[0], got["hi"].iloc[0]
+            lo, hi = event_span(data, name, col)
             if pd.notna(lo):
                 lows.append(pd.Timestamp(lo))
                 highs.append(pd.Timestamp(hi))

@@ -30,7 +30,7 @@ from matplotlib.ticker import MaxNLocator
 
 from . import analysis, config
 from .dataset import DataSet
-from .dataset.aggregates import revenue_by
+from .dataset.aggregates import event_span, lines_by_account, revenue_by
 from .periods import last_quarters, quarter_window, span
 from .schema import DataError, UsageError
 from .theme import (
@@ -746,8 +746,7 @@ class _Revenue:
 def _source_span(data: DataSet, source: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """First and last date of the revenue source: order lines, or deals closed (any outcome)."""
     if source == "orders":
-        got = data.sql("SELECT min(order_date) AS lo, max(order_date) AS hi FROM orders")
-        lo, hi = got["lo"].iloc[0], got["hi"].iloc[0]
+        lo, hi = event_span(data, "orders", "order_date")
     else:
         opps = data.tables["opportunities"]
         if "outcome" not in opps:
@@ -828,11 +827,7 @@ def _revenue(data: DataSet, history: Any, fiscal: int) -> _Revenue:
             ),
         }
     else:
-        lines = data.sql(
-            "SELECT account_id, count(*) AS lines FROM orders WHERE order_date BETWEEN ? AND ? "
-            "AND account_id IS NOT NULL GROUP BY 1",
-            [history.start.date(), history.end.date()],
-        )
+        lines = lines_by_account(data, history.start, history.end)
         lines = lines.merge(
             owners.drop_duplicates(subset=["account_id"]), on="account_id", how="left"
         )

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import importlib.util
 import math
 import re
 import stat
@@ -74,6 +75,9 @@ from .schema import DataError, Problem, SalesnbError
 
 __all__ = [
     "DATASET_SETTINGS",
+    "RAW_LINE_TABLES",
+    "SPARK_SETTINGS",
+    "TABLE_LOCATION",
     "MAX_BYTES",
     "MAX_DEPTH",
     "REVIEW_CONFIG",
@@ -641,7 +645,7 @@ class Record(Spec):
     what: str = "'key: value' lines"
     fix: str = ""
     noun: tuple[str, str] = ("key(s)", "keys")  # "unknown key(s) x; known keys: ..."
-    key_label: str = ""  # how a key is named, e.g. "setting '{}'" (default: its path)
+    key_label: str = ""  # how a key is named, e.g. "setting '{}'" (default, and sections: its path)
 
     def __post_init__(self) -> None:
         if not self.fix:
@@ -679,12 +683,16 @@ class Record(Spec):
                 prefix = f"{at.name} needs" if at.name else "needs"
                 at.fail(f"{prefix} {asked}", f"add '{key}:'")
         return {
-            k: self.fields[k].check(
-                v, at.child(k, self.key_label.format(k) if self.key_label else "")
-            )
+            k: self.fields[k].check(v, at.child(k, self._label(k)))
             for k, v in value.items()
             if v is not None
         }
+
+    def _label(self, key: str) -> str:
+        """How ``key`` is named: by ``key_label``, but a section by its path (spark.master)."""
+        if not self.key_label or isinstance(self.fields[key], Record | Map):
+            return ""
+        return self.key_label.format(key)
 
 
 # --------------------------------------------------------------------------- ready-made
@@ -731,6 +739,51 @@ REVIEW_CONFIG = Record(
 )
 """The review config (``salesnb review --config``): values given, typed."""
 
+RAW_LINE_TABLES = ("orders", "activities")
+"""Tables that may live in a Spark cluster (``tables:`` in ``dataset.yml``)."""
+
+SPARK_SETTINGS = Record(
+    {
+        "master": Str(
+            pattern=r"local(\[(\d+|\*)\])?|(spark|k8s|mesos)://\S+|yarn",
+            what="a Spark master (local[2], spark://host:7077, yarn or k8s://https://host:443)",
+            fix="write local[2] to run on this machine, or the cluster's master URL",
+        ),
+        "conf": Map(
+            Str(pattern=r"spark\.[\w.\-]+", what="a Spark setting name (spark....)"),
+            Scalar(),
+            what="'spark.setting: value' lines",
+            fix="write lines such as 'spark.executor.memory: 4g' under conf:",
+        ),
+    },
+    what="'key: value' lines (master, conf)",
+    noun=("spark setting(s)", "spark settings"),
+)
+
+TABLE_LOCATION = Record(
+    {
+        "path": Str(
+            what="a file, glob, folder or object-store URI",
+            fix="write a path such as /data/orders/*.parquet or s3a://bucket/orders/",
+        ),
+        "format": Str(
+            choices=("parquet", "csv", "delta", "orc", "json"),
+            case="lower",
+            fix="write parquet, csv, delta, orc or json",
+        ),
+        "table": Str(
+            pattern=r"[A-Za-z_]\w*(\.[A-Za-z_]\w*){0,2}",
+            what="a catalog table name (db.name)",
+            fix="write the table as db.name, e.g. sales.order_lines",
+        ),
+        "options": Map(
+            Str(), Scalar(), what="'option: value' lines", fix="write lines such as 'header: true'"
+        ),
+    },
+    what="'key: value' lines (path and format, or table)",
+    noun=("table setting(s)", "table settings"),
+)
+
 DATASET_SETTINGS = Record(
     {
         "name": Str(numbers=True),
@@ -742,12 +795,30 @@ DATASET_SETTINGS = Record(
             fix="write an encoding such as utf-8, cp1252 (Windows), latin-1 or utf-16, "
             "or delete the line to let the kit detect it",
         ),
+        "engine": Str(choices=("duckdb", "spark"), case="lower", fix="write duckdb or spark"),
+        "spark": SPARK_SETTINGS,
+        "tables": Map(
+            Str(
+                choices=RAW_LINE_TABLES,
+                what="a raw-line table (orders or activities)",
+                fix="list orders or activities; the small tables (accounts, opportunities, "
+                "...) stay files in the data set folder",
+            ),
+            TABLE_LOCATION,
+            what="a mapping of table -> location",
+            fix="write 'tables:' then, indented, 'orders: {path: ..., format: parquet}'",
+        ),
     },
-    what="'key: value' lines (name, currency, fiscal_year_start_month, encoding)",
+    what="'key: value' lines (name, currency, fiscal_year_start_month, encoding, engine, "
+    "spark, tables)",
     noun=("setting(s)", "settings"),
     key_label="setting '{}'",
 )
-"""``dataset.yml`` beside a data set's tables: values given, typed (currency upper case)."""
+"""``dataset.yml`` beside a data set's tables: values given, typed (currency upper case).
+
+``engine: spark`` runs the raw-line aggregates on Spark (``spark: {master, conf}``);
+``tables:`` says where the raw-line tables live in the cluster (``path`` + ``format``,
+or a catalog ``table``)."""
 
 
 def read_review_config(
@@ -760,5 +831,56 @@ def read_review_config(
 def read_dataset_settings(
     path: str | Path, *, error: type[SalesnbError] = DataError
 ) -> dict[str, Any]:
-    """``dataset.yml``'s settings as given, typed by :data:`DATASET_SETTINGS` (empty file: {})."""
-    return load(path, DATASET_SETTINGS, "settings file", error=error)
+    """``dataset.yml``'s settings as given, typed by :data:`DATASET_SETTINGS` (empty file: {}).
+
+    Beyond the types: ``spark:`` and ``tables:`` need ``engine: spark``; a table is a
+    ``path`` (with its ``format``) or a catalog ``table``, not both; Spark may not
+    download packages (``spark.jars.packages``); and ``engine: spark`` needs pyspark.
+    """
+    doc = read(path, "settings file", error=error)
+    got = doc.check(DATASET_SETTINGS)
+    spark = got.get("engine") == "spark"
+    for key in ("spark", "tables"):
+        if key in got and not spark:
+            doc.fail(
+                f"setting '{key}' is read by the Spark engine only",
+                "add 'engine: spark', or delete the '" + key + ":' lines",
+                at=(key,),
+            )
+    for name, where in got.get("tables", {}).items():
+        at = ("tables", name)
+        if ("path" in where) == ("table" in where):
+            doc.fail(
+                f"tables.{name} needs either path (with format) or table, not "
+                + ("both" if "path" in where else "neither"),
+                "write 'path: ...' and 'format: parquet' for files, or 'table: db.name' for a "
+                "catalog table",
+                at=at,
+            )
+        if "table" in where and ("format" in where or "options" in where):
+            doc.fail(
+                f"tables.{name}: format and options describe files, not a catalog table",
+                "delete format/options, or give path instead of table",
+                at=at,
+            )
+        if "path" in where and "format" not in where:
+            doc.fail(
+                f"tables.{name} needs the format of its files",
+                "add 'format: parquet' (or csv, delta, orc, json)",
+                at=at,
+            )
+    for key in got.get("spark", {}).get("conf", {}):
+        if key in ("spark.jars.packages", "spark.jars.repositories"):
+            doc.fail(
+                f"spark.conf.{key}: the kit never downloads packages",
+                "install the jars on the cluster (spark.jars with local paths) and delete "
+                "this line",
+                at=("spark", "conf", key),
+            )
+    if spark and importlib.util.find_spec("pyspark") is None:
+        doc.fail(
+            "engine: spark needs pyspark, which is not installed",
+            "pip install 'salesnb[spark]' (or conda install pyspark), or write engine: duckdb",
+            at=("engine",),
+        )
+    return got

@@ -26,7 +26,7 @@ from matplotlib.patches import Patch
 
 from . import analysis
 from .dataset import DataSet, connect
-from .dataset.aggregates import revenue_by
+from .dataset.aggregates import revenue_by, revenue_line_counts
 from .periods import Window
 from .pipeline import with_outcomes
 from .schema import DataError, UsageError
@@ -731,7 +731,7 @@ def _source(data: DataSet) -> _Source:
     (:func:`salesnb.pipeline.with_outcomes`: Closed Won -> won), as the pipeline analysis does.
     """
     if data.has("orders"):
-        columns = tuple(data.sql("SELECT * FROM orders LIMIT 0").columns)
+        columns = data.columns("orders")
         return _Source("orders", "order_date", columns, data.sql)
     opps, inferred = with_outcomes(data.table("opportunities"))
     con = connect()
@@ -769,50 +769,15 @@ def _revenue(
 
 def _line_counts(src: _Source, w: Window) -> dict[str, float]:
     """One pass over the revenue lines: what is used, what is left out and why."""
-    won = "coalesce(outcome = 'won', FALSE)" if src.won_only else "TRUE"
-    no_product = "product_id IS NULL" if "product_id" in src.columns else "TRUE"
-    inside = "coalesce(d BETWEEN ? AND ?, FALSE)"
-    query = f"""
-    WITH s AS (
-        SELECT account_id AS a, {src.date} AS d, CAST(amount AS DOUBLE) AS v, {won} AS won,
-               {no_product} AS no_product FROM {src.table}),
-    f AS (SELECT *, won AND {inside} AND v IS NOT NULL AND isfinite(v) AS inw FROM s),
-    acc AS (
-        SELECT a,
-            count(*) AS total,
-            count(*) FILTER (WHERE NOT won) AS not_won,
-            count(*) FILTER (WHERE won AND d IS NULL) AS no_date,
-            count(*) FILTER (WHERE won AND d IS NOT NULL AND NOT {inside}) AS outside,
-            count(*) FILTER (WHERE won AND {inside} AND NOT inw) AS no_amount,
-            count(*) FILTER (WHERE inw) AS lines,
-            round(coalesce(sum(v) FILTER (WHERE inw), 0), 2) AS net,
-            count(*) FILTER (WHERE inw AND v < 0) AS credits,
-            coalesce(sum(v) FILTER (WHERE inw AND v < 0), 0) AS credit_value,
-            count(*) FILTER (WHERE inw AND no_product) AS no_product
-        FROM f GROUP BY a)
-    SELECT
-        coalesce(sum(total), 0) AS total,
-        coalesce(sum(not_won), 0) AS not_won,
-        coalesce(sum(no_date), 0) AS no_date,
-        coalesce(sum(outside), 0) AS outside,
-        coalesce(sum(no_amount), 0) AS no_amount,
-        coalesce(sum(lines) FILTER (WHERE a IS NULL), 0) AS no_account,
-        coalesce(sum(net) FILTER (WHERE a IS NULL), 0) AS no_account_value,
-        count(*) FILTER (WHERE a IS NOT NULL AND lines > 0) AS accounts,
-        count(*) FILTER (WHERE a IS NOT NULL AND lines > 0 AND net > 0) AS ranked,
-        coalesce(sum(lines) FILTER (WHERE a IS NOT NULL AND net > 0), 0) AS used,
-        count(*) FILTER (WHERE a IS NOT NULL AND lines > 0 AND net <= 0) AS nonpositive,
-        coalesce(sum(lines) FILTER (WHERE a IS NOT NULL AND net <= 0), 0) AS nonpositive_lines,
-        coalesce(sum(net) FILTER (WHERE a IS NOT NULL AND net <= 0), 0) AS nonpositive_value,
-        coalesce(sum(credits) FILTER (WHERE a IS NOT NULL), 0) AS credits,
-        coalesce(sum(credits) FILTER (WHERE a IS NOT NULL AND net > 0), 0) AS credits_netted,
-        coalesce(sum(credit_value) FILTER (WHERE a IS NOT NULL), 0) AS credit_value,
-        coalesce(sum(no_product) FILTER (WHERE a IS NOT NULL), 0) AS no_product
-    FROM acc
-    """
-    bounds = [w.start.date(), w.end.date()]
-    row = src.run(query, bounds * 3).iloc[0]
-    return {k: float(v) for k, v in row.items()}
+    return revenue_line_counts(
+        lambda query: src.run(query, []),
+        table=src.table,
+        date=src.date,
+        columns=src.columns,
+        won_only=src.won_only,
+        start=w.start,
+        end=w.end,
+    )
 
 
 def _account_names(data: DataSet) -> pd.Series | None:

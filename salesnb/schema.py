@@ -41,13 +41,20 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+
+# pandera imports pyspark.pandas when pyspark is installed (the spark extra), at import
+# and at its first validation, and pyspark warns there about pandas 3 into every report:
+# the kit never uses pandas-on-Spark (its Spark engine returns aggregates through Arrow)
+warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
+
+import pandera.pandas as pa  # noqa: E402
 
 __all__ = [
     "COLUMN_KINDS",

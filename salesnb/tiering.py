@@ -26,7 +26,12 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
 from . import analysis, config
-from .dataset.aggregates import activity_by_account, spend_to_date
+from .dataset.aggregates import (
+    activity_by_account,
+    activity_coverage,
+    prior_spend_coverage,
+    spend_to_date,
+)
 from .files import read_cells
 from .periods import Window, last_quarters, quarter_window
 from .schema import DataError, UsageError, missing_mask
@@ -1266,20 +1271,7 @@ def _revenue_coverage(
     data: DataSet, table: str, start: pd.Timestamp
 ) -> tuple[str, int, int, dict[str, int]]:
     """Rows of the revenue table used for prior spend (before the window, with an account)."""
-    date, won = (
-        ("order_date", "TRUE")
-        if table == "orders"
-        else ("close_date", "coalesce(outcome = 'won', FALSE)")
-    )
-    got = data.sql(
-        f"SELECT count(*) AS total, "
-        f"count(*) FILTER (WHERE {won} AND {date} < ? AND account_id IS NOT NULL) AS used, "
-        f"count(*) FILTER (WHERE NOT ({won})) AS not_won, "
-        f"count(*) FILTER (WHERE {won} AND ({date} >= ? OR {date} IS NULL)) AS later, "
-        f"count(*) FILTER (WHERE {won} AND {date} < ? AND account_id IS NULL) AS no_account "
-        f"FROM {table}",
-        [start.date()] * 3,
-    ).iloc[0]
+    got = prior_spend_coverage(data, table, start)
     left = {
         "not won": int(got["not_won"]) if table == "opportunities" else 0,
         "in or after the review window (prior spend counts earlier revenue)": int(got["later"]),
@@ -1335,20 +1327,7 @@ def _sensitivity_section(
 
 
 def _activity_stats(data: DataSet, window: Window) -> dict[str, int]:
-    has_minutes = "duration_minutes" in data.sql("SELECT * FROM activities LIMIT 0").columns
-    no_minutes = "duration_minutes IS NULL" if has_minutes else "TRUE"
-    inside = "activity_date BETWEEN ? AND ?"
-    known = "EXISTS (SELECT 1 FROM accounts a WHERE a.account_id = x.account_id)"
-    got = data.sql(
-        f"SELECT count(*) AS total, "
-        f"count(*) FILTER (WHERE {inside}) AS in_window, "
-        f"count(*) FILTER (WHERE {inside} AND x.account_id IS NULL) AS no_account, "
-        f"count(*) FILTER (WHERE {inside} AND x.account_id IS NOT NULL AND NOT {known}) AS unknown, "
-        f"count(*) FILTER (WHERE {inside} AND {known} AND {no_minutes}) AS no_minutes "
-        "FROM activities x",
-        [window.start.date(), window.end.date()] * 4,
-    ).iloc[0]
-    return {k: int(v) for k, v in got.items()}
+    return activity_coverage(data, window.start, window.end)
 
 
 def _time_section(

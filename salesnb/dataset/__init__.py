@@ -5,7 +5,9 @@
 - :mod:`~salesnb.dataset.load`: :func:`read_dataset` / :func:`load_dataset`, finding the
   table files and reading the small tables.
 - :mod:`~salesnb.dataset.raw`: raw-line tables checked and typed by DuckDB.
-- :mod:`~salesnb.dataset.aggregates`: revenue, activity and spend over raw lines.
+- :mod:`~salesnb.dataset.aggregates`: every aggregate over raw lines, one definition each.
+- :mod:`~salesnb.dataset.engines`: where they run: DuckDB (local files) or Spark
+  (``engine: spark`` in dataset.yml; the ``spark`` extra).
 
 Reading files (encodings, CSV, Excel, Parquet) is :mod:`salesnb.files`.
 """

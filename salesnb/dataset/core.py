@@ -18,6 +18,7 @@ import pandas as pd
 from .. import config
 from ..files import not_a_file
 from ..schema import TABLES, DataError, Problem
+from .engines import DuckDBEngine, Engine, SparkEngine
 
 __all__ = [
     "SETTINGS_FILE",
@@ -42,6 +43,9 @@ class Settings:
     currency: str = "USD"
     fiscal_year_start_month: int = 1
     encoding: str | None = None  # force a text encoding for every CSV of the set
+    engine: str = "duckdb"  # where raw-line aggregates run: duckdb (local files) or spark
+    spark: dict[str, Any] = field(default_factory=dict)  # master, conf
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # raw tables in Spark
 
     @classmethod
     def read(cls, folder: Path) -> Settings:
@@ -87,6 +91,7 @@ class DataSet:
     rows: dict[str, int] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
     _con: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+    _engine: Engine | None = field(default=None, repr=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -112,9 +117,30 @@ class DataSet:
         )
 
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
-        """Run DuckDB SQL over the data set; every table is a view of its canonical name."""
-        con = self._connection()
-        return con.execute(query, params or []).df()
+        """Run SQL (DuckDB's dialect) over the data set on its engine; every table is a view
+        of its canonical name. On Spark the query is transpiled (:mod:`.engines`)."""
+        return self.engine.sql(query, params)
+
+    def columns(self, name: str) -> tuple[str, ...]:
+        """The columns of table ``name`` as the engine sees them."""
+        if name in self.tables:
+            return tuple(self.tables[name].columns)
+        return self.engine.columns(name)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine the data set's queries run on (``engine:`` in dataset.yml)."""
+        if self._engine is None:
+            if self.settings.engine == "spark":
+                self._engine = SparkEngine(
+                    self.settings.spark,
+                    self.settings.tables,
+                    {n: r.path for n, r in self.raw.items() if n not in self.settings.tables},
+                    self.tables,
+                )
+            else:
+                self._engine = DuckDBEngine(self._connection())
+        return self._engine
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
@@ -122,6 +148,8 @@ class DataSet:
             for name, df in self.tables.items():
                 con.register(name, df)
             for name, raw in self.raw.items():
+                if not raw.select:  # a table in Spark (engine: spark): DuckDB has no view of it
+                    continue
                 con.execute(f"CREATE OR REPLACE VIEW {name} AS {raw.select}")
             self._con = con
         return self._con

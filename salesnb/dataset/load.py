@@ -30,6 +30,7 @@ from ..schema import (
     table_for_file,
 )
 from .core import SETTINGS_FILE, DataSet, Settings, reference_ids
+from .engines import add_spark_tables
 from .raw import read_raw
 
 __all__ = ["load_dataset", "read_dataset"]
@@ -136,6 +137,8 @@ def read_dataset(path: str | Path, *, progress: Callable[[str], None] | None = N
             read_raw(ds, TABLES[name], files[name])
         else:
             _read_small(ds, TABLES[name], files[name])
+    if settings.tables and not ds.errors:  # engine: spark, raw lines in the cluster
+        add_spark_tables(ds)
     return ds
 
 
