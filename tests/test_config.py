@@ -217,7 +217,8 @@ def test_review_config_happy_path(tmp_path):
         (
             "colour: red\n",
             "line 1: unknown setting(s) colour; known settings: name, currency, "
-            "fiscal_year_start_month, encoding. Fix: remove or correct the unknown setting(s)",
+            "fiscal_year_start_month, encoding, engine, spark, tables. Fix: remove or correct "
+            "the unknown setting(s)",
         ),
         ("[1, 2]\n", "expected 'key: value' lines (name, currency"),
     ],
