@@ -63,7 +63,7 @@ from . import analysis, config
 from .analysis import with_outcomes
 from .periods import last_quarters, quarter_of, span
 from .schema import DataError, Problem, UsageError
-from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax, percent_axis
+from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax, paired_share_bars, percent_axis
 
 if TYPE_CHECKING:
     from .dataset import DataSet
@@ -1079,21 +1079,14 @@ def plot_month_end(table: pd.DataFrame, *, days: int = 3, ax: Axes | None = None
     (reality) and open deals' planned dates (the forecast). Expected bars are hatched."""
     t = table[table["count"] > 0].reset_index(drop=True)
     ax = get_ax(ax, figsize=(7, 3.4))
-    x = np.arange(len(t))
-    actual = ax.bar(x - 0.2, t["share"], width=0.4, color=HIGHLIGHT, label="at month end")
-    even = ax.bar(
-        x + 0.2,
+    paired_share_bars(
+        ax,
+        [str(d) for d in t["deals"]],
+        t["share"],
         t["expected_share"],
-        width=0.4,
-        color=MUTED,
-        hatch="//",
-        edgecolor="white",
-        label="if spread evenly",
+        solid_style=(HIGHLIGHT, "at month end"),
+        hatched_style=(MUTED, "if spread evenly"),
     )
-    for bars in (actual, even):
-        ax.bar_label(bars, labels=[f"{v:.0%}" for v in bars.datavalues], padding=2, fontsize=8)
-    ax.set_xticks(x, [str(d) for d in t["deals"]])
-    percent_axis(ax)
     top = float(np.nanmax(t[["share", "expected_share"]].to_numpy(dtype=float)))
     ax.set_ylim(0, max(top * 1.3, 0.05))
     ax.set_ylabel(f"share in the last {days} days of a month")

@@ -26,7 +26,15 @@ from .dataset import DataSet, load_dataset
 from .dataset.aggregates import last_activity
 from .periods import previous_quarter
 from .schema import DataError, UsageError
-from .theme import HIGHLIGHT, MUTED, PALETTE, format_money, get_ax, money_axis, percent_axis
+from .theme import (
+    HIGHLIGHT,
+    MUTED,
+    PALETTE,
+    format_money,
+    get_ax,
+    money_axis,
+    paired_share_bars,
+)
 
 __all__ = [
     "LOSS_REASONS",
@@ -678,21 +686,14 @@ def plot_balance(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     The title names the band that holds the most value.
     """
     ax = get_ax(ax)
-    x = np.arange(len(table))
-    deals = ax.bar(x - 0.2, table["count_share"], width=0.4, color=MUTED, label="share of deals")
-    value = ax.bar(
-        x + 0.2,
+    paired_share_bars(
+        ax,
+        list(table["band"]),
+        table["count_share"],
         table["value_share"],
-        width=0.4,
-        color=HIGHLIGHT,
-        hatch="//",
-        edgecolor="white",
-        label="share of value",
+        solid_style=(MUTED, "share of deals"),
+        hatched_style=(HIGHLIGHT, "share of value"),
     )
-    for bars in (deals, value):
-        ax.bar_label(bars, labels=[f"{v:.0%}" for v in bars.datavalues], padding=2, fontsize=8)
-    ax.set_xticks(x, table["band"])
-    percent_axis(ax)
     ax.set_ylim(0, max(1.0, float(table[["count_share", "value_share"]].max().max())) * 1.1)
     top = table.set_index("band")["value_share"].astype(float).idxmax()
     row = table.set_index("band").loc[top]

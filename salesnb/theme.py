@@ -113,6 +113,38 @@ LINE_STYLES: tuple[Any, ...] = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3,
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X")
 
 
+def paired_share_bars(
+    ax: Axes,
+    labels: list[str],
+    solid: Any,
+    hatched: Any,
+    *,
+    solid_style: tuple[str, str],
+    hatched_style: tuple[str, str],
+) -> None:
+    """Two shares side by side per label, the second hatched, each bar labelled "12%".
+
+    ``solid_style`` and ``hatched_style`` are (colour, legend label).
+    """
+    import numpy as np
+
+    x = np.arange(len(labels))
+    first = ax.bar(x - 0.2, solid, width=0.4, color=solid_style[0], label=solid_style[1])
+    second = ax.bar(
+        x + 0.2,
+        hatched,
+        width=0.4,
+        color=hatched_style[0],
+        hatch="//",
+        edgecolor="white",
+        label=hatched_style[1],
+    )
+    for bars in (first, second):
+        ax.bar_label(bars, labels=[f"{v:.0%}" for v in bars.datavalues], padding=2, fontsize=8)
+    ax.set_xticks(x, labels)
+    percent_axis(ax)
+
+
 def series_styles(n: int) -> list[dict[str, Any]]:
     """``n`` distinct styles (colour, line style, marker) for ``plot(**style)``, greyscale-safe."""
     return [
