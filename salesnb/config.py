@@ -311,6 +311,14 @@ def read(
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         text = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        if "nesting depth" in text:  # libyaml >= 0.2.5 stops deep flow collections itself
+            _raise(
+                error,
+                name,
+                f"nested more than {MAX_DEPTH} levels deep",
+                "flatten the structure",
+                _line(mark),
+            )
         _raise(
             error,
             name,

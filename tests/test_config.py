@@ -89,6 +89,21 @@ def test_oversized_deep_and_merged_files_refused(tmp_path):
         config.read(merged)
 
 
+def test_parser_nesting_limit_reads_as_the_kits_message(tmp_path, monkeypatch):
+    """libyaml >= 0.2.5 stops a deep flow collection itself, before the kit counts levels."""
+    mark = yaml.Mark("f.yml", 0, 0, 3, "", 0)
+
+    def too_deep(self):
+        raise yaml.MarkedYAMLError(
+            "while increasing flow level", mark, "exceeded maximum nesting depth", mark
+        )
+
+    monkeypatch.setattr(config._Loader, "get_single_node", too_deep)
+    path = _write(tmp_path, "a: [[1]]\n")
+    with pytest.raises(DataError, match=r"line 1: nested more than 50 levels deep"):
+        config.read(path)
+
+
 def test_duplicate_keys_named_with_both_lines(tmp_path):
     path = _write(tmp_path, "currency: EUR\nname: x\ncurrency: USD\n")
     with pytest.raises(
