@@ -8,9 +8,10 @@ Validation is two-stage:
 
 1. **parse** (strings -> typed columns): a cell that is not a date, a number, a yes/no
    or a quarter is an *error* with its line, column and value;
-2. **rules** (on typed data), declared as a pandera schema per table: keys present and
-   unique (errors), values needed by the row's meaning, allowed categories, ranges,
-   orphan foreign keys and risky text (findings that do not stop the analysis).
+2. **rules** (on typed data), one catalogue for every table (:mod:`salesnb.dataset.rules`,
+   compiled to SQL and run by DuckDB): keys present and unique (errors), values needed
+   by the row's meaning, allowed categories, ranges, orphan foreign keys and risky text
+   (findings that do not stop the analysis).
 
 Line numbers: the frames handed to the rules carry the source line as their index
 (header = line 1), so every problem names the line a user sees in an editor.
@@ -41,20 +42,12 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 import pandas as pd
-
-# pandera imports pyspark.pandas when pyspark is installed (the spark extra), at import
-# and at its first validation, and pyspark warns there about pandas 3 into every report:
-# the kit never uses pandas-on-Spark (its Spark engine returns aggregates through Arrow)
-warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
-
-import pandera.pandas as pa  # noqa: E402
 
 __all__ = [
     "COLUMN_KINDS",
@@ -735,217 +728,23 @@ def _unparsed_problems(
 
 
 # --------------------------------------------------------------------------- rules
-@dataclass(frozen=True)
-class _Rule:
-    severity: Severity
-    message: str
-    fix: str
-
-
-_RULES: dict[str, _Rule] = {
-    "not_nullable": _Rule("error", "the key has no value", "give every row its id"),
-    "field_uniqueness": _Rule(
-        "error", "the id appears more than once", "keep one row per id, or give each row its own id"
-    ),
-    "multiple_fields_uniqueness": _Rule(
-        "error", "the key columns repeat an earlier row", "keep one row per key"
-    ),
-    "needed": _Rule(
-        "finding",
-        "no value; the row is left out where this column is needed",
-        "fill it in the CRM and export again",
-    ),
-    "open_needs_amount": _Rule(
-        "finding",
-        "open deal without an amount; left out of pipeline value",
-        "ask the owner to estimate the amount",
-    ),
-    "open_needs_close_date": _Rule(
-        "finding",
-        "open deal without an expected close date",
-        "ask the owner for an expected close date",
-    ),
-    "allowed": _Rule(
-        "finding",
-        "value outside the allowed list {allowed}; treated as unknown",
-        "use one of the allowed values, or map it with an import mapping file",
-    ),
-    "fraction": _Rule(
-        "finding",
-        "not between 0 and 1",
-        "write fractions (0.25, not 25%); percentages can be divided by 100",
-    ),
-    "not_negative": _Rule(
-        "finding", "negative value", "check the sign; only order lines may be negative"
-    ),
-    "reference": _Rule(
-        "finding",
-        "refers to an id not in {target}",
-        "add the missing rows to {target}, or correct the id",
-    ),
-    "date_range": _Rule("finding", "date outside 1900-2100", "check the year"),
-    "won_needs_amount": _Rule(
-        "finding", "won deal without an amount", "enter the deal's amount in the CRM"
-    ),
-    "closed_needs_close_date": _Rule(
-        "finding", "closed deal without a close date", "enter the date the deal was closed"
-    ),
-    "close_before_created": _Rule(
-        "finding", "close date before the created date", "correct one of the two dates"
-    ),
-    "end_before_start": _Rule(
-        "error",
-        "end date before the start date",
-        "correct one of the two dates (a trial ends on or after the day it starts)",
-    ),
-    "self_reference": _Rule(
-        "error",
-        "the row refers to itself (its own {key})",
-        "leave the cell empty, or write the {key} of the other row it means "
-        "(for referred_by: the customer whose recommendation brought this account)",
-    ),
-    "range": _Rule(
-        "finding",
-        "value {range}",
-        "correct the value: it must be {ok} (check the unit: a share of 35% is 35 on a 0-100 scale)",
-    ),
-    "formula": _Rule(
-        "finding",
-        "text starts with = + - or @ (spreadsheet formula injection)",
-        "harmless here: the kit writes it as text in Excel exports; clean it in the CRM",
-    ),
-    "markup": _Rule(
-        "finding",
-        "text contains HTML markup; it is shown as plain text",
-        "remove the markup in the CRM",
-    ),
-    "long_text": _Rule(
-        "finding",
-        "text longer than 1,000 characters",
-        "check the export: a quote may be missing so columns ran together",
-    ),
-}
-
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
-_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
-
-
 def check_text(s: pd.Series) -> dict[str, pd.Series]:
-    """Masks of risky text cells: formula injection, HTML markup, overlong values."""
-    txt = s.astype("str").where(s.notna())
-    starts = txt.str.match(_FORMULA).fillna(False)
-    # a leading minus before a digit is a number, not a formula
-    starts &= ~txt.str.match(r"^-\s*[\d.]").fillna(False)
-    # nor is a phone number: digits, spaces and ( ) . - / after an optional + ("+44 20 7946 0958")
-    starts &= ~txt.str.fullmatch(r"\+?[\d\s().\-/]+").fillna(False)
-    return {
-        "formula": starts.astype(bool),
-        "markup": txt.str.contains(_MARKUP).fillna(False).astype(bool),
-        "long_text": (txt.str.len() > 1000).fillna(False).astype(bool),
-    }
+    """Masks of risky text cells: formula injection, HTML markup, overlong values.
 
+    The catalogue's text rules (:mod:`salesnb.dataset.rules`), run by DuckDB.
+    """
+    from .dataset.rules import text_masks
 
-def _ok(mask_fn: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
-    """A pandera element check that passes missing values."""
-    return lambda s: s.isna() | mask_fn(s).fillna(True).astype(bool)
-
-
-def _schema(table: Table, present: list[str], refs: Mapping[str, pd.Index]) -> pa.DataFrameSchema:
-    columns: dict[str, pa.Column] = {}
-    single_key = table.key[0] if len(table.key) == 1 else None
-    for col in table.columns:
-        if col.name not in present:
-            continue
-        checks: list[pa.Check] = []
-        if col.needed and col.name not in table.key:
-            checks.append(pa.Check(lambda s: s.notna(), name="needed", ignore_na=False))
-        if col.kind == "category" and col.name in CATEGORIES:
-            allowed = set(CATEGORIES[col.name])
-            checks.append(
-                pa.Check(_ok(lambda s, a=allowed: s.isin(a)), name="allowed", ignore_na=False)
-            )
-        if col.kind == "fraction":
-            checks.append(
-                pa.Check(_ok(lambda s: s.between(0, 1)), name="fraction", ignore_na=False)
-            )
-        if (col.kind == "money" and not table.raw) or col.name == "employees":
-            checks.append(pa.Check(_ok(lambda s: s >= 0), name="not_negative", ignore_na=False))
-        if col.bounds is not None and col.kind in NUMERIC_KINDS:
-            lo, hi = col.bounds
-            checks.append(
-                pa.Check(
-                    _ok(lambda s, lo=lo, hi=hi: (s >= lo) & (s <= hi if hi is not None else True)),
-                    name=f"range:{lo:g}:{'' if hi is None else f'{hi:g}'}",
-                    ignore_na=False,
-                )
-            )
-        if col.kind == "date":
-            checks.append(
-                pa.Check(
-                    _ok(lambda s: s.dt.year.between(1900, 2100)), name="date_range", ignore_na=False
-                )
-            )
-        if col.kind == "text":
-            for rule in ("formula", "markup", "long_text"):
-                checks.append(
-                    pa.Check(lambda s, r=rule: ~check_text(s)[r], name=rule, ignore_na=False)
-                )
-        target = table.references.get(col.name)
-        if target and target in refs:
-            ids = refs[target]
-            checks.append(
-                pa.Check(
-                    _ok(lambda s, i=ids: s.isin(i)), name=f"reference:{target}", ignore_na=False
-                )
-            )
-        is_key = col.name == single_key
-        columns[col.name] = pa.Column(
-            None, checks=checks, nullable=not is_key, unique=is_key, required=False
-        )
-    row_checks: list[pa.Check] = []
-    if table.name == "opportunities" and "outcome" in present:
-        closed = ["won", "lost", "no_decision"]
-        for name, col, outcomes in (
-            ("won_needs_amount", "amount", ["won"]),
-            ("open_needs_amount", "amount", ["open"]),
-            ("closed_needs_close_date", "close_date", closed),
-            ("open_needs_close_date", "close_date", ["open"]),
-        ):
-            if col in present:
-                row_checks.append(
-                    pa.Check(
-                        lambda d, c=col, o=outcomes: (
-                            ~(d["outcome"].isin(o) & d[c].isna()).fillna(False)
-                        ),
-                        name=name,
-                    )
-                )
-    for earlier, later, rule in table.date_order:
-        if {earlier, later} <= set(present):
-            # close_before_created names no column (it may be either date), as it always has
-            name = rule if rule == "close_before_created" else f"{rule}:{later}"
-            row_checks.append(
-                pa.Check(
-                    lambda d, a=earlier, b=later: ~(d[b] < d[a]).fillna(False),
-                    name=name,
-                )
-            )
-    for col, target in table.references.items():
-        if target == table.name and col in present and single_key in present:
-            row_checks.append(
-                pa.Check(
-                    lambda d, c=col, k=single_key: ~(d[c] == d[k]).fillna(False).astype(bool),
-                    name=f"self_reference:{col}",
-                )
-            )
-    composite = list(table.key) if len(table.key) > 1 and set(table.key) <= set(present) else None
-    return pa.DataFrameSchema(columns, checks=row_checks, unique=composite, strict=False)
+    return text_masks(s)
 
 
 def check_table(
     df: pd.DataFrame, table: Table, *, file: str, refs: Mapping[str, pd.Index] | None = None
 ) -> list[Problem]:
     """Run the table's rules on a parsed frame (index = source line numbers).
+
+    The rule catalogue lives in :mod:`salesnb.dataset.rules` and runs in DuckDB, the
+    same rules as for raw-line tables; this is its entry point for a pandas frame.
 
     Parameters
     ----------
@@ -963,80 +762,9 @@ def check_table(
     list of Problem
         Grouped per rule and column, with a count and example lines.
     """
-    present = [c for c in df.columns if c in table.names]
-    refs = dict(refs or {})
-    key = table.key[0]
-    if table.name in table.references.values() and key in df.columns:
-        # a reference into the table itself (accounts.referred_by) checks against its own ids
-        refs[table.name] = pd.Index(df[key].dropna().unique())
-    schema = _schema(table, present, refs)
-    try:
-        schema.validate(df, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        return _to_problems(exc.failure_cases, df, table, file)
-    return []
+    from .dataset.rules import check_frame
 
-
-def _to_problems(cases: pd.DataFrame, df: pd.DataFrame, table: Table, file: str) -> list[Problem]:
-    cases = cases.dropna(subset=["index"]).copy()
-    if cases.empty:
-        return []
-    cases["rule"] = cases["check"].astype("str")
-    row_rule = cases["schema_context"].eq("DataFrameSchema") & ~cases["rule"].str.contains("unique")
-    cases.loc[row_rule, "column"] = None
-    if len(table.key) > 1:
-        composite = cases["rule"].eq("multiple_fields_uniqueness")
-        cases.loc[composite, "column"] = "+".join(table.key)
-    cases = cases.drop_duplicates(subset=["rule", "column", "index"])
-    problems: list[Problem] = []
-    for (rule_id, column), grp in cases.groupby(["rule", "column"], dropna=False, sort=False):
-        name, _, target = str(rule_id).partition(":")
-        rule = _RULES.get(name)
-        if rule is None:  # a pandera-internal check we did not declare: report as is
-            rule = _Rule("error", str(rule_id), "")
-        col = None if pd.isna(column) else str(column)
-        if name in ("self_reference", "end_before_start"):  # row rules that name their column
-            col, target = target, ""
-        allowed = CATEGORIES.get(col or "", ())
-        lines = pd.Index(sorted(int(i) for i in grp["index"].unique()))
-        values = grp.drop_duplicates("index")["failure_case"]
-        show_values = name in (
-            "allowed",
-            "fraction",
-            "reference",
-            "not_negative",
-            "date_range",
-            "range",
-            "self_reference",
-            "field_uniqueness",
-            "formula",
-            "markup",
-        )
-        lo, _, hi = (target or "").partition(":")
-        fmt = {
-            "allowed": ", ".join(allowed),
-            "target": target or "",
-            "table": table.name,
-            "key": table.key[0],
-            "range": f"outside {lo} to {hi}" if hi else f"below {lo}",
-            "ok": f"from {lo} to {hi}" if hi else f"at least {lo}",
-        }
-        problems.append(
-            Problem(
-                rule.severity,
-                file,
-                rule.message.format(**fmt),
-                rule.fix.format(**fmt),
-                table.name,
-                col,
-                int(lines[0]),
-                len(lines),
-                _examples(lines[1:], values.iloc[1:] if show_values else None)
-                if len(lines) > 1
-                else (f"value {str(values.iloc[0])[:60]!r}" if show_values else ""),
-            )
-        )
-    return problems
+    return check_frame(df, table, file=file, refs=refs)
 
 
 def currency_problem(
