@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from ..files import csv_layout, mixed_line_endings, norm_header, physical_lines
 from ..schema import (
     MAX_MAGNITUDE,
     NUMERIC_KINDS,
-    TABLES,
     DataError,
     Problem,
     Table,
@@ -32,6 +30,7 @@ from ..schema import (
 from .core import DataSet, RawTable, connect, reference_ids
 from .core import quote_ident as _q
 from .core import quote_literal as _lit
+from .rules import run_checks
 
 __all__ = ["read_raw"]
 
@@ -136,7 +135,8 @@ def read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | Non
     typed += f" FROM {plain}"
     con = connect()
     try:
-        n_rows, bad = _raw_stats(con, ds, table, inner, norm, kinds)
+        types = {n: source_types[h] for h, n in zip(header, norm, strict=True)}
+        n_rows, bad = _raw_stats(con, ds, table, inner, norm, kinds, types)
         if is_csv:
             bad_encoding = _raw_rejects(con, ds, table, path, rej, encoding=encoding, delim=delim)
             if bad_encoding and encoding == "utf-8" and not ds.settings.encoding:
@@ -218,6 +218,8 @@ def _typed_sql(cell: str, kind: str) -> str:
     """
     if kind == "date":
         return f"CAST(TRY_CAST({cell} AS TIMESTAMP) AS DATE)"
+    if kind == "category":  # as pandas parsing does: "Phone Call" -> "phone_call"
+        return f"regexp_replace(lower(trim({cell})), '[\\s\\-/]+', '_', 'g')"
     if kind == "bool":
         return f"TRY_CAST({cell} AS BOOLEAN)"
     if kind in NUMERIC_KINDS:
@@ -239,6 +241,8 @@ def _view_sql(cell: str, present: str, kind: str, source_type: str) -> str:
         return f"CASE WHEN abs({cell}) < {MAX_MAGNITUDE!r} THEN CAST({cell} AS DOUBLE) END"
     if kind == "date" and source_type in ("DATE", "TIMESTAMP"):
         return f"CAST({cell} AS DATE)"
+    if kind in ("id", "text", "category") and source_type != "VARCHAR":
+        present = f"CAST({present} AS VARCHAR)"  # an integer id joins the small tables' text ids
     return _typed_sql(present, kind)
 
 
@@ -307,133 +311,50 @@ def _raw_stats(
     cells: str,
     cols: list[str],
     kinds: dict[str, str],
+    source_types: dict[str, str],
 ) -> tuple[int, dict[tuple[str, str], int]]:
-    """One pass over the file for every count; short ones only for examples.
+    """One pass over the file for every count and rule; short ones only for examples.
 
     ``cells`` is a SELECT of the columns as read, missing-value tokens already NULL.
+    The rules are the catalogue's (:mod:`salesnb.dataset.rules`), over the typed
+    values; a line with a cell that is not a value of its kind is left out of them
+    (it already has its error), as in small tables.
     Returns the number of rows and the count of bad cells per (column, reason).
     """
-    key = table.key[0]
     name = ds.files[table.name].name
-    needed = [c.name for c in table.columns if c.needed and c.name in cols and c.name != key]
-    ids = reference_ids(ds)
-    refs = {c: t for c, t in table.references.items() if c in cols and t in ids}
-    parts = [
-        "count(*) AS n",
-        f"count(*) - count(t.{_q(key)}) AS null_key",
-        f"count(t.{_q(key)}) - count(DISTINCT hash(t.{_q(key)})) AS dup_key",  # 8-byte hashes: far less memory
-    ]
-    parts += [f"count(t.{_q(c)}) AS {_q('n_' + c)}" for c in cols]
     checks = {
         (c, reason): cond
         for c in cols
-        for reason, cond in _bad_conditions(f"t.{_q(c)}", kinds[c]).items()
+        for reason, cond in _bad_conditions(f"t.{_q('cell:' + c)}", kinds[c]).items()
     }
-    parts += [
-        f"count(*) FILTER (WHERE {cond}) AS {_q(f'bad:{c}:{reason}')}"
+    typed = ", ".join(
+        f"{_view_sql(_q(c), _q(c), kinds[c], source_types[c])} AS {_q(c)}, {_q(c)} AS {_q('cell:' + c)}"
+        for c in cols
+    )
+    relation = f"(SELECT {typed} FROM ({cells}))"
+    extra = {
+        f"bad:{c}:{reason}": f"count(*) FILTER (WHERE {cond})"
         for (c, reason), cond in checks.items()
-    ]
-    joins = []
-    for i, (col, target) in enumerate(refs.items()):
-        tkey = TABLES[target].key[0]
-        con.register(f"ref_{target}", pd.DataFrame({tkey: ids[target]}))
-        joins.append(f"LEFT JOIN ref_{target} r{i} ON t.{_q(col)} = r{i}.{_q(tkey)}")
-        parts.append(
-            f"count(t.{_q(col)}) FILTER (WHERE r{i}.{_q(tkey)} IS NULL) AS {_q('orphan_' + col)}"
-        )
+    }
     if "currency" in cols:
-        parts.append(
-            "list(DISTINCT upper(t.currency)) FILTER (WHERE t.currency IS NOT NULL) AS currencies"
+        extra["currencies"] = (
+            'list(DISTINCT upper(t."cell:currency")) FILTER (WHERE t."cell:currency" IS NOT NULL)'
         )
-    # fetch the whole result: DuckDB fills the rejects table only once the query is finished
-    result = con.execute(f"SELECT {', '.join(parts)} FROM ({cells}) t {' '.join(joins)}")
-    names = [d[0] for d in result.description]
-    stats = dict(zip(names, result.fetchall()[0], strict=True))
+    bad_row = " OR ".join(f"({cond})" for cond in checks.values()) or None
+    problems, stats = run_checks(
+        con,
+        relation,
+        table,
+        file=name,
+        present=cols,
+        refs=reference_ids(ds),
+        line=None,
+        extra=extra,
+        exclude=bad_row,
+    )
     n = int(stats["n"])
     bad = {cr: int(stats[f"bad:{cr[0]}:{cr[1]}"]) for cr in checks}
-
-    def examples(where: str, select: str) -> str:
-        got = con.execute(
-            f"SELECT {select} FROM ({cells}) t {' '.join(joins)} WHERE {where} LIMIT {_EXAMPLES}"
-        ).fetchall()
-        return ", ".join(str(g[0]) for g in got)
-
-    if stats["null_key"]:
-        ds.problems.append(
-            Problem(
-                "error",
-                name,
-                "lines without an id",
-                f"give every line its {key}",
-                table.name,
-                key,
-                None,
-                stats["null_key"],
-            )
-        )
-    if stats["dup_key"]:  # hashes may collide: count exactly before reporting
-        stats["dup_key"] = con.execute(
-            f"SELECT count(*) - count(DISTINCT {_q(key)}) FROM ({cells}) WHERE {_q(key)} IS NOT NULL"
-        ).fetchall()[0][0]
-    if stats["dup_key"]:
-        dup = con.execute(
-            f"SELECT {_q(key)} FROM ({cells}) GROUP BY 1 HAVING count(*) > 1 LIMIT {_EXAMPLES}"
-        ).fetchall()
-        ds.problems.append(
-            Problem(
-                "error",
-                name,
-                "ids that appear more than once",
-                "keep one line per id, or give each line its own id "
-                "(salesnb import can generate line ids)",
-                table.name,
-                key,
-                None,
-                stats["dup_key"],
-                f"{key} " + ", ".join(str(d[0]) for d in dup),
-            )
-        )
-    for col in needed:
-        missing = n - int(stats[f"n_{col}"])
-        if missing:
-            what = (
-                "left out of per-account figures"
-                if col == "account_id"
-                else "left out where it is needed"
-            )
-            ds.problems.append(
-                Problem(
-                    "finding",
-                    name,
-                    f"no value; these lines are {what}",
-                    "fill it in the source system and export again",
-                    table.name,
-                    col,
-                    None,
-                    missing,
-                    f"{key} " + examples(f"t.{_q(col)} IS NULL", f"t.{_q(key)}"),
-                )
-            )
-    for i, (col, target) in enumerate(refs.items()):
-        orphans = stats[f"orphan_{col}"]
-        if orphans:
-            tkey = TABLES[target].key[0]
-            ds.problems.append(
-                Problem(
-                    "finding",
-                    name,
-                    f"refers to an id not in {target}",
-                    f"add the missing rows to {target}, or correct the id",
-                    table.name,
-                    col,
-                    None,
-                    orphans,
-                    f"{col} "
-                    + examples(
-                        f"t.{_q(col)} IS NOT NULL AND r{i}.{_q(tkey)} IS NULL", f"t.{_q(col)}"
-                    ),
-                )
-            )
+    ds.problems += problems
     if stats.get("currencies"):
         counts = dict(
             con.execute(

@@ -228,7 +228,7 @@ def compile_checks(
         if col.name not in present:
             continue
         x = _col(col.name)
-        if col.needed and col.name not in table.key:
+        if col.needed and col.name != single_key:  # a part of a composite key is needed too
             checks.append(Check("needed", col.name, f"{x} IS NULL"))
         if col.kind == "category" and col.name in CATEGORIES:
             allowed = CATEGORIES[col.name]
@@ -344,7 +344,8 @@ def _problem(
     values = [r[1] for r in rows] if rule.show_values else None
     if raw:  # a raw line is named by its id: a file of millions has no useful line numbers
         key = table.key[0]
-        examples = f"{key} " + ", ".join(str(r[0]) for r in rows[:_EXAMPLES])
+        ids = [str(r[0]) for r in rows[:_EXAMPLES] if r[0] is not None]
+        examples = f"{key} " + ", ".join(ids) if ids else ""
         if values is not None and check.column != key:
             examples += "; values " + ", ".join(repr(str(v))[:40] for v in values[:3])
         line = None
@@ -379,6 +380,7 @@ def run_checks(
     refs: Mapping[str, pd.Index] | None = None,
     line: str | None = LINE,
     extra: Mapping[str, str] | None = None,
+    exclude: str | None = None,
 ) -> tuple[list[Problem], dict[str, Any]]:
     """Run the catalogue over ``source`` (a SQL relation with the table's typed columns).
 
@@ -397,7 +399,10 @@ def run_checks(
         examples name their ids instead.
     extra
         More aggregates to compute in the same pass (``{name: "count(*) FILTER ..."}``);
-        their values are returned.
+        their values are returned, with ``n``, the number of rows.
+    exclude
+        SQL true on rows the rules skip (lines whose cells could not be read as
+        values of their kind: they already have an error). Keys are checked on all.
 
     Returns
     -------
@@ -424,20 +429,22 @@ def run_checks(
     elif composite:
         cols = ", ".join(_col(k) for k in composite)
         parts.append(f"count(*) - count(DISTINCT hash({cols})) AS key_dup")
-    parts += [f"count(*) FILTER (WHERE {c.where}) AS {_q(c.name)}" for c in checks]
+    keep = f" AND NOT coalesce({exclude}, false)" if exclude else ""
+    parts += [f"count(*) FILTER (WHERE ({c.where}){keep}) AS {_q(c.name)}" for c in checks]
     parts += [f"{sql} AS {_q('extra:' + name)}" for name, sql in (extra or {}).items()]
     result = con.execute(f"SELECT {', '.join(parts)} FROM {relation}")
     names = [d[0] for d in result.description]
     stats = dict(zip(names, result.fetchall()[0], strict=True))
     extras = {k.removeprefix("extra:"): v for k, v in stats.items() if k.startswith("extra:")}
+    extras["n"] = stats["n"]
 
     locator = _q(line) if line else _col(table.key[0]) if single else "NULL"
 
     def rows(where: str, value: str | None, limit: int = _EXAMPLES + 1) -> list[tuple[Any, Any]]:
-        order = f"ORDER BY {locator}" if line else ""
+        order = f"ORDER BY {locator}"  # examples are the same on every run
         return con.execute(
-            f"SELECT {locator if line else locator}, {value or 'NULL'} FROM {relation} "
-            f"WHERE {where} {order} LIMIT {limit}"
+            f"SELECT {locator}, {value or 'NULL'} FROM {relation} "
+            f"WHERE ({where}){keep} {order} LIMIT {limit}"
         ).fetchall()
 
     problems: list[Problem] = []
@@ -486,11 +493,10 @@ def _repeats(
     count = con.execute(f"SELECT count(*) FROM {repeated}").fetchall()[0][0]
     if not count:  # the hashes collided
         return []
-    order = f"ORDER BY {_q(line)}" if line else ""
     loc = _q(line) if line else (_q(single) if single else "NULL")
     value = _q(single) if single else "NULL"
     got = con.execute(
-        f"SELECT {loc}, {value} FROM {repeated} {order} LIMIT {_EXAMPLES + 1}"
+        f"SELECT {loc}, {value} FROM {repeated} ORDER BY 1 LIMIT {_EXAMPLES + 1}"
     ).fetchall()
     if single:
         check = Check("field_uniqueness", single, "", value)
