@@ -221,6 +221,10 @@ class Table:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    def kind_of(self, name: str) -> str:
+        """The kind of a column; a column the table does not know is text."""
+        return next((c.kind for c in self.columns if c.name == name), "text")
+
     def column(self, name: str) -> Column:
         for c in self.columns:
             if c.name == name:
@@ -679,18 +683,22 @@ def parse_table(df: pd.DataFrame, table: Table, *, file: str) -> Parsed:
                 1,
             )
         )
+    from .dataset.parse import typed_columns  # DuckDB: every column in one statement
+
+    kinds = {str(col): table.kind_of(str(col)) for col in df.columns}
+    by_sql = {col: kind for col, kind in kinds.items() if kind != "dates"}
+    typed_sql, bad_sql = typed_columns(df, by_sql)
     out: dict[str, pd.Series] = {}
     unparsed = pd.Series(False, index=df.index)
-    for col in df.columns:
-        spec = next((c for c in table.columns if c.name == col), None)
+    for col, kind in kinds.items():
         raw = df[col]
-        kind = spec.kind if spec else "text"
-        missing_cells = missing_mask(raw, kind)
-        typed = _parse_series(raw.where(~missing_cells), kind)
-        if kind in ("id", "text", "category"):
-            typed = typed.where(~missing_cells)
-        else:
+        if kind == "dates":  # lists of dates (the war-room roster): pandas
+            missing_cells = missing_mask(raw, kind)
+            typed = _parse_series(raw.where(~missing_cells), kind)
             bad = ~missing_cells & typed.isna()
+        else:
+            typed, bad = typed_sql[col], bad_sql[col]
+        if bad.any():
             unparsed |= bad
             problems += _unparsed_problems(raw[bad], kind, file=file, table=table.name, col=col)
         out[col] = typed

@@ -77,7 +77,7 @@ RULES: dict[str, Rule] = {
     "needed": Rule(
         "finding",
         "no value; the row is left out where this column is needed",
-        "fill it in the CRM and export again",
+        "fill it in the source system (CRM or ERP) and export again",
     ),
     "open_needs_amount": Rule(
         "finding",

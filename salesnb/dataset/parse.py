@@ -1,0 +1,152 @@
+"""Cells as text to typed values, by DuckDB: the parsing stage of a small table.
+
+:func:`typed_columns` takes the cells a reader produced (strings, index = source lines)
+and the kind of each column, and returns the typed frame and, per column, which cells
+are present but not a value of their kind. One SQL statement does every column:
+
+- a cell is *missing* when it is empty or one of its kind's tokens
+  (:func:`salesnb.schema.missing_tokens`), after trimming what Python's ``str.strip``
+  trims and ignoring case;
+- ``id`` and ``text`` keep the trimmed text; ``category`` is lower case with runs of
+  spaces, dashes and slashes as ``_`` ("Closed Won" -> ``closed_won``);
+- numbers are plain decimal or scientific notation (no thousands separators, no
+  underscores), finite and below :data:`~salesnb.schema.MAX_MAGNITUDE`; whole numbers
+  are within ``numpy.isclose`` of an integer;
+- dates are ISO (``2026-03-31``, with an optional time and offset, converted to UTC
+  before the day is taken); yes/no from the kit's true and false words; quarters like
+  ``2026Q3``.
+
+The ``dates`` kind (lists of dates, one small table) is parsed by pandas.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+
+import pandas as pd
+
+from ..schema import MAX_MAGNITUDE, NUMERIC_KINDS, missing_tokens
+from .core import connect
+from .core import quote_literal as _lit
+
+__all__ = ["typed_columns"]
+
+# what str.strip() removes: every character Python calls whitespace
+_SPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+# Python's \s (Unicode whitespace) plus dash and slash, in RE2
+_SEPARATORS = r"[\t\n\x{0b}\f\r\x{1c}-\x{1f}\x{85}\pZ\-/]+"
+_ISO = r"\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?"
+_HOUR_ONLY = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2})((Z|[+-]\d{2}:?\d{2})?)$"
+_TRUE = ("true", "yes", "y", "1", "t", "x", "1.0")
+_FALSE = ("false", "no", "n", "0", "f", "0.0")
+
+
+def _typed_sql(s: str, kind: str) -> str:
+    """SQL of the typed value of the trimmed cell ``s`` (not missing); NULL when it is none."""
+    if kind in ("id", "text"):
+        return s
+    if kind == "category":
+        return f"regexp_replace(lower({s}), {_lit(_SEPARATORS)}, '_', 'g')"
+    if kind in NUMERIC_KINDS:
+        x = f"TRY_CAST(CASE WHEN NOT contains({s}, '_') THEN {s} END AS DOUBLE)"
+        usable = f"CASE WHEN isfinite({x}) AND abs({x}) < {MAX_MAGNITUDE!r} THEN {x} END"
+        if kind != "int":
+            return usable
+        whole = f"round_even({usable}, 0)"
+        return (
+            f"CASE WHEN abs({usable} - {whole}) <= 1e-8 + 1e-5 * abs({whole}) "
+            f"THEN CAST({whole} AS BIGINT) END"
+        )
+    if kind == "date":
+        padded = f"regexp_replace({s}, {_lit(_HOUR_ONLY)}, '\\1:00\\2')"
+        return (
+            f"CASE WHEN regexp_full_match({s}, {_lit(_ISO)}) THEN "
+            f"CAST(timezone('UTC', TRY_CAST({padded} AS TIMESTAMPTZ)) AS DATE) END"
+        )
+    if kind == "bool":
+        low = f"lower({s})"
+        return (
+            f"CASE WHEN {low} IN ({', '.join(map(_lit, _TRUE))}) THEN true "
+            f"WHEN {low} IN ({', '.join(map(_lit, _FALSE))}) THEN false END"
+        )
+    if kind == "period":
+        up = f"upper({s})"
+        return f"CASE WHEN regexp_full_match({up}, '\\d{{4}}Q[1-4]') THEN {up} END"
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def _to_kind(values: pd.Series, kind: str, index: pd.Index) -> pd.Series:
+    """The pandas dtype a kind has in the kit's frames."""
+    values = values.set_axis(index)
+    if kind in NUMERIC_KINDS and kind != "int":
+        return values.astype("float64")
+    if kind == "int":
+        return values.astype("Int64")
+    if kind == "date":
+        return pd.to_datetime(values).astype("datetime64[us]")
+    if kind == "bool":
+        return values.astype("boolean")
+    return values.astype("str")
+
+
+def typed_columns(
+    cells: pd.DataFrame, kinds: Mapping[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed values and "present but not a value" masks of every column but ``dates`` ones.
+
+    Parameters
+    ----------
+    cells
+        Strings or missing, unique column names, index = source lines.
+    kinds
+        Column kind of each column of ``cells`` to parse here.
+
+    Returns
+    -------
+    (typed, bad)
+        Frames with the columns of ``kinds`` and the index of ``cells``.
+    """
+    names = list(kinds)
+    if not names:
+        empty = pd.DataFrame(index=cells.index)
+        return empty, empty
+    frame = pd.DataFrame(
+        {f"c{i}": cells[name].to_numpy(dtype=object) for i, name in enumerate(names)}
+    )
+    parts = []
+    for i, name in enumerate(names):
+        kind = kinds[name]
+        s = f"trim(c{i}, {_lit(_SPACE)})"
+        tokens = ", ".join(_lit(t) for t in sorted(missing_tokens(kind)))
+        missing = f"(c{i} IS NULL OR lower({s}) IN ({tokens}))"
+        typed = f"CASE WHEN NOT {missing} THEN {_typed_sql(s, kind)} END"
+        parts.append(f"{typed} AS v{i}")
+        if kind in ("id", "text", "category"):
+            parts.append(f"false AS b{i}")
+        else:
+            parts.append(f"(NOT {missing} AND {typed} IS NULL) AS b{i}")
+    con = connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")  # cells without an offset are UTC, as pandas reads them
+        con.register("cells", frame)
+        got = con.sql(f"SELECT {', '.join(parts)} FROM cells").to_arrow_table()
+    finally:
+        con.close()
+    if got.num_rows != len(cells):  # pragma: no cover - DuckDB keeps a scan's row order and count
+        raise RuntimeError("parsing lost rows")
+    typed = pd.DataFrame(
+        {
+            name: _to_kind(got.column(f"v{i}").to_pandas(), kinds[name], cells.index)
+            for i, name in enumerate(names)
+        },
+        index=cells.index,
+    )
+    bad = pd.DataFrame(
+        {
+            name: got.column(f"b{i}").to_numpy(zero_copy_only=False).astype(bool)
+            for i, name in enumerate(names)
+        },
+        index=cells.index,
+    )
+    return typed, bad
