@@ -141,3 +141,11 @@ def test_text_masks_by_hand():
     assert got["markup"].tolist() == [False, False, False, False, True, False, False, False]
     assert got["long_text"].tolist() == [False] * 6 + [True, False]
     assert list(got["formula"].index) == list(range(10, 18))
+
+
+def test_parsing_strips_what_python_strips():
+    import sys
+
+    from salesnb.dataset.parse import _SPACE
+
+    assert set(_SPACE) == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}

@@ -163,7 +163,7 @@ def connect() -> duckdb.DuckDBPyConnection:
     """
     spill = Path(tempfile.gettempdir()) / "salesnb-duckdb"
     spill.mkdir(exist_ok=True)
-    return duckdb.connect(
+    con = duckdb.connect(
         config={
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
@@ -171,6 +171,8 @@ def connect() -> duckdb.DuckDBPyConnection:
             "temp_directory": str(spill),
         }
     )
+    con.execute("SET enable_progress_bar = false")  # the kit reports its own progress
+    return con
 
 
 def reference_ids(ds: DataSet) -> dict[str, pd.Index]:

@@ -21,10 +21,10 @@ The ``dates`` kind (lists of dates, one small table) is parsed by pandas.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 
 import pandas as pd
+import pyarrow as pa
 
 from ..schema import MAX_MAGNITUDE, NUMERIC_KINDS, missing_tokens
 from .core import connect
@@ -33,13 +33,25 @@ from .core import quote_literal as _lit
 __all__ = ["typed_columns"]
 
 # what str.strip() removes: every character Python calls whitespace
-_SPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+_SPACE = (  # "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 # Python's \s (Unicode whitespace) plus dash and slash, in RE2
 _SEPARATORS = r"[\t\n\x{0b}\f\r\x{1c}-\x{1f}\x{85}\pZ\-/]+"
 _ISO = r"\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?"
 _HOUR_ONLY = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2})((Z|[+-]\d{2}:?\d{2})?)$"
 _TRUE = ("true", "yes", "y", "1", "t", "x", "1.0")
 _FALSE = ("false", "no", "n", "0", "f", "0.0")
+
+
+def _strip(x: str) -> str:
+    """SQL of ``x.strip()``: the slow character-set trim only when an end is whitespace."""
+    chars = _lit(_SPACE)
+    return (
+        f"CASE WHEN contains({chars}, left({x}, 1)) OR contains({chars}, right({x}, 1)) "
+        f"THEN trim({x}, {chars}) ELSE {x} END"
+    )
 
 
 def _typed_sql(s: str, kind: str) -> str:
@@ -90,6 +102,16 @@ def _to_kind(values: pd.Series, kind: str, index: pd.Index) -> pd.Series:
     return values.astype("str")
 
 
+def _arrow_text(s: pd.Series) -> pa.ChunkedArray | pa.Array:
+    """A column of cells as Arrow strings (nulls where missing)."""
+    arr = s.array
+    if hasattr(arr, "_pa_array"):  # pandas' Arrow-backed string dtype: no copy
+        return arr._pa_array
+    return pa.array(
+        s.astype("str").to_numpy(dtype=object), type=pa.large_string(), from_pandas=True
+    )
+
+
 def typed_columns(
     cells: pd.DataFrame, kinds: Mapping[str, str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -111,26 +133,29 @@ def typed_columns(
     if not names:
         empty = pd.DataFrame(index=cells.index)
         return empty, empty
-    frame = pd.DataFrame(
-        {f"c{i}": cells[name].to_numpy(dtype=object) for i, name in enumerate(names)}
-    )
-    parts = []
+    # Arrow strings: DuckDB scans them without touching a Python object per cell
+    frame = pa.table({f"c{i}": _arrow_text(cells[name]) for i, name in enumerate(names)})
+    strip, typed, flags = [], [], []
     for i, name in enumerate(names):
         kind = kinds[name]
-        s = f"trim(c{i}, {_lit(_SPACE)})"
+        strip.append(f"{_strip(f'c{i}')} AS s{i}")
         tokens = ", ".join(_lit(t) for t in sorted(missing_tokens(kind)))
-        missing = f"(c{i} IS NULL OR lower({s}) IN ({tokens}))"
-        typed = f"CASE WHEN NOT {missing} THEN {_typed_sql(s, kind)} END"
-        parts.append(f"{typed} AS v{i}")
+        # each stage is materialised once: a value is computed once, not per use
+        strip.append(f"(c{i} IS NULL OR lower({_strip(f'c{i}')}) IN ({tokens})) AS m{i}")
+        typed.append(f"CASE WHEN NOT m{i} THEN {_typed_sql(f's{i}', kind)} END AS v{i}, m{i}")
         if kind in ("id", "text", "category"):
-            parts.append(f"false AS b{i}")
+            flags.append(f"v{i}, false AS b{i}")
         else:
-            parts.append(f"(NOT {missing} AND {typed} IS NULL) AS b{i}")
+            flags.append(f"v{i}, (NOT m{i} AND v{i} IS NULL) AS b{i}")
     con = connect()
     try:
         con.execute("SET TimeZone = 'UTC'")  # cells without an offset are UTC, as pandas reads them
         con.register("cells", frame)
-        got = con.sql(f"SELECT {', '.join(parts)} FROM cells").to_arrow_table()
+        got = con.sql(
+            f"WITH s AS MATERIALIZED (SELECT {', '.join(strip)} FROM cells), "
+            f"v AS MATERIALIZED (SELECT {', '.join(typed)} FROM s) "
+            f"SELECT {', '.join(flags)} FROM v"
+        ).to_arrow_table()
     finally:
         con.close()
     if got.num_rows != len(cells):  # pragma: no cover - DuckDB keeps a scan's row order and count
