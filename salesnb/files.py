@@ -488,17 +488,27 @@ def _read_excel(path: Path, table: Table | None = None) -> pd.DataFrame:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        df = pd.read_parquet(path)
+        table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for damaged files
         fail(path.name, f"not a readable Parquet file ({exc})", "write the file again")
-    out = pd.DataFrame(
-        {
-            str(c): df[c].astype("str").where(df[c].notna())  # vectorised: ISO dates, plain numbers
-            for c in df.columns
-        }
-    )
-    out.index = pd.RangeIndex(1, len(df) + 1)  # row numbers, set after building: no alignment
+    cols: dict[str, pd.Series] = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        try:  # Arrow's cast, in C++: ISO dates, plain numbers, true/false
+            cols[str(name)] = column.cast(pa.string()).to_pandas()
+        except (
+            pa.ArrowNotImplementedError,
+            pa.ArrowInvalid,
+        ):  # lists, structs: as pandas writes them
+            values = column.to_pandas()
+            cols[str(name)] = values.astype("str").where(values.notna())
+    out = pd.DataFrame(cols)
+    out.index = pd.RangeIndex(
+        1, table.num_rows + 1
+    )  # row numbers, set after building: no alignment
     return out
 
 

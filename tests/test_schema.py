@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesnb import schema
@@ -167,6 +167,7 @@ def test_negative_numbers_are_never_formulas(x):
     assert not check_text(pd.Series([repr(x)]))["formula"].iloc[0]
 
 
+@settings(deadline=None)  # each example opens a DuckDB connection: slow on a busy machine
 @given(
     st.dates(
         min_value=pd.Timestamp("1900-01-01").date(), max_value=pd.Timestamp("2100-12-31").date()
