@@ -10,30 +10,6 @@ try:
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0"
 
-from . import (
-    abm,
-    analysis,
-    comp,
-    crm,
-    dataset,
-    datasets,
-    files,
-    habits,
-    history,
-    notebook,
-    pareto,
-    periods,
-    pipeline,
-    report,
-    schema,
-    sources,
-    theme,
-    tiering,
-    training,
-    warroom,
-    widgets,
-)  # noqa: E402
-
 __all__ = [
     "__version__",
     "abm",
@@ -58,3 +34,18 @@ __all__ = [
     "warroom",
     "widgets",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import a submodule on first use (``sn.pareto``): a notebook loads only what it calls."""
+    if name in __all__ and name != "__version__":
+        import importlib
+
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -33,7 +33,6 @@ import ftfy
 import ftfy.badness
 import numpy as np
 import pandas as pd
-from openpyxl.utils.exceptions import InvalidFileException
 
 from .schema import DataError, Problem, Table, table_for_file
 
@@ -61,17 +60,20 @@ __all__ = [
 SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xlsm")
 
 
-# what a damaged workbook makes openpyxl raise
-_EXCEL_ERRORS = (
-    zipfile.BadZipFile,
-    KeyError,
-    OSError,
-    ValueError,
-    EOFError,
-    zlib.error,
-    SyntaxError,  # xml.etree.ElementTree.ParseError
-    InvalidFileException,
-)
+def _excel_errors() -> tuple[type[BaseException], ...]:
+    """What a damaged workbook makes openpyxl raise (openpyxl is imported only for workbooks)."""
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    return (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        ValueError,
+        EOFError,
+        zlib.error,
+        SyntaxError,  # xml.etree.ElementTree.ParseError
+        InvalidFileException,
+    )
 
 
 def fail(file: str, problem: str, fix: str = "", *, line: int | None = None) -> NoReturn:
@@ -445,14 +447,14 @@ def _excel_sheet(path: Path, table: Table) -> str | int:
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except _EXCEL_ERRORS as exc:
+    except _excel_errors() as exc:
         _excel_damaged(path, exc)
     try:
         headers = {}
         for sheet in book.worksheets:
             first = next(sheet.iter_rows(max_row=1, values_only=True), ())
             headers[sheet.title] = {norm_header(v) for v in first if v is not None}
-    except _EXCEL_ERRORS as exc:
+    except _excel_errors() as exc:
         _excel_damaged(path, exc)
     finally:
         book.close()
@@ -479,7 +481,7 @@ def _read_excel(path: Path, table: Table | None = None) -> pd.DataFrame:
     sheet = 0 if table is None else _excel_sheet(path, table)
     try:
         df = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
-    except _EXCEL_ERRORS as exc:
+    except _excel_errors() as exc:
         _excel_damaged(path, exc)
     df = df.map(excel_cell).astype("str").where(df.notna())
     df.columns = [str(c) for c in df.columns]
