@@ -1367,6 +1367,7 @@ def _assumptions(
     return out
 
 
+@analysis.remembered
 def analyze(data: DataSet, params: Params) -> AbmAnalysis:
     """Audit, readiness and its coverage, risk flags, success factors, candidates and white space.
 

@@ -18,9 +18,11 @@ run every analysis over many data-set shapes without a kernel.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import numbers
 import re
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from .dataset import DataSet
 
 __all__ = [
+    "remembered",
     "KINDS",
     "KPI",
     "MISSING_MARK",
@@ -694,3 +697,41 @@ def share_or_none(part: float, whole: float) -> float | None:
     if whole is None or pd.isna(whole) or whole == 0:
         return None
     return float(part) / float(whole)
+
+
+_REMEMBERED = 4  # results kept per analysis: the notebook's own and a few exercise variants
+
+
+def remembered(analyze: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """An ``analyze(data, params)`` that returns its earlier result for the same call.
+
+    A notebook asks for the same analysis more than once (its first cell, the headless
+    explorer at the notebook's values, an exercise's key): analyses are pure, so the same
+    data set object and equal parameters give the same result, computed once. The data
+    set is held weakly; parameters that cannot be compared are never matched. Results
+    are shared: treat them as read-only, as every caller does. An analysis that reads the
+    clock (the war room's run date) is not remembered.
+    """
+    kept: list[tuple[weakref.ref[Any], Any, Any]] = []
+
+    @functools.wraps(analyze)
+    def wrapper(data: Any, params: Any) -> Any:
+        for ref, earlier, result in kept:
+            if ref() is data and type(earlier) is type(params) and _equal(earlier, params):
+                return result
+        result = analyze(data, params)
+        try:
+            kept.insert(0, (weakref.ref(data), params, result))
+        except TypeError:  # not weakly referable: not remembered
+            return result
+        del kept[_REMEMBERED:]
+        return result
+
+    return wrapper
+
+
+def _equal(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # a field such as a DataFrame has no single truth value
+        return False

@@ -1429,6 +1429,7 @@ def _actions(
     return tuple(out[:3])
 
 
+@analysis.remembered
 def analyze(data: DataSet, params: Params) -> CompensationAnalysis:
     """Every plan over the reps' attainment: measured when the data can say it, else simulated.
 

@@ -2022,6 +2022,7 @@ def _assumptions(
     return out
 
 
+@analysis.remembered
 def analyze(data: DataSet, params: Params) -> HabitsAnalysis:
     """Winbacks, month-end bunching, early failure, the cycle trend, the network, free trials,
     executive prospecting and the cold-call scorecard for ``params.quarter``.

@@ -1509,6 +1509,7 @@ def _actions(
 
 
 # --------------------------------------------------------------------------- analyze
+@analysis.remembered
 def analyze(data: DataSet, params: Params) -> ParetoAnalysis:
     """How concentrated revenue is in the review window, level by level, and where the week goes.
 

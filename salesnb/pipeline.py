@@ -1079,6 +1079,7 @@ def _quarters_covered(
     )
 
 
+@analysis.remembered
 def analyze(data: DataSet, params: Params) -> PipelineAnalysis:
     """Pipeline health for ``params.quarter``: every table, note, metric and absent section.
 

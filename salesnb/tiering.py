@@ -2068,6 +2068,7 @@ def _actions(parts: _Parts, window: Window, add: str) -> tuple[str, ...]:
     return tuple(out[:4])
 
 
+@analysis.remembered
 def analyze(data: DataSet, params: Params) -> TieringAnalysis:
     """Account tiering over one data set: scorecard, tiers, time plan, churn, names, alignment.
 
