@@ -74,8 +74,10 @@ def test_raw_lines_get_the_value_rules_small_tables_get(tmp_path):
     formula = RULES["formula"].message
     assert got[(formula, "owner")].count == 1
     assert got[("'soon' is not a date", "activity_date")].severity == "error"
-    # the line with the bad date is not checked again: its markup is not reported
-    assert (RULES["markup"].message, "owner") not in got
+    # the unreadable date has its error and is not also "no value"; the line's other
+    # cells are still checked (its markup is reported)
+    assert (RULES["needed"].message, "activity_date") not in got
+    assert got[(RULES["markup"].message, "owner")].examples == "activity_id X4; values '<b>Cy</b>'"
 
 
 def test_raw_examples_are_the_first_ids_in_order(tmp_path):

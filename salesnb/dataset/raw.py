@@ -317,8 +317,8 @@ def _raw_stats(
 
     ``cells`` is a SELECT of the columns as read, missing-value tokens already NULL.
     The rules are the catalogue's (:mod:`salesnb.dataset.rules`), over the typed
-    values; a line with a cell that is not a value of its kind is left out of them
-    (it already has its error), as in small tables.
+    values: a cell that is not a value of its kind has its own error and is NULL for
+    them, and a value is needed only where nothing is written.
     Returns the number of rows and the count of bad cells per (column, reason).
     """
     name = ds.files[table.name].name
@@ -340,7 +340,6 @@ def _raw_stats(
         extra["currencies"] = (
             'list(DISTINCT upper(t."cell:currency")) FILTER (WHERE t."cell:currency" IS NOT NULL)'
         )
-    bad_row = " OR ".join(f"({cond})" for cond in checks.values()) or None
     problems, stats = run_checks(
         con,
         relation,
@@ -350,7 +349,7 @@ def _raw_stats(
         refs=reference_ids(ds),
         line=None,
         extra=extra,
-        exclude=bad_row,
+        written=lambda c: f"t.{_q('cell:' + c)}",
     )
     n = int(stats["n"])
     bad = {cr: int(stats[f"bad:{cr[0]}:{cr[1]}"]) for cr in checks}

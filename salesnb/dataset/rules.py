@@ -26,7 +26,7 @@ its Ibis backend on DuckDB, and these rules): see the README's "Checking at scal
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,10 +215,17 @@ def _col(name: str) -> str:
 
 
 def compile_checks(
-    table: Table, present: Collection[str], refs: Collection[str]
+    table: Table,
+    present: Collection[str],
+    refs: Collection[str],
+    *,
+    written: Callable[[str], str] | None = None,
 ) -> tuple[list[Check], list[Reference]]:
     """The checks ``table`` needs, given its present columns and the tables with known ids.
 
+    ``written(column)`` is the SQL of a cell as written, when the relation has it beside
+    the typed value (raw lines): a value is *needed* where nothing is written; a cell
+    that is written but unreadable has its own error, and is NULL for the other rules.
     Key checks (missing, repeated) are not among them: :func:`run_checks` does them.
     """
     checks: list[Check] = []
@@ -229,7 +236,8 @@ def compile_checks(
             continue
         x = _col(col.name)
         if col.needed and col.name != single_key:  # a part of a composite key is needed too
-            checks.append(Check("needed", col.name, f"{x} IS NULL"))
+            cell = written(col.name) if written else x
+            checks.append(Check("needed", col.name, f"{cell} IS NULL"))
         if col.kind == "category" and col.name in CATEGORIES:
             allowed = CATEGORIES[col.name]
             checks.append(
@@ -380,7 +388,7 @@ def run_checks(
     refs: Mapping[str, pd.Index] | None = None,
     line: str | None = LINE,
     extra: Mapping[str, str] | None = None,
-    exclude: str | None = None,
+    written: Callable[[str], str] | None = None,
 ) -> tuple[list[Problem], dict[str, Any]]:
     """Run the catalogue over ``source`` (a SQL relation with the table's typed columns).
 
@@ -400,9 +408,8 @@ def run_checks(
     extra
         More aggregates to compute in the same pass (``{name: "count(*) FILTER ..."}``);
         their values are returned, with ``n``, the number of rows.
-    exclude
-        SQL true on rows the rules skip (lines whose cells could not be read as
-        values of their kind: they already have an error). Keys are checked on all.
+    written
+        SQL of a cell as written (see :func:`compile_checks`), for raw lines.
 
     Returns
     -------
@@ -411,7 +418,7 @@ def run_checks(
     """
     refs = dict(refs or {})
     present = [c for c in table.names if c in present]
-    checks, references = compile_checks(table, present, refs)
+    checks, references = compile_checks(table, present, refs, written=written)
     raw = line is None
     keys = [k for k in table.key if k in present]
     single = keys[0] if len(table.key) == 1 and keys else None
@@ -429,8 +436,7 @@ def run_checks(
     elif composite:
         cols = ", ".join(_col(k) for k in composite)
         parts.append(f"count(*) - count(DISTINCT hash({cols})) AS key_dup")
-    keep = f" AND NOT coalesce({exclude}, false)" if exclude else ""
-    parts += [f"count(*) FILTER (WHERE ({c.where}){keep}) AS {_q(c.name)}" for c in checks]
+    parts += [f"count(*) FILTER (WHERE {c.where}) AS {_q(c.name)}" for c in checks]
     parts += [f"{sql} AS {_q('extra:' + name)}" for name, sql in (extra or {}).items()]
     result = con.execute(f"SELECT {', '.join(parts)} FROM {relation}")
     names = [d[0] for d in result.description]
@@ -444,7 +450,7 @@ def run_checks(
         order = f"ORDER BY {locator}"  # examples are the same on every run
         return con.execute(
             f"SELECT {locator}, {value or 'NULL'} FROM {relation} "
-            f"WHERE ({where}){keep} {order} LIMIT {limit}"
+            f"WHERE {where} {order} LIMIT {limit}"
         ).fetchall()
 
     problems: list[Problem] = []
