@@ -151,3 +151,15 @@ def test_parsing_strips_what_python_strips():
     from salesnb.dataset.parse import _SPACE
 
     assert set(_SPACE) == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+
+
+def test_parsing_keeps_every_row_in_place_on_a_large_table():
+    from salesnb.dataset.parse import typed_columns
+
+    n = 300_000  # several DuckDB row groups, scanned by parallel threads
+    lines = pd.RangeIndex(2, n + 2)
+    cells = pd.DataFrame(
+        {"n": pd.Series(lines.astype(str), index=lines, dtype="str"), "t": "x"}, index=lines
+    )
+    typed, bad = typed_columns(cells, {"n": "int", "t": "text"})
+    assert typed["n"].tolist() == list(lines) and not bad["n"].any()

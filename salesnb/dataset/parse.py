@@ -134,14 +134,17 @@ def typed_columns(
         empty = pd.DataFrame(index=cells.index)
         return empty, empty
     # Arrow strings: DuckDB scans them without touching a Python object per cell
-    frame = pa.table({f"c{i}": _arrow_text(cells[name]) for i, name in enumerate(names)})
-    strip, typed, flags = [], [], []
+    frame = pa.table(
+        {"r": pa.array(range(len(cells)), pa.int64())}
+        | {f"c{i}": _arrow_text(cells[name]) for i, name in enumerate(names)}
+    )
+    strip, missing, typed, flags = [], [], [], []
     for i, name in enumerate(names):
         kind = kinds[name]
-        strip.append(f"{_strip(f'c{i}')} AS s{i}")
         tokens = ", ".join(_lit(t) for t in sorted(missing_tokens(kind)))
         # each stage is materialised once: a value is computed once, not per use
-        strip.append(f"(c{i} IS NULL OR lower({_strip(f'c{i}')}) IN ({tokens})) AS m{i}")
+        strip.append(f"{_strip(f'c{i}')} AS s{i}")
+        missing.append(f"s{i}, (s{i} IS NULL OR lower(s{i}) IN ({tokens})) AS m{i}")
         typed.append(f"CASE WHEN NOT m{i} THEN {_typed_sql(f's{i}', kind)} END AS v{i}, m{i}")
         if kind in ("id", "text", "category"):
             flags.append(f"v{i}, false AS b{i}")
@@ -151,10 +154,12 @@ def typed_columns(
     try:
         con.execute("SET TimeZone = 'UTC'")  # cells without an offset are UTC, as pandas reads them
         con.register("cells", frame)
+        # parallel stages do not keep the rows' order: r (the position) restores it
         got = con.sql(
-            f"WITH s AS MATERIALIZED (SELECT {', '.join(strip)} FROM cells), "
-            f"v AS MATERIALIZED (SELECT {', '.join(typed)} FROM s) "
-            f"SELECT {', '.join(flags)} FROM v"
+            f"WITH s AS MATERIALIZED (SELECT r, {', '.join(strip)} FROM cells), "
+            f"m AS MATERIALIZED (SELECT r, {', '.join(missing)} FROM s), "
+            f"v AS MATERIALIZED (SELECT r, {', '.join(typed)} FROM m) "
+            f"SELECT {', '.join(flags)} FROM v ORDER BY r"
         ).to_arrow_table()
     finally:
         con.close()

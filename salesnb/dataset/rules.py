@@ -554,13 +554,15 @@ def check_frame(
 
 def text_masks(s: pd.Series) -> dict[str, pd.Series]:
     """Masks of risky text cells (formula injection, HTML markup, overlong values), by DuckDB."""
-    frame = pd.DataFrame({"x": s.astype("str").where(s.notna()).to_numpy(dtype=object)})
+    frame = pd.DataFrame(
+        {"r": range(len(s)), "x": s.astype("str").where(s.notna()).to_numpy(dtype=object)}
+    )
     conditions = _text_conditions("x")
     con = connect()
     try:
         con.register("cells", frame)
         cols = ", ".join(f"coalesce({w}, false) AS {_q(r)}" for r, w in conditions.items())
-        got = con.execute(f"SELECT {cols} FROM cells").df()
+        got = con.execute(f"SELECT {cols} FROM cells ORDER BY r").df()  # r: the cells' order
     finally:
         con.close()
     return {r: pd.Series(got[r].to_numpy(dtype=bool), index=s.index) for r in conditions}
