@@ -423,12 +423,12 @@ def run_checks(
     keys = [k for k in table.key if k in present]
     single = keys[0] if len(table.key) == 1 and keys else None
     composite = keys if len(table.key) > 1 and len(keys) == len(table.key) else None
-    joins = []
+    joins: dict[str, str] = {}  # alias -> its LEFT JOIN
     for ref in references:
         name = f"salesnb_ref_{ref.alias}"
         con.register(name, pd.DataFrame({"id": pd.Index(refs[ref.target]).unique()}))
-        joins.append(f"LEFT JOIN {name} {ref.alias} ON {_col(ref.column)} = {ref.alias}.id")
-    relation = f"{source} t {' '.join(joins)}"
+        joins[ref.alias] = f"LEFT JOIN {name} {ref.alias} ON {_col(ref.column)} = {ref.alias}.id"
+    relation = f"{source} t {' '.join(joins.values())}"
     parts = ["count(*) AS n"]
     if single:
         parts.append(f"count(*) - count({_col(single)}) AS key_null")
@@ -447,10 +447,11 @@ def run_checks(
     locator = _q(line) if line else _col(table.key[0]) if single else "NULL"
 
     def rows(where: str, value: str | None, limit: int = _EXAMPLES + 1) -> list[tuple[Any, Any]]:
-        order = f"ORDER BY {locator}"  # examples are the same on every run
+        # only the join the rule reads; examples are the first ones, the same on every run
+        own = " ".join(j for alias, j in joins.items() if f"{alias}.id" in where)
         return con.execute(
-            f"SELECT {locator}, {value or 'NULL'} FROM {relation} "
-            f"WHERE {where} {order} LIMIT {limit}"
+            f"SELECT {locator}, {value or 'NULL'} FROM {source} t {own} "
+            f"WHERE {where} ORDER BY {locator} LIMIT {limit}"
         ).fetchall()
 
     problems: list[Problem] = []
@@ -463,9 +464,7 @@ def run_checks(
             )
         )
     if stats.get("key_dup"):
-        problems += _repeats(
-            con, relation, source, table, file, keys, single, locator, line, line_ids=line_ids
-        )
+        problems += _repeats(con, source, table, file, keys, single, line, line_ids=line_ids)
     for check in checks:
         count = int(stats[check.name])
         if count:
@@ -477,33 +476,41 @@ def run_checks(
 
 def _repeats(
     con: duckdb.DuckDBPyConnection,
-    relation: str,
     source: str,
     table: Table,
     file: str,
     keys: list[str],
     single: str | None,
-    locator: str,
     line: str | None,
     *,
     line_ids: str,
 ) -> list[Problem]:
-    """Every row whose key repeats another's, counted exactly (hashes only flagged them)."""
+    """Every row whose key repeats another's, counted exactly (hashes only flagged them).
+
+    One GROUP BY finds the repeated keys and their counts; examples are the rows of the
+    earliest repeated keys (raw lines: those keys, as often as they appear).
+    """
     cols = ", ".join(_q(k) for k in keys)
     nonnull = f"WHERE {_q(single)} IS NOT NULL" if single else ""
-    on = " AND ".join(f"t.{_q(k)} IS NOT DISTINCT FROM d.{_q(k)}" for k in keys)
-    repeated = (
-        f"(SELECT t.* FROM {source} t SEMI JOIN "
-        f"(SELECT {cols} FROM {source} {nonnull} GROUP BY ALL HAVING count(*) > 1) d ON {on})"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE salesnb_repeats AS SELECT {cols}, count(*) AS n "
+        f"FROM {source} {nonnull} GROUP BY ALL HAVING count(*) > 1"
     )
-    count = con.execute(f"SELECT count(*) FROM {repeated}").fetchall()[0][0]
+    count = con.execute("SELECT coalesce(sum(n), 0) FROM salesnb_repeats").fetchall()[0][0]
     if not count:  # the hashes collided
         return []
-    loc = _q(line) if line else (_q(single) if single else "NULL")
     value = _q(single) if single else "NULL"
-    got = con.execute(
-        f"SELECT {loc}, {value} FROM {repeated} ORDER BY 1 LIMIT {_EXAMPLES + 1}"
-    ).fetchall()
+    if line is None:  # raw lines: the first repeated ids, each as often as it appears
+        first = con.execute(
+            f"SELECT {value}, n FROM salesnb_repeats ORDER BY {cols} LIMIT {_EXAMPLES + 1}"
+        ).fetchall()
+        got = [(key, key) for key, n in first for _ in range(int(n))][: _EXAMPLES + 1]
+    else:
+        on = " AND ".join(f"t.{_q(k)} IS NOT DISTINCT FROM d.{_q(k)}" for k in keys)
+        got = con.execute(
+            f"SELECT t.{_q(line)}, {f't.{value}' if single else 'NULL'} FROM {source} t "
+            f"SEMI JOIN salesnb_repeats d ON {on} ORDER BY 1 LIMIT {_EXAMPLES + 1}"
+        ).fetchall()
     if single:
         check = Check("field_uniqueness", single, "", value)
     else:
