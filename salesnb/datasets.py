@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -378,9 +379,31 @@ def _product_weights(n: int) -> np.ndarray:
     return w / w.sum()
 
 
+def _strings(values: pd.Series) -> pa.Array:
+    """A column of ids or names as an Arrow string array (missing values null)."""
+    return pa.array(values.astype(object).where(values.notna(), None).tolist(), type=pa.string())
+
+
+def _numbered(prefix: str, first: int, n: int, width: int) -> pa.Array:
+    """``prefix`` + the numbers first .. first + n - 1, zero-padded to ``width`` (OL0000001)."""
+    digits = pc.utf8_lpad(pc.cast(pa.array(np.arange(first, first + n)), pa.string()), width, "0")
+    return pc.binary_join_element_wise(prefix, digits, "")
+
+
+def _dates(start: pd.Timestamp, day: np.ndarray) -> pa.Array:
+    """``start`` + ``day`` days as Arrow dates."""
+    epoch = (start.normalize() - pd.Timestamp("1970-01-01")).days
+    return pa.array((epoch + day).astype(np.int32), type=pa.int32()).cast(pa.date32())
+
+
 def _orders_chunks(
     spec: DemoSpec, accounts: pd.DataFrame, value: np.ndarray, products: pd.DataFrame
-) -> Iterator[pd.DataFrame]:
+) -> Iterator[pa.Table]:
+    """The order lines, CHUNK_LINES at a time, each chunk sorted by date.
+
+    Built as Arrow columns straight from the random draws (no DataFrame of a million
+    Python strings per chunk): the same values as before, in half the time and memory.
+    """
     start, _, ndays = _days(spec)
     total = spec.n_orders
     p_acc = value**0.85
@@ -391,6 +414,7 @@ def _orders_chunks(
     price = products["list_price"].to_numpy()
     scale = np.exp(0.3 * np.log(value + 1e-9))  # big accounts buy bigger lines too
     width = max(7, len(str(total)))
+    account_ids, product_ids = _strings(accounts["account_id"]), _strings(products["product_id"])
     for k, lo in enumerate(range(0, total, CHUNK_LINES)):
         m = min(CHUNK_LINES, total - lo)
         rng = np.random.default_rng([spec.seed, 101, k])
@@ -398,31 +422,30 @@ def _orders_chunks(
         prod = rng.choice(len(products), m, p=p_prod)
         # more business in later quarters and in each quarter's last month
         day = np.floor(ndays * rng.beta(1.15, 1.0, m)).astype(int)  # see _beta_cdf
-        date = start + pd.to_timedelta(day, unit="D")
         qty = rng.geometric(0.45, m).astype(float)
         amount = qty * price[prod] * (1 - rng.uniform(0, 0.3, m)) * np.clip(scale[acc], 0.2, 5)
         credit = rng.random(m) < 0.03
         amount = np.where(credit, -amount * rng.uniform(0.2, 1.0, m), amount)
         qty = np.where(credit, -qty, qty)
-        df = pd.DataFrame(
+        # a few lines reach the books without a customer (manual postings, cash sales)
+        no_account = rng.random(m) < 0.004
+        order = np.argsort(day, kind="stable")  # by date, ties in drawing order
+        yield pa.table(
             {
-                "account_id": accounts["account_id"].to_numpy()[acc],
-                "order_date": date.normalize(),
-                "amount": np.round(amount, 2),
-                "product_id": products["product_id"].to_numpy()[prod],
-                "quantity": qty,
+                "order_id": _numbered("OL", lo + 1, m, width),
+                "account_id": account_ids.take(pa.array(acc[order], mask=no_account[order])),
+                "order_date": _dates(start, day[order]),
+                "amount": pa.array(np.round(amount, 2)[order], type=pa.float64()),
+                "product_id": product_ids.take(pa.array(prod[order])),
+                "quantity": pa.array(qty[order], type=pa.float64()),
             }
         )
-        # a few lines reach the books without a customer (manual postings, cash sales)
-        df["account_id"] = df["account_id"].where(rng.random(m) >= 0.004)
-        df = df.sort_values("order_date", kind="stable").reset_index(drop=True)
-        df.insert(0, "order_id", [f"OL{lo + i + 1:0{width}d}" for i in range(m)])
-        yield df
 
 
 def _activity_chunks(
     spec: DemoSpec, accounts: pd.DataFrame, value: np.ndarray
-) -> Iterator[pd.DataFrame]:
+) -> Iterator[pa.Table]:
+    """The activity lines, CHUNK_LINES at a time, each chunk sorted by date (Arrow columns)."""
     start, _, ndays = _days(spec)
     total = spec.n_activities
     if total == 0:
@@ -431,30 +454,36 @@ def _activity_chunks(
     habit = np.random.default_rng([spec.seed, 202]).lognormal(0, 1.0, len(accounts))
     p = (value + 0.3) ** 0.3 * habit
     p = p / p.sum()
-    types = np.array(["call", "email", "meeting", "demo"])
+    types = ["call", "email", "meeting", "demo"]
     minutes = {"call": (10, 45), "email": (5, 15), "meeting": (30, 90), "demo": (45, 120)}
+    lo_of = np.array([minutes[t][0] for t in types])
+    hi_of = np.array([minutes[t][1] for t in types])
     width = max(7, len(str(total)))
-    owners = accounts["owner"].to_numpy()
+    account_ids = _strings(accounts["account_id"])
+    # each account's owner, then the reps: an activity logged by another rep indexes past the owners
+    owner_ids = _strings(pd.concat([accounts["owner"], pd.Series(_REPS)], ignore_index=True))
+    kinds = pa.array(types, type=pa.string())
     for k, lo in enumerate(range(0, total, CHUNK_LINES)):
         m = min(CHUNK_LINES, total - lo)
         rng = np.random.default_rng([spec.seed, 202, k])
         acc = rng.choice(len(accounts), m, p=p)
-        kind = rng.choice(types, m, p=[0.35, 0.35, 0.2, 0.1])
-        lo_m = np.array([minutes[t][0] for t in kind])
-        hi_m = np.array([minutes[t][1] for t in kind])
-        owner = np.where(rng.random(m) < 0.9, owners[acc], rng.choice(_REPS, m))
-        df = pd.DataFrame(
+        kind = rng.choice(len(types), m, p=[0.35, 0.35, 0.2, 0.1])
+        owner = np.where(
+            rng.random(m) < 0.9, acc, len(accounts) + rng.choice(len(_REPS), m)
+        )  # mostly the account's owner
+        day = rng.integers(0, ndays, m)
+        duration = rng.integers(lo_of[kind], hi_of[kind] + 1).astype(float)
+        order = np.argsort(day, kind="stable")
+        yield pa.table(
             {
-                "account_id": accounts["account_id"].to_numpy()[acc],
-                "activity_date": (start + pd.to_timedelta(rng.integers(0, ndays, m), unit="D")),
-                "owner": owner,
-                "activity_type": kind,
-                "duration_minutes": rng.integers(lo_m, hi_m + 1).astype(float),
+                "activity_id": _numbered("AC", lo + 1, m, width),
+                "account_id": account_ids.take(pa.array(acc[order])),
+                "activity_date": _dates(start, day[order]),
+                "owner": owner_ids.take(pa.array(owner[order])),
+                "activity_type": kinds.take(pa.array(kind[order])),
+                "duration_minutes": pa.array(duration[order], type=pa.float64()),
             }
         )
-        df = df.sort_values("activity_date", kind="stable").reset_index(drop=True)
-        df.insert(0, "activity_id", [f"AC{lo + i + 1:0{width}d}" for i in range(m)])
-        yield df
 
 
 def _opportunities(
@@ -838,15 +867,24 @@ def _trials(
         }
     ).sort_values("start_date", kind="stable", ignore_index=True)
     # repeat offenders: some e-mails sign up again after their trial ran out
+    # (on plain arrays: a cell set in an Arrow-backed column copies the column, and 50,000
+    # trials made that the demo's slowest step; the rows are positions, the index 0..n-1)
     repeat = np.zeros(n, dtype=bool)
+    starts = df["start_date"].to_numpy()
+    ends = starts + df["length_days"].to_numpy().astype("timedelta64[D]")
+    email, account = df["email"].to_numpy(dtype=object), df["account_id"].to_numpy(dtype=object)
+    rows = np.arange(n)
     takers = rng.choice(n // 2, max(1, n // 25), replace=False)
     for i in takers:
         times = rng.integers(1, 4)
-        after = df.loc[i, "start_date"] + pd.Timedelta(days=int(df.loc[i, "length_days"]))
-        later = df.index[(df["start_date"] > after) & ~repeat & (df.index != i)]
+        later = rows[(starts > ends[i]) & ~repeat & (rows != i)]
         for j in rng.choice(later, min(times, len(later)), replace=False) if len(later) else []:
-            df.loc[j, ["email", "account_id"]] = df.loc[i, ["email", "account_id"]].to_numpy()
+            email[j], account[j] = email[i], account[i]
             repeat[j] = True
+    df = df.assign(
+        email=pd.Series(email, dtype=df["email"].dtype),
+        account_id=pd.Series(account, dtype=df["account_id"].dtype),
+    )
     qualified = rng.random(n) < 0.4
     usage = np.clip(np.round(rng.beta(1.6, 2.4, n) * 100 + 8 * qualified - 10 * repeat), 0, 100)
     logit = (
@@ -938,7 +976,9 @@ def _arrow(df: pd.DataFrame) -> pa.Table:
     return pa.table(out)
 
 
-def _write(chunks: Iterator[pd.DataFrame] | list[pd.DataFrame], path: Path, fmt: str) -> int:
+def _write(
+    chunks: Iterator[pd.DataFrame | pa.Table] | list[pd.DataFrame], path: Path, fmt: str
+) -> int:
     """Write chunks to ``path`` atomically; no chunks at all means no file (a 0-line table is left out)."""
     chunks = iter(chunks)
     first = next(chunks, None)
@@ -951,7 +991,7 @@ def _write(chunks: Iterator[pd.DataFrame] | list[pd.DataFrame], path: Path, fmt:
         writer: pacsv.CSVWriter | pq.ParquetWriter | None = None
         try:
             for df in chunks:
-                table = _arrow(df)
+                table = df if isinstance(df, pa.Table) else _arrow(df)
                 if writer is None:
                     if fmt == "csv":
                         writer = pacsv.CSVWriter(

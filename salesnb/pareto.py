@@ -417,6 +417,17 @@ def chained(lines: pd.DataFrame, products: pd.DataFrame, *, cutoff: float = 0.8)
         ("commission", or "revenue" when no product earns a positive commission).
     """
     _require(lines, ["account_id", "product_id", "revenue"], "chained")
+    prod, basis = _rank_products(lines, products, cutoff=cutoff)
+    vital_ids = set(prod.loc[prod["vital"], "product_id"])
+    cust = _rank_customers(lines[lines["product_id"].isin(vital_ids)], cutoff=cutoff)
+    return {"products": prod, "customers": cust, "basis": basis}
+
+
+def _rank_products(
+    lines: pd.DataFrame, products: pd.DataFrame, *, cutoff: float
+) -> tuple[pd.DataFrame, str]:
+    """The chain's first link: products ranked by commission (by revenue when no product
+    earns one), with ``vital``; and the basis. ``lines``: revenue per product, any grain."""
     prod = commission_table(lines, products)
     basis = "commission"
     if prod.empty:  # no commission rates in the data: rank products by revenue instead
@@ -425,11 +436,14 @@ def chained(lines: pd.DataFrame, products: pd.DataFrame, *, cutoff: float = 0.8)
             commission_rate=np.nan
         )
     prod["vital"] = _before(prod) < cutoff
-    vital_ids = set(prod.loc[prod["vital"], "product_id"])
-    on_vital = lines[lines["product_id"].isin(vital_ids)]
+    return prod, basis
+
+
+def _rank_customers(on_vital: pd.DataFrame, *, cutoff: float) -> pd.DataFrame:
+    """The chain's second link: accounts ranked by their revenue on the vital products."""
     cust = concentration(on_vital, by="account_id", value="revenue")
     cust["vital"] = _before(cust) < cutoff
-    return {"products": prod, "customers": cust, "basis": basis}
+    return cust
 
 
 def time_plan(
@@ -746,22 +760,38 @@ def _source(data: DataSet) -> _Source:
 
 
 def _revenue(
-    data: DataSet, src: _Source, w: Window, fiscal: int, by: tuple[str, ...] = ("account_id",)
+    data: DataSet,
+    src: _Source,
+    w: Window,
+    fiscal: int,
+    by: tuple[str, ...] = ("account_id",),
+    *,
+    products: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Net revenue per ``by`` in window ``w`` (groups with a non-zero sum, lines with an account).
+    """Net revenue per ``by`` in window ``w`` (groups with a non-zero sum, lines with an account;
+    only the lines of ``products`` when given).
 
     Order lines: :func:`salesnb.sources.revenue_by`. Won opportunities: the same sum
     (rounded to the cent) over the deals whose outcome is won, read from the stage name
     where the outcome is missing.
     """
     if src.table == "orders":
-        return revenue_by(data, w.start, w.end, by=by, fiscal_start=fiscal)[0]
+        return revenue_by(
+            data, w.start, w.end, by=by, fiscal_start=fiscal, products=products, with_account=True
+        )[0]
     cols = ", ".join(by)
+    of_products = ""
+    params: list[Any] = [w.start.date(), w.end.date()]
+    if products is not None:
+        of_products = (
+            f"AND product_id IN ({', '.join('?' * len(products))}) " if products else "AND FALSE "
+        )
+        params += [str(p) for p in products]
     table = src.run(
         f"SELECT {cols}, round(sum(amount), 2) AS revenue FROM opportunities "
         "WHERE outcome = 'won' AND close_date BETWEEN ? AND ? AND account_id IS NOT NULL "
-        "GROUP BY ALL",
-        [w.start.date(), w.end.date()],
+        f"{of_products}GROUP BY ALL",
+        params,
     )
     table = table[table["revenue"].fillna(0) != 0]
     return table.sort_values(list(by), kind="stable").reset_index(drop=True)
@@ -1094,17 +1124,29 @@ def _chain_part(
         )
     elif current_reason:
         reason = current_reason
-    lines = None
+    per_product = None
     if reason is None:
-        lines = _revenue(data, src, per.window, per.fiscal_start, by=("account_id", "product_id"))
-        if lines["product_id"].notna().sum() == 0:
+        # two small aggregates rather than revenue per account and product (as chained()
+        # takes it): at 100M order lines that table has millions of rows, and grouping by
+        # both ids cost three times as long as either sum (bench/bench_100m.py)
+        per_product = _revenue(data, src, per.window, per.fiscal_start, by=("product_id",))
+        if per_product["product_id"].notna().sum() == 0:
             reason = (
                 f"None of the {where} in {per.window.label} names a product, so commission "
                 f"cannot be ranked by product: fill in product_id in {src.file}."
             )
     if reason is None:
-        assert lines is not None and products is not None
-        chain = chained(lines.dropna(subset=["product_id"]), products, cutoff=params.cutoff)
+        assert per_product is not None and products is not None
+        prod, basis = _rank_products(
+            per_product.dropna(subset=["product_id"]), products, cutoff=params.cutoff
+        )
+        vital_ids = sorted(prod.loc[prod["vital"], "product_id"].astype(str))
+        on_vital = _revenue(data, src, per.window, per.fiscal_start, products=vital_ids)
+        chain = {
+            "products": prod,
+            "customers": _rank_customers(on_vital, cutoff=params.cutoff),
+            "basis": basis,
+        }
         if chain["products"].empty or chain["customers"].empty:
             reason = (
                 f"No product has positive revenue in {per.window.label}, so there is no "

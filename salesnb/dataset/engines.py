@@ -19,7 +19,8 @@ import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -30,9 +31,19 @@ from ..schema import DataError, Problem
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["SPARK_EXTRA", "DuckDBEngine", "Engine", "SparkEngine", "add_spark_tables", "spark_sql"]
+__all__ = [
+    "CACHE_BYTES",
+    "SPARK_EXTRA",
+    "DuckDBEngine",
+    "Engine",
+    "ResultCache",
+    "SparkEngine",
+    "add_spark_tables",
+    "spark_sql",
+]
 
 SPARK_EXTRA = "pip install 'salesnb[spark]'"
+CACHE_BYTES = 192 * 2**20  # results an engine keeps for queries asked again (per data set)
 
 
 class Engine(Protocol):
@@ -45,15 +56,85 @@ class Engine(Protocol):
     def columns(self, table: str) -> tuple[str, ...]: ...
 
 
+class ResultCache:
+    """The results of read-only queries, so a query asked again is not run again.
+
+    A notebook asks the same aggregate several times: its exercises and its live controls
+    re-run ``analyze`` with one parameter changed, and each run sums the same hundred
+    million order lines. A data set does not change while it is open (its tables are read
+    once, its raw-line files checked), so the answer to the same query text with the same
+    parameters is the same. Results are kept up to ``max_bytes`` in all (least recently
+    used first out); a larger one is not kept. Each caller gets its own frame, a copy that
+    shares the data until either side writes (pandas' copy-on-write), so a caller that
+    changes its frame never changes what the next caller gets.
+    """
+
+    def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._kept: OrderedDict[tuple[str, tuple[Any, ...]], tuple[pd.DataFrame, int]] = (
+            OrderedDict()
+        )
+
+    def get(
+        self,
+        query: str,
+        params: list[Any] | None,
+        run: Callable[[str, list[Any] | None], pd.DataFrame],
+    ) -> pd.DataFrame:
+        """The result of ``query``: kept from before, or ``run(query, params)`` (then kept)."""
+        key = _cache_key(query, params)
+        if key is None:
+            return run(query, params)
+        kept = self._kept.get(key)
+        if kept is not None:
+            self._kept.move_to_end(key)
+            return kept[0].copy(deep=False)
+        got = run(query, params)
+        size = int(got.memory_usage(index=True, deep=True).sum())
+        if size <= self.max_bytes:
+            self._kept[key] = (got.copy(deep=False), size)
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _, (_, gone) = self._kept.popitem(last=False)
+                self.bytes -= gone
+        return got
+
+    def clear(self) -> None:
+        self._kept.clear()
+        self.bytes = 0
+
+
+def _cache_key(query: str, params: list[Any] | None) -> tuple[str, tuple[Any, ...]] | None:
+    """The key of a read-only query (SELECT or WITH), None for anything else or unhashable
+    parameters (such queries always run)."""
+    if not query.lstrip().lower().startswith(("select", "with", "(")):
+        return None
+    frozen = tuple(params or ())
+    try:
+        hash(frozen)
+    except TypeError:
+        return None
+    return query, frozen
+
+
 class DuckDBEngine:
-    """DuckDB over the local files: raw-line tables are views, small tables registered frames."""
+    """DuckDB over the local files: raw-line tables are views, small tables registered frames.
+
+    Results of read-only queries are kept (:class:`ResultCache`): asked again, a query over
+    a hundred million lines costs a copy of its (small) result.
+    """
 
     name = "duckdb"
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, cache_bytes: int = CACHE_BYTES) -> None:
         self.con = con
+        self.cache = ResultCache(cache_bytes)
 
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
+        return self.cache.get(query, params, self._run)
+
+    def _run(self, query: str, params: list[Any] | None) -> pd.DataFrame:
         return self.con.execute(query, params or []).df()
 
     def columns(self, table: str) -> tuple[str, ...]:
@@ -133,6 +214,8 @@ def _jvm_output(log: Path) -> Iterator[None]:
 class SparkEngine:
     """Spark over the cluster's raw-line tables; the session starts at the first query.
 
+    Results of read-only queries are kept, as on DuckDB (:class:`ResultCache`).
+
     Parameters
     ----------
     spark
@@ -169,6 +252,7 @@ class SparkEngine:
         self.small = small
         self._spark: Any = None
         self._views: set[str] = set()
+        self.cache = ResultCache()
 
     @property
     def session(self) -> Any:
@@ -207,6 +291,9 @@ class SparkEngine:
         self._views.add(name)
 
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
+        return self.cache.get(query, params, self._run)
+
+    def _run(self, query: str, params: list[Any] | None) -> pd.DataFrame:
         for name in _tables_in(query):
             self._view(name)
         got = self.session.sql(spark_sql(query), args=list(params) if params else None)
