@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_pareto.py
 	$(BIN)/python bench/bench_run_pareto.py
 	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_100m.py  # 100M order lines: ~1 GB of Parquet (written once), about an hour
 
 # Rewrite the committed demo data set (seeded: the bytes only change when the generator does).
 demo-data: $(STAMP)
