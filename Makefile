@@ -4,6 +4,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# pytest-xdist workers for make test (the CI machine has 2 cores); TEST_WORKERS=0: one process
+TEST_WORKERS ?= 2
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup review test lint bench demo-data clean
@@ -23,7 +25,7 @@ review: $(STAMP)
 	$(BIN)/salesnb review --data data/demo --quarter $(QUARTER) --out reports/$(QUARTER)
 
 test: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check salesnb tests bench

@@ -18,10 +18,10 @@ Two layers:
    ``review.yml line 3: notebooks must be a mapping of notebook -> parameters, got a
    list. Fix: ...``.
 
-Why not pydantic (it is installed, as a dependency of pandera and typer)? Its errors
-know a value's path but not its line in the file, its messages are its own rather than
-the kit's "what, where, how to fix", and a direct dependency would be added for what is
-a few small classes here. YAML-level safety (aliases, tags, size) is needed either way.
+Why not pydantic? Its errors know a value's path but not its line in the file, its
+messages are its own rather than the kit's "what, where, how to fix", and a direct
+dependency would be added for what is a few small classes here. YAML-level safety
+(aliases, tags, size) is needed either way.
 
 Usage
 -----

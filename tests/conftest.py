@@ -153,3 +153,62 @@ def maven_review(tmp_path_factory) -> Path:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return out
+
+
+# --------------------------------------------------------------------------- parallel runs
+# make test runs the suite on two pytest-xdist workers with --dist loadgroup (pyproject.toml):
+# the tests of one xdist_group go to one worker, in collection order; any other test goes to
+# whichever worker is free. Grouped, so that nothing costly is built twice and nbval keeps
+# one kernel per notebook:
+# - every test of the whole-review session fixtures (reviews_root: the demo's 2026Q2 and
+#   2026Q3 reviews; maven_review): one group, so each review runs once;
+# - a notebook's nbval cells: one group per notebook, run in order in one kernel;
+# - a file's tests that use a module- or session-scoped fixture of the suite (test_shapes'
+#   shape_root and data-set cache, test_spark's Spark session, ...): one group per file, so
+#   the fixture is built once, as in a one-process run.
+# A test file may also name its group itself (pytestmark = pytest.mark.xdist_group(...)).
+WHOLE_REVIEWS = "whole-reviews"
+
+
+def _xdist_group(item: pytest.Item) -> str | None:
+    file = item.nodeid.split("::", 1)[0]
+    if item.path.suffix == ".ipynb":
+        return file
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    if {"reviews_root", "maven_review"} & set(info.names_closure):
+        return WHOLE_REVIEWS
+    for defs in info.name2fixturedefs.values():
+        # defs[-1]: the definition this test gets; baseid "": a plugin's (tmp_path_factory)
+        if defs and defs[-1].scope != "function" and defs[-1].baseid:
+            return file
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks into groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None and (group := _xdist_group(item)):
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse -n N with --dist loadgroup where pytest-xdist cannot group (pytest 9.2 with
+    pytest-xdist up to 3.8: issue 1386): a notebook's cells would run in two kernels and fail
+    with NameErrors that say nothing of the cause."""
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    if config.getvalue("dist") != "loadgroup":
+        return
+    import xdist
+    from packaging.version import Version
+
+    if Version(pytest.__version__) >= Version("9.2") and Version(xdist.__version__) <= Version(
+        "3.8.0"
+    ):
+        raise pytest.UsageError(
+            f"pytest {pytest.__version__} and pytest-xdist {xdist.__version__} do not group tests "
+            "(--dist loadgroup; pytest-xdist issue 1386). Fix: pip install -e '.[test]' (it "
+            "installs pytest < 9.2), or run the suite in one process with -n 0."
+        )

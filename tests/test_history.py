@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import random
 import subprocess
 import sys
 import textwrap
@@ -354,7 +354,12 @@ def test_a_missing_store_reads_as_empty_and_is_not_created(tmp_path):
     assert not path.parent.exists()
 
 
-@pytest.mark.parametrize("content", [os.urandom(4096), b"", b"name,amount\nx,1\n"])
+# seeded bytes and plain ids: every pytest-xdist worker must collect the same test ids
+@pytest.mark.parametrize(
+    "content",
+    [random.Random(357).randbytes(4096), b"", b"name,amount\nx,1\n"],
+    ids=["random-bytes", "empty", "csv"],
+)
 def test_a_file_that_is_not_a_store_is_refused_and_left_as_it_is(tmp_path, content):
     path = tmp_path / "h.duckdb"
     path.write_bytes(content)

@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -179,17 +180,20 @@ def test_a_notebook_in_a_workspace_reads_and_writes_inside_it(tmp_path, run_cli,
     monkeypatch.delenv("SALESNB_WORKSPACE", raising=False)
     home = tmp_path / "ws"
     assert run_cli("lab", "--workspace", home, "--no-start").code == 0
-    project_file = ROOT / "reports" / "notebooks" / "01_pareto" / "vital_few.csv"
-    before = project_file.stat().st_mtime_ns if project_file.exists() else None
+    # an export name of this test's own: nbval's run of 01_pareto (maybe at this moment, on
+    # another xdist worker) writes the project's vital_few.csv; nothing else writes this one
+    name = f"vital_few_{uuid.uuid4().hex[:12]}"
+    project_file = ROOT / "reports" / "notebooks" / "01_pareto" / f"{name}.csv"
+    assert not project_file.exists()
     monkeypatch.chdir(home / "notebooks")  # where JupyterLab starts a notebook's kernel
     assert project_root() == home
     assert resolve("data/demo") == (home / "data" / "demo").resolve()
     # the setup cell of 01_pareto with its default parameters, in process
     ctx = setup("data/demo", quarter="2026Q3", output_dir="reports/notebooks/01_pareto")
     assert ctx.output_dir == (home / "reports" / "notebooks" / "01_pareto").resolve()
-    written = ctx.export(pd.DataFrame({"account": ["A"], "revenue": [1.0]}), "vital_few")
-    assert all(p.is_relative_to(home) and p.exists() for p in written)
-    assert (project_file.stat().st_mtime_ns if project_file.exists() else None) == before
+    written = ctx.export(pd.DataFrame({"account": ["A"], "revenue": [1.0]}), name)
+    assert written and all(p.is_relative_to(home) and p.exists() for p in written)
+    assert not project_file.exists() and not project_file.with_suffix(".xlsx").exists()
     monkeypatch.chdir(tmp_path)  # outside a workspace: the project, as before
     assert project_root() == ROOT and resolve("data/demo") == ROOT / "data" / "demo"
 
