@@ -153,6 +153,11 @@ class Problem:
     count: int = 1
     examples: str = ""  # more lines / values, human readable
 
+    def __post_init__(self) -> None:
+        # a Parquet file has rows, not lines: its examples say so, like its location does
+        if self.file.lower().endswith(".parquet") and self.examples.startswith("lines "):
+            object.__setattr__(self, "examples", "rows " + self.examples[len("lines ") :])
+
     def describe(self) -> str:
         """One line for people: where, what, how many, how to fix."""
         where = self.file

@@ -183,6 +183,10 @@ def test_problem_describe_and_frame_order():
     a = Problem("finding", "b.csv", "x", "do y", "t", "col", 7, 3, "lines 8, 9")
     b = Problem("error", "a.csv", "broken", "", "t", None, None)
     assert a.describe() == "b.csv line 7, column 'col': x (3 rows; e.g. lines 8, 9). Fix: do y"
+    # a Parquet file has rows: its location and its examples say so
+    pq = Problem("finding", "b.parquet", "x", "do y", "t", "col", 7, 3, "lines 8, 9")
+    assert pq.describe() == "b.parquet row 7, column 'col': x (3 rows; e.g. rows 8, 9). Fix: do y"
+    assert pq.examples == "rows 8, 9"
     assert Problem("error", "o.parquet", "bad", line=4).describe() == "o.parquet row 4: bad"
     df = problems_frame([a, b])
     assert df["severity"].tolist() == ["error", "finding"]

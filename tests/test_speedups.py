@@ -7,6 +7,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salesnb.dataset.parse import parsed_as_is, typed_columns, unchanged_by_parsing
+
 ROOT = Path(__file__).resolve().parent.parent
 
 _RENDER = textwrap.dedent(
@@ -51,3 +59,124 @@ def test_great_tables_cells_through_iat_render_the_same_html():
     fast, plain = _render("fast"), _render("plain")
     assert "Alpha &lt;b&gt;" in fast and "1,234" in fast  # escaped text, formatted money
     assert fast == plain
+
+
+# --------------------------------------------------- parsing: columns already as parsed
+# pieces that make cells the parser changes (spaces, tokens in any case, separators,
+# capitals, non-ASCII look-alikes) beside cells it leaves alone
+_PIECES = [
+    "a",
+    "b_c",
+    "x1",
+    " ",
+    "\u00a0",
+    "\t",
+    "N/A",
+    "null",
+    "None",
+    "na",
+    "-",
+    "NaN",
+    "Closed Won",
+    "closed-won",
+    "É",
+    "ı",
+    "K",
+    "\u212a",
+    "ß",
+    "",
+]
+
+
+@settings(deadline=None, max_examples=100)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.lists(st.sampled_from(_PIECES), max_size=3).map("".join)),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from(["id", "text", "category"]),
+)
+def test_a_column_skipped_by_the_shortcut_parses_to_itself(values, kind):
+    cells = pd.DataFrame({"c": pd.Series(values, dtype="str")}, index=range(2, len(values) + 2))
+    fast_typed, fast_bad = typed_columns(cells, {"c": kind})
+    slow_typed, slow_bad = typed_columns(cells, {"c": kind}, shortcut=False)
+    pd.testing.assert_frame_equal(fast_typed, slow_typed)
+    pd.testing.assert_frame_equal(fast_bad, slow_bad)
+
+
+# pieces of cells for the typed kinds: canonical ones (ISO dates, plain decimals, true /
+# false) and near misses the parser reads otherwise or refuses
+_TYPED_PIECES = [
+    "2026-03-31",
+    "2026-02-30",
+    "0999-01-01",
+    "12",
+    "-0",
+    "007",
+    "12.50",
+    "1e3",
+    "1,200",
+    " 5",
+    "9999999999999999",
+    "123456789012345",
+    "true",
+    "false",
+    "TRUE",
+    "yes",
+    "2026-03-31T10:00",
+    "",
+    "n/a",
+    ".5",
+    "1.",
+]
+
+
+@settings(deadline=None, max_examples=120)
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from(_TYPED_PIECES)), min_size=1, max_size=8),
+    st.sampled_from(["date", "int", "money", "number", "fraction", "bool"]),
+)
+def test_a_typed_column_converted_by_arrow_equals_the_parsers_values(values, kind):
+    cells = pd.DataFrame({"c": pd.Series(values, dtype="str")}, index=range(2, len(values) + 2))
+    fast_typed, fast_bad = typed_columns(cells, {"c": kind})
+    slow_typed, slow_bad = typed_columns(cells, {"c": kind}, shortcut=False)
+    pd.testing.assert_frame_equal(fast_typed, slow_typed)
+    pd.testing.assert_frame_equal(fast_bad, slow_bad)
+
+
+@pytest.mark.parametrize(
+    ("values", "kind", "converted"),
+    [
+        (["2026-03-31", None], "date", True),
+        (["2026-02-30"], "date", False),  # not a day: the parser reports it
+        (["2026-03-31 10:00"], "date", False),  # a time: the parser's UTC rule
+        (["12", "-3", None], "int", True),
+        (["12.0"], "int", False),
+        (["1234.5", "-0.25"], "money", True),
+        (["1,234.5"], "money", False),
+        (["1e3"], "number", False),
+        (["1234567890123456"], "money", False),  # 16 digits: the magnitude rule
+        (["true", "false", None], "bool", True),
+        (["yes"], "bool", False),
+        ([None, None], "date", False),
+    ],
+)
+def test_which_typed_columns_arrow_converts(values, kind, converted):
+    assert (parsed_as_is(pa.array(values, pa.large_string()), kind) is not None) is converted
+
+
+@pytest.mark.parametrize(
+    ("values", "kind", "skipped"),
+    [
+        (["OP1", "OP2", None], "id", True),
+        (["closed_won", "open", None], "category", True),
+        (["Closed Won", "open"], "category", False),  # lower case and _ to come
+        (["Acme ", "Beta"], "text", False),  # a trailing space to trim
+        (["Acme", "N/A"], "text", False),  # a missing-value token
+        (["Acme", "\u212a"], "text", False),  # short non-ASCII: left to the parser
+        (["2026-03-31"], "date", False),  # only id, text and category columns
+    ],
+)
+def test_which_columns_the_shortcut_skips(values, kind, skipped):
+    assert unchanged_by_parsing(pa.array(values, pa.large_string()), kind) is skipped

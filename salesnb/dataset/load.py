@@ -165,7 +165,7 @@ def _read_small(ds: DataSet, table: Table, path: Path) -> None:
     problems += parse_problems
     if all(c in typed.columns for c in table.required):
         # rows with unparseable cells already have an error: do not report them twice
-        checked = typed.drop(index=unparsed)
+        checked = typed.drop(index=unparsed) if len(unparsed) else typed  # a drop copies
         problems += check_table(checked, table, file=path.name, refs=reference_ids(ds))
         problems += check_currency(checked, table, file=path.name, currency=ds.settings.currency)
     ds.problems += problems

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -112,8 +113,89 @@ def _arrow_text(s: pd.Series) -> pa.ChunkedArray | pa.Array:
     )
 
 
+_END_SPACE = (
+    "^["
+    + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE)
+    + "]|["
+    + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE)
+    + "]$"
+)  # RE2: a cell that starts or ends with what str.strip() trims
+_CANONICAL_CATEGORY = r"^[a-z0-9_]+$"
+
+
+def unchanged_by_parsing(column: pa.ChunkedArray | pa.Array, kind: str) -> bool:
+    """True when parsing leaves every cell of an id, text or category column as it is.
+
+    That is: no cell starts or ends with whitespace, none is a missing-value token
+    (whatever its case), and a category cell is already lower case ASCII with ``_``
+    between words. Parsing such a column is the identity (missing cells stay missing, and
+    none is "present but not a value"), so :func:`typed_columns` skips it; machine-written
+    tables (a Parquet export, the demo) are mostly such columns. Conservative: a short
+    non-ASCII cell (it might lower-case to a token) sends the column to the parser.
+    """
+    import pyarrow.compute as pc
+
+    if kind not in ("id", "text", "category"):
+        return False
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return False
+    if column.null_count == len(column):
+        return True
+    if pc.any(pc.match_substring_regex(column, _END_SPACE)).as_py():
+        return False
+    if kind == "category":
+        return bool(pc.all(pc.match_substring_regex(column, _CANONICAL_CATEGORY)).as_py())
+    tokens = pa.array(sorted(missing_tokens(kind)), column.type)
+    if pc.any(pc.is_in(pc.utf8_lower(column), value_set=tokens)).as_py():
+        return False
+    short = pc.less_equal(pc.utf8_length(column), 5)
+    return not pc.any(pc.and_(short, pc.invert(pc.string_is_ascii(column)))).as_py()
+
+
+_CANONICAL = {  # cells that the parser reads as the same value Arrow's cast does
+    "date": r"^[1-9]\d{3}-\d{2}-\d{2}$",
+    "int": r"^-?\d{1,15}$",  # 15 digits: below MAX_MAGNITUDE, exact as a double
+    "number": r"^-?\d{1,15}(\.\d+)?$",
+}
+
+
+def parsed_as_is(
+    column: pa.ChunkedArray | pa.Array, kind: str
+) -> pa.ChunkedArray | pa.Array | None:
+    """The parsed values of a column written as its kind's canonical text, or None.
+
+    Canonical: id, text and category cells that :func:`unchanged_by_parsing` leaves as
+    they are; ISO dates (``2026-03-31``); plain decimals of at most 15 integer digits
+    (whole ones for ``int``); ``true`` / ``false``; missing cells as nulls. That is what
+    Arrow's cast writes for a typed Parquet column, and what a machine export writes.
+    Such a column is converted by Arrow; any other cell (a space, a token, a thousands
+    separator, an exponent, a date with a time) sends the whole column to the parser.
+    """
+    import pyarrow.compute as pc
+
+    if kind in ("id", "text", "category"):
+        return column if unchanged_by_parsing(column, kind) else None
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return None
+    if column.null_count == len(column):
+        return None  # the parser gives the typed nulls
+    if kind == "bool":
+        words = pa.array(["true", "false"], column.type)
+        if not pc.all(pc.is_in(column.drop_null(), value_set=words)).as_py():
+            return None
+        return pc.equal(column, "true")
+    pattern = _CANONICAL.get("number" if kind in NUMERIC_KINDS and kind != "int" else kind)
+    if pattern is None or not pc.all(pc.match_substring_regex(column, pattern)).as_py():
+        return None
+    target = {"date": pa.date32(), "int": pa.int64()}.get(kind, pa.float64())
+    try:
+        return pc.cast(column, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # 2026-02-30: the parser says so
+        return None
+
+
 def typed_columns(
-    cells: pd.DataFrame, kinds: Mapping[str, str]
+    cells: pd.DataFrame, kinds: Mapping[str, str], *, shortcut: bool = True
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed values and "present but not a value" masks of every column but ``dates`` ones.
 
@@ -124,19 +206,55 @@ def typed_columns(
     kinds
         Column kind of each column of ``cells`` to parse here.
 
+    shortcut
+        Convert the columns written as their kind's canonical text with Arrow
+        (:func:`parsed_as_is`; the default); ``False`` parses every column, for tests
+        that compare the two.
+
     Returns
     -------
     (typed, bad)
         Frames with the columns of ``kinds`` and the index of ``cells``.
     """
-    names = list(kinds)
+    texts = {name: _arrow_text(cells[name]) for name in kinds}
+    as_is = {}
+    for name in kinds if shortcut else ():
+        values = parsed_as_is(texts[name], kinds[name])
+        if values is not None:
+            as_is[name] = values
+    parsed_typed, parsed_bad = _parse(
+        cells.index, {n: texts[n] for n in kinds if n not in as_is}, kinds
+    )
+    typed = pd.DataFrame(
+        {
+            name: parsed_typed[name]
+            if name not in as_is
+            else _to_kind(as_is[name].to_pandas(), kinds[name], cells.index)
+            for name in kinds
+        },
+        index=cells.index,
+    )
+    bad = pd.DataFrame(
+        {
+            name: parsed_bad[name] if name not in as_is else np.zeros(len(cells), dtype=bool)
+            for name in kinds
+        },
+        index=cells.index,
+    )
+    return typed, bad
+
+
+def _parse(
+    index: pd.Index, texts: Mapping[str, pa.ChunkedArray | pa.Array], kinds: Mapping[str, str]
+) -> tuple[dict[str, pd.Series], dict[str, np.ndarray]]:
+    """The SQL parse of the columns ``texts`` (Arrow strings, in the rows' order)."""
+    names = list(texts)
     if not names:
-        empty = pd.DataFrame(index=cells.index)
-        return empty, empty
+        return {}, {}
     # Arrow strings: DuckDB scans them without touching a Python object per cell
     frame = pa.table(
-        {"r": pa.array(range(len(cells)), pa.int64())}
-        | {f"c{i}": _arrow_text(cells[name]) for i, name in enumerate(names)}
+        {"r": pa.array(range(len(index)), pa.int64())}
+        | {f"c{i}": texts[name] for i, name in enumerate(names)}
     )
     strip, missing, typed, flags = [], [], [], []
     for i, name in enumerate(names):
@@ -163,20 +281,14 @@ def typed_columns(
         ).to_arrow_table()
     finally:
         con.close()
-    if got.num_rows != len(cells):  # pragma: no cover - DuckDB keeps a scan's row order and count
+    if got.num_rows != len(index):  # pragma: no cover - DuckDB keeps a scan's row order and count
         raise RuntimeError("parsing lost rows")
-    typed = pd.DataFrame(
-        {
-            name: _to_kind(got.column(f"v{i}").to_pandas(), kinds[name], cells.index)
-            for i, name in enumerate(names)
-        },
-        index=cells.index,
-    )
-    bad = pd.DataFrame(
-        {
-            name: got.column(f"b{i}").to_numpy(zero_copy_only=False).astype(bool)
-            for i, name in enumerate(names)
-        },
-        index=cells.index,
-    )
+    typed = {
+        name: _to_kind(got.column(f"v{i}").to_pandas(), kinds[name], index)
+        for i, name in enumerate(names)
+    }
+    bad = {
+        name: got.column(f"b{i}").to_numpy(zero_copy_only=False).astype(bool)
+        for i, name in enumerate(names)
+    }
     return typed, bad
