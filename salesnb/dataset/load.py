@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -34,6 +36,8 @@ from .engines import add_spark_tables
 from .raw import read_raw
 
 __all__ = ["load_dataset", "read_dataset"]
+
+RAW_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet")  # raw lines DuckDB reads from the file
 
 
 def _table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
@@ -123,20 +127,30 @@ def read_dataset(path: str | Path, *, progress: Callable[[str], None] | None = N
             return ds
         files = {table.name: path}
     ds.files = files
-    # accounts and products first: other tables' foreign keys point at them
-    order = sorted(files, key=lambda t: (t not in ("accounts", "products"), t in RAW_TABLES, t))
-    for name in order:
+
+    def raw(name: str) -> bool:
+        return name in RAW_TABLES and files[name].suffix.lower() in RAW_SUFFIXES
+
+    # accounts and products first: other tables' foreign keys point at them; then the other
+    # small tables, two at a time (Arrow, DuckDB and pandas' Arrow strings work outside the
+    # GIL), their problems kept in table order; then the raw lines, each by DuckDB's threads
+    referenced = [t for t in ("accounts", "products") if t in files and not raw(t)]
+    others = sorted(t for t in files if t not in referenced and not raw(t))
+    for name in referenced:
         if progress:
             progress(name)
-        if name in RAW_TABLES and files[name].suffix.lower() in (
-            ".csv",
-            ".tsv",
-            ".txt",
-            ".parquet",
-        ):
-            read_raw(ds, TABLES[name], files[name])
-        else:
-            _read_small(ds, TABLES[name], files[name])
+        _add_small(ds, TABLES[name], _read_small(ds, TABLES[name], files[name]))
+    refs = reference_ids(ds)
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        reads = {n: pool.submit(_read_small, ds, TABLES[n], files[n], refs) for n in others}
+        for name in others:
+            if progress:
+                progress(name)
+            _add_small(ds, TABLES[name], reads[name].result())
+    for name in sorted(t for t in files if raw(t)):
+        if progress:
+            progress(name)
+        read_raw(ds, TABLES[name], files[name])
     if settings.tables and not ds.errors:  # engine: spark, raw lines in the cluster
         add_spark_tables(ds)
     return ds
@@ -153,12 +167,20 @@ def load_dataset(path: str | Path) -> DataSet:
     return ds
 
 
-def _read_small(ds: DataSet, table: Table, path: Path) -> None:
+class _Small(NamedTuple):
+    problems: list[Problem]
+    rows: int | None  # None: the file could not be read
+    frame: pd.DataFrame | None
+
+
+def _read_small(
+    ds: DataSet, table: Table, path: Path, refs: dict[str, pd.Index] | None = None
+) -> _Small:
+    """Read, parse and check one small table; ``ds`` is only read (settings, references)."""
     try:
         cells, problems = read_cells(path, encoding=ds.settings.encoding, table=table)
     except DataError as exc:
-        ds.problems += exc.problems
-        return
+        return _Small(list(exc.problems), None, None)
     cells, repaired = repair_text_columns(cells, table, path.name)
     problems += repaired
     typed, parse_problems, unparsed = parse_table(cells, table, file=path.name)
@@ -166,11 +188,17 @@ def _read_small(ds: DataSet, table: Table, path: Path) -> None:
     if all(c in typed.columns for c in table.required):
         # rows with unparseable cells already have an error: do not report them twice
         checked = typed.drop(index=unparsed) if len(unparsed) else typed  # a drop copies
-        problems += check_table(checked, table, file=path.name, refs=reference_ids(ds))
+        refs = reference_ids(ds) if refs is None else refs
+        problems += check_table(checked, table, file=path.name, refs=refs)
         problems += check_currency(checked, table, file=path.name, currency=ds.settings.currency)
-    ds.problems += problems
-    ds.rows[table.name] = len(typed)
-    ds.tables[table.name] = _clean(typed, table)
+    return _Small(problems, len(typed), _clean(typed, table))
+
+
+def _add_small(ds: DataSet, table: Table, read: _Small) -> None:
+    ds.problems += read.problems
+    if read.frame is not None:
+        ds.rows[table.name] = read.rows or 0
+        ds.tables[table.name] = read.frame
 
 
 def _clean(df: pd.DataFrame, table: Table) -> pd.DataFrame:
