@@ -514,20 +514,16 @@ def customer_revenue(
         pd.Series(first_bc.reindex(keys).to_numpy(), index=mine.index) >= mine["close_date"]
     )
     grown = mine[new_center.to_numpy(dtype=bool)]
-    earlier = [
-        _and(
-            sorted(
-                placed.loc[
-                    (placed["account_id"] == r.account_id) & (placed["close_date"] < r.close_date),
-                    "buying_center",
-                ]
-                .astype("str")
-                .unique()
-            )
-        )
-        or "none recorded"
-        for r in grown.itertuples()
-    ]
+    # each expansion's earlier centers: the account's wins before it, by one join
+    rows = pd.DataFrame(
+        {"_row": np.arange(len(grown)), "account_id": grown["account_id"].to_numpy()}
+    ).assign(won_on=grown["close_date"].to_numpy())
+    pairs = rows.merge(placed[["account_id", "close_date", "buying_center"]], on="account_id")
+    pairs = pairs[pairs["close_date"] < pairs["won_on"]]
+    centers = pairs.groupby("_row")["buying_center"].agg(
+        lambda s: _and(sorted(s.astype("str").unique()))
+    )
+    earlier = [centers.get(i) or "none recorded" for i in range(len(grown))]
     expansion = pd.DataFrame(
         {
             "account_id": grown["account_id"],
@@ -764,16 +760,21 @@ def prospects(
         execs.drop_duplicates("account_id").set_index("account_id") if execs is not None else None
     )
 
+    # the two best customers of each industry: an account's story is the first that is not
+    # itself (one lookup per account, not a scan of every customer)
+    tops = {
+        ind: list(ids.iloc[:2])
+        for ind, ids in customers.groupby("industry", sort=False)["account_id"]
+    }
+
     def story(account: Any) -> Any:
         ind = industry.get(account)
         if pd.isna(ind):
             return pd.NA
-        mine = customers[(customers["industry"] == ind) & (customers["account_id"] != account)]
-        return (
-            names.get(mine["account_id"].iloc[0], mine["account_id"].iloc[0])
-            if len(mine)
-            else pd.NA
-        )
+        for cid in tops.get(ind, ()):
+            if cid != account:
+                return names.get(cid, cid)
+        return pd.NA
 
     if targets:
         chosen = [t for t in dict.fromkeys(targets) if t in acc.index]
