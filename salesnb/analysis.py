@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import pandas as pd
 
 from .dataset.aggregates import event_span
+from .dataset.deals import STAGE_OUTCOMES
 from .periods import Window, next_quarter, previous_quarter, quarter_window, window
 from .schema import DataError
 
@@ -239,19 +240,11 @@ def coverage(
     return Coverage(window, first, last, frame)
 
 
-# an outcome read from a stage name (stages are stored lower case, words joined by "_")
-_STAGE_OUTCOMES: tuple[tuple[str, str], ...] = (
-    (r"(?:^|_)no_?decision(?:$|_)", "no_decision"),
-    (r"(?:^|_)(?:closed_?)?won(?:$|_)", "won"),
-    (r"(?:^|_)(?:closed_?)?lost(?:$|_)", "lost"),
-)
-
-
 def outcome_from_stage(stage: pd.Series) -> pd.Series:
     """The outcome a stage name tells (``closed_won`` -> won, ``no_decision`` ...), else open."""
     text = stage.astype("str").fillna("")
     out = pd.Series("open", index=stage.index, dtype="str")
-    for pattern, outcome in reversed(_STAGE_OUTCOMES):
+    for pattern, outcome in reversed(STAGE_OUTCOMES):
         out = out.mask(text.str.contains(pattern, regex=True).fillna(False), outcome)
     return out.where(stage.notna(), "open")
 

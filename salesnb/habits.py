@@ -50,7 +50,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -61,6 +61,7 @@ from matplotlib.axes import Axes
 
 from . import analysis, config
 from .analysis import with_outcomes
+from .dataset import deals
 from .periods import last_quarters, quarter_of, span
 from .schema import DataError, Problem, UsageError
 from .theme import HIGHLIGHT, MUTED, PALETTE, get_ax, paired_share_bars, percent_axis
@@ -106,7 +107,8 @@ __all__ = [
 ]
 
 CORE: tuple[str, ...] = ("opportunities",)
-LOSSES = ("lost", "no_decision")
+LOSSES = deals.LOSSES
+CLOSED = ("won", *LOSSES)  # outcomes of a closed deal
 TREND_QUARTERS = 8
 TREND_MIN_DEALS = 3  # a quarter needs this many won deals to count in the trend
 TREND_MIN_QUARTERS = 4  # ... and the trend this many such quarters
@@ -208,50 +210,9 @@ def winbacks(opps: pd.DataFrame, *, end: pd.Timestamp) -> pd.DataFrame:
     lost_on (the last loss before the comeback win), won_on, won_amount, won_by (the winning
     deal's owner, when known), days_to_comeback (won_on - lost_on). A comeback is the first
     deal won after the account's first loss, closed by ``end``; a win the same day is not later.
+    (The aggregate is :func:`salesnb.dataset.deals.winbacks`, here over ``opps``.)
     """
-    cols = [
-        "account_id",
-        "losses",
-        "first_lost",
-        "came_back",
-        "lost_on",
-        "won_on",
-        "won_amount",
-        "won_by",
-        "days_to_comeback",
-    ]
-    d = opps[opps["account_id"].notna() & opps["close_date"].notna() & (opps["close_date"] <= end)]
-    losses = d[d["outcome"].isin(LOSSES)]
-    if losses.empty:
-        return pd.DataFrame(columns=cols)
-    g = losses.groupby("account_id")["close_date"]
-    out = pd.DataFrame({"losses": g.size(), "first_lost": g.min()})
-    wins = d[d["outcome"] == "won"]
-    owner = wins["owner"] if "owner" in wins else pd.Series(pd.NA, index=wins.index)
-    wins = pd.DataFrame(
-        {
-            "account_id": wins["account_id"],
-            "won_on": wins["close_date"],
-            "won_amount": wins["amount"].astype("float64"),
-            "won_by": owner.astype("object"),
-            "_id": wins["opportunity_id"].astype("str"),
-        }
-    )
-    later = wins.merge(out["first_lost"].rename_axis("account_id").reset_index(), on="account_id")
-    later = later[later["won_on"] > later["first_lost"]]
-    first_win = later.sort_values(["account_id", "won_on", "_id"], kind="stable").drop_duplicates(
-        "account_id"
-    )
-    first_win = first_win.set_index("account_id")[["won_on", "won_amount", "won_by"]]
-    before = losses[["account_id", "close_date"]].merge(
-        first_win["won_on"].reset_index(), on="account_id"
-    )
-    lost_on = before[before["close_date"] < before["won_on"]].groupby("account_id")["close_date"]
-    out = out.join(first_win).assign(lost_on=lost_on.max())
-    out["came_back"] = out["won_on"].notna()
-    out["days_to_comeback"] = (out["won_on"] - out["lost_on"]).dt.days.astype("float64")
-    out = out.rename_axis("account_id").reset_index()
-    return out[cols].sort_values("account_id", kind="stable").reset_index(drop=True)
+    return deals.winbacks(deals.on_frames(o=opps), "o", end=end, owner="owner" in opps)
 
 
 def recent_losses(opps: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
@@ -306,28 +267,9 @@ def month_end(won: pd.DataFrame, planned: pd.DataFrame, *, days: int = 3) -> pd.
     (in the last ``days`` days of their month), share, expected_share (the share if the dates
     were spread evenly over the days of their months: the mean of days / days in the month),
     ratio (share / expected) and amount_share (the share of the amount closing at month end).
+    (The aggregate is :func:`salesnb.dataset.deals.month_end`, here over the two frames.)
     """
-    rows = []
-    for label, d in (("won deals", won), ("open deals, planned", planned)):
-        dates = d["close_date"].dropna()
-        amount = d.loc[dates.index, "amount"].astype("float64")
-        end = is_month_end(dates, days=days)
-        n = len(dates)
-        expected = float((days / dates.dt.days_in_month).mean()) if n else np.nan
-        share = float(end.mean()) if n else np.nan
-        total = float(amount.sum())
-        rows.append(
-            {
-                "deals": label,
-                "count": n,
-                "month_end": int(end.sum()),
-                "share": share,
-                "expected_share": expected,
-                "ratio": share / expected if n and expected else np.nan,
-                "amount_share": float(amount[end].sum()) / total if total > 0 else np.nan,
-            }
-        )
-    return pd.DataFrame(rows)
+    return deals.month_end(deals.on_frames(w=won, p=planned), "w", "p", days=days)
 
 
 # --------------------------------------------------------------------------- early failure
@@ -338,61 +280,18 @@ def early_failure(closed: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
     Columns: owner ("team" first), won, median_days_to_win, losses, median_days_to_loss,
     late_failures, late_failure_share. Deals without a valid cycle are left out. Returns the
     table and the team's median winning cycle (None without a won deal with a cycle).
+    (The aggregate is :func:`salesnb.dataset.deals.early_failure`, here over ``closed``.)
     """
-    d = closed.assign(_days=cycle_days(closed)).dropna(subset=["_days"])
-    is_win = d["outcome"] == "won"
-    is_loss = d["outcome"].isin(LOSSES)
-    median_win = _median(d.loc[is_win, "_days"])
-    late = is_loss & (d["_days"] > median_win) if median_win is not None else is_loss & False
-    d = d.assign(_win=is_win, _loss=is_loss, _late=late)
-
-    def row(name: str, part: pd.DataFrame) -> dict[str, Any]:
-        losses = int(part["_loss"].sum())
-        late_n = int(part["_late"].sum())
-        return {
-            "owner": name,
-            "won": int(part["_win"].sum()),
-            "median_days_to_win": _median(part.loc[part["_win"], "_days"]),
-            "losses": losses,
-            "median_days_to_loss": _median(part.loc[part["_loss"], "_days"]),
-            "late_failures": late_n if median_win is not None else None,
-            "late_failure_share": late_n / losses if losses and median_win is not None else None,
-        }
-
-    rows = [row("team", d)]
-    if "owner" in d:
-        owners = d["owner"].astype("object").where(d["owner"].notna(), "(no owner)")
-        for name, part in d.groupby(owners, sort=True):
-            rows.append(row(str(name), part))
-    out = pd.DataFrame(rows).astype(
-        {
-            c: "float64"
-            for c in (
-                "median_days_to_win",
-                "median_days_to_loss",
-                "late_failures",
-                "late_failure_share",
-            )
-        }
-    )
-    owners = out.iloc[1:].sort_values(
-        ["late_failure_share", "owner"], ascending=[False, True], na_position="last", kind="stable"
-    )
-    return pd.concat([out.iloc[:1], owners], ignore_index=True), median_win
+    return deals.early_failure(deals.on_frames(c=closed), "c", owner="owner" in closed)
 
 
 # --------------------------------------------------------------------------- cycle trend
 def cycle_by_quarter(
     won: pd.DataFrame, quarters: list[str], *, fiscal_start: int = 1
 ) -> pd.DataFrame:
-    """Won deals and their median cycle days per quarter (every quarter of ``quarters``)."""
-    d = won.assign(_days=cycle_days(won)).dropna(subset=["_days"])
-    q = quarter_of(d["close_date"], fiscal_start=fiscal_start)
-    g = d.groupby(q)["_days"]
-    out = pd.DataFrame({"won_deals": g.size(), "median_cycle_days": g.median()})
-    out = out.reindex(quarters)
-    out["won_deals"] = out["won_deals"].fillna(0).astype("int64")
-    return out.rename_axis("quarter").reset_index()
+    """Won deals and their median cycle days per quarter (every quarter of ``quarters``).
+    (The aggregate is :func:`salesnb.dataset.deals.cycle_by_quarter`, here over ``won``.)"""
+    return deals.cycle_by_quarter(deals.on_frames(w=won), "w", quarters, fiscal_start=fiscal_start)
 
 
 def cycle_trend(table: pd.DataFrame, *, min_deals: int = TREND_MIN_DEALS) -> float | None:
@@ -447,28 +346,9 @@ def by_source(closed: pd.DataFrame) -> pd.DataFrame:
 
     Deals without a source count as "not recorded". Columns: source, closed, won, win_rate,
     median_cycle_days_won, avg_deal_size_won, won_amount; highest win rate first.
+    (The aggregate is :func:`salesnb.dataset.deals.by_source`, here over ``closed``.)
     """
-    src = closed["source"].astype("object").where(closed["source"].notna(), "not recorded")
-    d = closed.assign(_src=src.astype("str").str.replace("_", " "), _days=cycle_days(closed))
-    rows = []
-    for name, part in d.groupby("_src", sort=True):
-        won = part[part["outcome"] == "won"]
-        amounts = won["amount"].astype("float64").dropna()
-        rows.append(
-            {
-                "source": name,
-                "closed": len(part),
-                "won": len(won),
-                "win_rate": len(won) / len(part) if len(part) else np.nan,
-                "median_cycle_days_won": won["_days"].median() if len(won) else np.nan,
-                "avg_deal_size_won": amounts.mean() if len(amounts) else np.nan,
-                "won_amount": float(amounts.sum()),
-            }
-        )
-    out = pd.DataFrame(rows)
-    if out.empty:
-        return out
-    return out.sort_values(["win_rate", "source"], ascending=[False, True]).reset_index(drop=True)
+    return deals.by_source(deals.on_frames(c=closed), "c", source="source" in closed)
 
 
 def customer_revenue(
@@ -1300,6 +1180,8 @@ class _Inputs:
     names: pd.Series
     per: analysis.Periods
     currency: str
+    sql: Callable[[str], pd.DataFrame]  # the data set's engine (aggregates: dataset.deals)
+    deals: str  # the opportunities with outcomes, as a relation on that engine
 
     @property
     def end(self) -> pd.Timestamp:
@@ -1307,6 +1189,10 @@ class _Inputs:
 
     def name(self, account: Any) -> str:
         return str(self.names.get(account, account))
+
+    def where(self, condition: str) -> str:
+        """The deals meeting ``condition``, as a relation on the data set's engine."""
+        return deals.where(self.deals, condition)
 
     def closed(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         o = self.opps
@@ -1317,7 +1203,7 @@ class _Inputs:
 def _winback_section(inp: _Inputs) -> tuple[_Section, dict[str, Any]]:
     out = _Section()
     end, w = inp.end, inp.per.window
-    table = winbacks(inp.opps, end=end)
+    table = deals.winbacks(inp.sql, inp.deals, end=end, owner="owner" in inp.opps)
     figures: dict[str, Any] = {"winback_share": None, "median_days_to_comeback": None}
     if table.empty:
         why = (
@@ -1377,10 +1263,8 @@ def _winback_section(inp: _Inputs) -> tuple[_Section, dict[str, Any]]:
 def _month_end_section(inp: _Inputs, days: int) -> tuple[_Section, dict[str, Any]]:
     out = _Section()
     w = inp.per.window
-    o = inp.opps
-    won = o[(o["outcome"] == "won") & o["close_date"].between(w.start, w.end).fillna(False)]
-    planned = o[(o["outcome"] == "open") & ~(o["created_date"] > w.end).fillna(False)]
-    table = month_end(won, planned, days=days)
+    won = inp.where(deals.closed_between(w.start, w.end, ("won",)))
+    table = deals.month_end(inp.sql, won, inp.where(deals.planned_by(w.end)), days=days)
     first, second = table.iloc[0], table.iloc[1]
     figures = {
         "month_end_close_share": analysis.finite_or_none(first["share"]),
@@ -1426,7 +1310,9 @@ def _failure_section(inp: _Inputs) -> tuple[_Section, dict[str, Any]]:
     out = _Section()
     w = inp.per.window
     closed = inp.closed(w.start, w.end)
-    table, median_win = early_failure(closed)
+    table, median_win = deals.early_failure(
+        inp.sql, inp.where(deals.closed_between(w.start, w.end, CLOSED)), owner="owner" in inp.opps
+    )
     team = table.iloc[0]
     has_owner = "owner" in inp.opps
     figures: dict[str, Any] = {
@@ -1491,7 +1377,10 @@ def _cycle_section(inp: _Inputs) -> tuple[_Section, dict[str, Any]]:
     ]
     o = inp.opps
     won = o[(o["outcome"] == "won") & o["close_date"].between(eight.start, eight.end).fillna(False)]
-    table = cycle_by_quarter(won, quarters, fiscal_start=per.fiscal_start)
+    table = deals.cycle_by_quarter(
+        inp.sql, inp.where(deals.closed_between(eight.start, eight.end, ("won",))), quarters,
+        fiscal_start=per.fiscal_start,
+    )  # fmt: skip
     by_q = {
         str(q): analysis.finite_or_none(v)
         for q, v in zip(table["quarter"], table["median_cycle_days"], strict=True)
@@ -1594,7 +1483,7 @@ def _network_section(inp: _Inputs) -> tuple[_Section, dict[str, Any]]:
     elif closed.empty:
         out.absent["sources"] = f"No deal closed in {w.label}, so there is no win rate by source."
     else:
-        src = by_source(closed)
+        src = deals.by_source(inp.sql, inp.where(deals.closed_between(w.start, w.end, CLOSED)))
         out.tables["sources"] = src
         figures["win_rate_by_source"] = {
             str(r.source): analysis.finite_or_none(r.win_rate) for r in src.itertuples()
@@ -1943,6 +1832,8 @@ def _inputs(
         names=_names(accounts),
         per=per,
         currency=params.currency or data.settings.currency,
+        sql=data.sql,
+        deals=deals.deals(data.columns("opportunities")),
     )
     return inp, rows
 

@@ -37,6 +37,34 @@ def deals(rows: list[tuple]) -> pd.DataFrame:
     return df.assign(stage=df["outcome"])
 
 
+# --------------------------------------------------------------------------- deals in SQL
+STAGES = pd.DataFrame(
+    {
+        "opportunity_id": [f"O{i}" for i in range(8)],
+        "stage": ["closed_won", "closed_lost", "no_decision", "negotiation", None, "won", "lost",
+                  "closed_won"],
+        "outcome": [None, None, None, None, None, None, "open", "lost"],
+    }
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("with_column", [True, False])
+def test_deals_relation_reads_outcomes_as_with_outcomes_does(with_column: bool) -> None:
+    """The SQL relation fills an empty outcome from the stage name, as the pandas helper."""
+    from salesnb.analysis import with_outcomes
+    from salesnb.dataset import deals as sql_deals
+
+    opps = STAGES if with_column else STAGES.drop(columns="outcome")
+    run = sql_deals.on_frames(opportunities=opps)
+    got = run(f"SELECT * FROM {sql_deals.deals(list(opps.columns))} AS d ORDER BY opportunity_id")
+    expected = with_outcomes(opps)[0]["outcome"].tolist()
+    assert got["outcome"].tolist() == expected
+    # by hand: won, lost, no decision, open (a stage that tells nothing, or none), the given
+    # outcome where there is one
+    head = ["won", "lost", "no_decision", "open", "open", "won"]
+    assert expected == head + (["open", "lost"] if with_column else ["lost", "won"])
+
+
 # --------------------------------------------------------------------------- losses taken gracefully
 LOSSES = deals(
     [

@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from salesnb import comp, config, pareto, tiering
+from salesnb import comp, config, habits, pareto, tiering
 from salesnb.dataset import aggregates as agg
-from salesnb.dataset import load_dataset, read_dataset
+from salesnb.dataset import deals, load_dataset, read_dataset
 from salesnb.dataset.engines import spark_sql
 from salesnb.datasets import DemoSpec, write_demo
 from salesnb.schema import DataError
@@ -174,10 +174,56 @@ def test_order_aggregates_equal_duckdb(both) -> None:
 
 
 @needs_spark
+def test_deal_aggregates_equal_duckdb(both) -> None:
+    """The habits' aggregates over opportunities (outcomes read from stages in SQL too)."""
+    got = {}
+    for ds in both:
+        rel = deals.deals(ds.columns("opportunities"))
+        closed = deals.where(rel, deals.closed_between(START, END, ("won", *deals.LOSSES)))
+        won = deals.where(rel, deals.closed_between(START, END, ("won",)))
+        got[ds.engine.name] = {
+            "winbacks": deals.winbacks(ds.sql, rel, end=END, owner=True),
+            "month_end": deals.month_end(ds.sql, won, deals.where(rel, deals.planned_by(END))),
+            "early_failure": deals.early_failure(ds.sql, closed, owner=True)[0],
+            "cycle_by_quarter": deals.cycle_by_quarter(
+                ds.sql, won, ["2025Q4", "2026Q1", "2026Q2", "2026Q3"], fiscal_start=1
+            ),
+            "by_source": deals.by_source(ds.sql, closed),
+        }
+    for name, table in got["duckdb"].items():
+        assert len(table) > 0, name
+        pd.testing.assert_frame_equal(
+            table, got["spark"][name], check_dtype=False, atol=1e-9, obj=name
+        )
+    assert got["duckdb"]["winbacks"]["came_back"].any()
+
+
+@needs_spark
+def test_outcomes_from_stages_on_spark(both) -> None:
+    """Spark reads outcomes from stage names as DuckDB does (its RLIKE is Java's regex)."""
+    from salesnb.analysis import with_outcomes
+    from salesnb.dataset.engines import SparkEngine
+
+    _, spark = both
+    opps = pd.DataFrame(
+        {
+            "opportunity_id": ["O1", "O2", "O3", "O4", "O5", "O6"],
+            "stage": ["closed_won", "closed_lost", "no_decision", "negotiation", None, "lost"],
+            "outcome": [None, None, None, None, None, "won"],
+        }
+    )
+    engine = SparkEngine(spark.engine.settings, {}, {}, {"opportunities": opps})
+    engine._spark = spark.engine.session.newSession()  # its own temporary views
+    got = engine.sql(f"SELECT * FROM {deals.deals(list(opps.columns))} AS d ORDER BY 1")
+    assert got["outcome"].tolist() == with_outcomes(opps)[0]["outcome"].tolist()
+    assert got["outcome"].tolist() == ["won", "lost", "no_decision", "open", "open", "won"]
+
+
+@needs_spark
 def test_methodologies_agree_on_spark(both) -> None:
-    """Pareto, tiering and comp over Spark: the same tables as over DuckDB."""
+    """Pareto, tiering, comp and habits over Spark: the same tables as over DuckDB."""
     duck, spark = both
-    for module in (pareto, tiering, comp):
+    for module in (pareto, tiering, comp, habits):
         d = module.analyze(duck, module.Params(quarter="2026Q3"))
         s = module.analyze(spark, module.Params(quarter="2026Q3"))
         assert d.tables.keys() == s.tables.keys(), module.__name__

@@ -6,6 +6,8 @@
   table files and reading the small tables.
 - :mod:`~salesnb.dataset.raw`: raw-line tables checked and typed by DuckDB.
 - :mod:`~salesnb.dataset.aggregates`: every aggregate over raw lines, one definition each.
+- :mod:`~salesnb.dataset.deals`: the aggregates over deals (the habits notebook's), one SQL
+  definition each, run on the engine or over DataFrames.
 - :mod:`~salesnb.dataset.engines`: where they run: DuckDB (local files) or Spark
   (``engine: spark`` in dataset.yml; the ``spark`` extra).
 
