@@ -52,6 +52,7 @@ __all__ = [
     "Table",
     "column_kind",
     "escape_markdown",
+    "EXCEL_MAX_ROWS",
     "export_table",
     "kpi_html",
     "kpis",
@@ -1087,6 +1088,13 @@ def _for_export(table: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
     return out
 
 
+# A workbook holds at most this many rows of a table (the CSV beside it holds them all).
+# Excel opens up to 1,048,576 rows, but writing a cell costs about 10 microseconds with
+# XlsxWriter: ABM's work list of 700,000 rows by 19 columns took two minutes to write, and a
+# sheet that long is read with a filter or a pivot, which the CSV serves as well.
+EXCEL_MAX_ROWS = 100_000
+
+
 def export_table(
     table: pd.DataFrame,
     stem: Path,
@@ -1094,6 +1102,7 @@ def export_table(
     spec: TableSpec | None = None,
     currency: str = "",
     sheet: str | None = None,
+    max_excel_rows: int | None = None,
 ) -> list[Path]:
     """Write ``table`` as ``stem.xlsx`` and ``stem.csv``, formatted by column kind, atomically.
 
@@ -1107,6 +1116,10 @@ def export_table(
     Kinds come from ``spec`` (see :class:`~salesnb.analysis.TableSpec`), else from each
     column's name and type, as in :func:`show`. Column names stay as they are (they are
     the names other tools read).
+
+    The workbook holds at most ``max_excel_rows`` rows (default :data:`EXCEL_MAX_ROWS`),
+    the table's first in its own order; the CSV always holds every row. A shortened
+    workbook says so on a second sheet, "About", naming the CSV.
     """
     stem.parent.mkdir(parents=True, exist_ok=True)
     # names may hold dots (an id like "A.1"): add the suffix, never replace part of the name
@@ -1115,6 +1128,8 @@ def export_table(
     kinds = {c: column_kind(frame, c, spec) for c in frame.columns}
     values = _for_export(frame, kinds)
     tab = sheet_name(sheet if sheet is not None else stem.name)
+    limit = EXCEL_MAX_ROWS if max_excel_rows is None else max(int(max_excel_rows), 1)
+    in_book = values.iloc[:limit] if len(values) > limit else values
     with (
         atomic_path(xlsx) as tmp,
         pd.ExcelWriter(
@@ -1125,9 +1140,15 @@ def export_table(
             engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
         ) as writer,
     ):
-        values.to_excel(writer, index=False, sheet_name=tab)
+        in_book.to_excel(writer, index=False, sheet_name=tab)
         ws = writer.sheets[tab]
         book = writer.book
+        if len(in_book) < len(values):
+            about = book.add_worksheet("About" if tab != "About" else "About this file")
+            about.write(0, 0, f"The sheet '{tab}' holds the first {len(in_book):,} of the "
+                        f"table's {len(values):,} rows, in the table's order.")  # fmt: skip
+            about.write(1, 0, f"{csv_path.name} beside this file holds every row.")
+            about.set_column(0, 0, 90)
         bold = book.add_format({"bold": True, "bg_color": "#dde4ee", "border": 1})
         for i, col in enumerate(values.columns):
             ws.write(0, i, str(col), bold)
@@ -1138,7 +1159,7 @@ def export_table(
             ws.set_column(i, i, min(max(width + 2, 8), 50), cell)
         ws.freeze_panes(1, 0)
         if len(values.columns):
-            ws.autofilter(0, 0, max(len(values), 1), len(values.columns) - 1)
+            ws.autofilter(0, 0, max(len(in_book), 1), len(values.columns) - 1)
     safe = values.copy()
     for col in safe.columns:
         if kinds[col] == "date":

@@ -553,6 +553,26 @@ def test_export_writes_csv_as_displayed(tmp_path):
     ]
 
 
+def test_a_long_table_is_shortened_in_the_workbook_not_in_the_csv(tmp_path):
+    import openpyxl
+
+    from salesnb.notebook import export_table
+
+    table = pd.DataFrame({"account_id": [f"A{i:03d}" for i in range(7)], "revenue": range(7)})
+    xlsx, csv_path = export_table(table, tmp_path / "work list", max_excel_rows=5)
+    book = openpyxl.load_workbook(xlsx)
+    assert book.sheetnames == ["work list", "About"]
+    rows = list(book["work list"].iter_rows(values_only=True))
+    assert rows[0] == ("account_id", "revenue") and len(rows) == 1 + 5
+    assert [r[0] for r in rows[1:]] == ["A000", "A001", "A002", "A003", "A004"]  # its order
+    about = book["About"]["A1"].value + " " + book["About"]["A2"].value
+    assert "first 5 of the table's 7 rows" in about and "work list.csv" in about
+    assert len(csv_path.read_text().splitlines()) == 1 + 7  # the CSV keeps every row
+    # at the limit: one sheet, every row
+    xlsx, _ = export_table(table, tmp_path / "short", max_excel_rows=7)
+    assert openpyxl.load_workbook(xlsx).sheetnames == ["short"]
+
+
 @pytest.mark.parametrize(
     ("name", "sheet"),
     [
