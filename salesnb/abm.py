@@ -196,7 +196,7 @@ def audit(
     keep = [c for c in ("account_id", "account_name", "owner") if c in accounts]
     acc = accounts[keep].drop_duplicates("account_id")
     if buying_centers is not None:
-        bc = buying_centers[buying_centers["account_id"].isin(acc["account_id"])]
+        bc = buying_centers[analysis.isin(buying_centers["account_id"], acc["account_id"])]
         bc = bc.drop(columns=[c for c in ("account_name", "owner") if c in bc])
         rows = acc.merge(bc, on="account_id", how="left").reset_index(drop=True)
     else:
@@ -225,13 +225,15 @@ def audit(
     out["wallet_share"] = bc_item("wallet_size", "our_revenue")
     out["sales_goals"] = bc_item("sales_goal")
     with_opps = _ids(opportunities)
-    out["opportunity_status"] = _flag(rows["account_id"].isin(with_opps), opportunities is not None)
+    out["opportunity_status"] = _flag(
+        analysis.isin(rows["account_id"], with_opps), opportunities is not None
+    )
 
     people = contacts.dropna(subset=["account_id"]) if contacts is not None else None
-    at_account = rows["account_id"].isin(_ids(people))
+    at_account = analysis.isin(rows["account_id"], _ids(people))
     if people is not None and "buying_center" in people:
         placed = people.dropna(subset=["buying_center"])
-        in_bc = _pair(rows).isin(_pair(placed).unique()) & has_bc
+        in_bc = analysis.isin(_pair(rows), _pair(placed).unique()) & has_bc
         out["contacts"] = _flag(in_bc.where(has_bc, at_account), True)
     else:  # a row with a buying center needs contacts.buying_center to tell
         out["contacts"] = _flag(at_account, (~has_bc) & (people is not None))
@@ -250,13 +252,13 @@ def audit(
     opp_comp = opportunities is not None and "competitor" in opportunities
     named = _ids(opportunities[opportunities["competitor"].notna()] if opp_comp else None)
     out["competitive_environment"] = _flag(
-        (has_bc & _notna(rows, "competitor")) | rows["account_id"].isin(named),
+        (has_bc & _notna(rows, "competitor")) | analysis.isin(rows["account_id"], named),
         "competitor" in bc_cols or opp_comp,
     )
     engaged_known = people is not None and "last_engaged" in people
     engaged = _ids(people[people["last_engaged"].notna()] if engaged_known else None)
     out["engagement_history"] = _flag(
-        (has_bc & _notna(rows, "engagement_score")) | rows["account_id"].isin(engaged),
+        (has_bc & _notna(rows, "engagement_score")) | analysis.isin(rows["account_id"], engaged),
         "engagement_score" in bc_cols or engaged_known,
     )
     return out[keep + ["buying_center", *ITEMS]]
@@ -510,7 +512,7 @@ def risk_flags(
         return _flags_frame(rows)
 
     n = len(targets)
-    t = account_readiness[account_readiness["account_id"].isin(targets)]
+    t = account_readiness[analysis.isin(account_readiness["account_id"], targets)]
     measured = t[t["readiness"].notna()]
     if measured.empty:
         rows.append((FLAGS[0], None, "no item of the ABM list is known for any target"))
@@ -526,7 +528,7 @@ def risk_flags(
             )
         )
 
-    goals = audit_table[audit_table["account_id"].isin(targets)]
+    goals = audit_table[analysis.isin(audit_table["account_id"], targets)]
     known = goals[goals["sales_goals"].notna()]
     if known.empty:
         rows.append(
@@ -710,7 +712,7 @@ def white_space(
     ``wallet_size`` and ``our_revenue``) is the buying centers' wallet minus our revenue.
     """
     won = opportunities["outcome"] == "won" if "outcome" in opportunities else False
-    opps = opportunities[opportunities["account_id"].isin(accounts) & won]
+    opps = opportunities[analysis.isin(opportunities["account_id"], accounts) & won]
     family = (
         products.dropna(subset=["family"])
         .drop_duplicates("product_id")
@@ -738,7 +740,7 @@ def white_space(
     )
     grid.columns.name = None
     if buying_centers is not None and {"wallet_size", "our_revenue"} <= set(buying_centers.columns):
-        b = buying_centers[buying_centers["account_id"].isin(accounts)]
+        b = buying_centers[analysis.isin(buying_centers["account_id"], accounts)]
         stake = (
             (b["wallet_size"] - b["our_revenue"])
             .clip(lower=0)
@@ -962,14 +964,14 @@ def _inputs(data: DataSet, end: pd.Timestamp) -> _Inputs:
     used: dict[str, pd.DataFrame | None] = {}
     for name in ("buying_centers", "contacts"):
         df = data.tables.get(name)
-        used[name] = None if df is None else df[df["account_id"].isin(ids)]
+        used[name] = None if df is None else df[analysis.isin(df["account_id"], ids)]
         if df is not None:
             rows.append(
                 (name, len(df), len(used[name]), {"no known account": len(df) - len(used[name])})
             )
     opps = data.tables.get("opportunities")
     if opps is not None:
-        known = opps["account_id"].isin(ids)
+        known = analysis.isin(opps["account_id"], ids)
         # a deal without a created date is placed by its close date; one with neither counts
         later = known & (opps["created_date"] > end)
         closed_later = known & opps["created_date"].isna() & (opps["close_date"] > end)
@@ -1566,7 +1568,9 @@ def _actions(
         item = str(per_item.index[0])
         level, text = ITEMS[item]
         worst = tables["readiness"]
-        worst = worst[worst["account_id"].isin(set(pool.loc[pool["item"] == item, "account_id"]))]
+        worst = worst[
+            analysis.isin(worst["account_id"], set(pool.loc[pool["item"] == item, "account_id"]))
+        ]
         first = _names(worst["account_id"].head(3).tolist(), names, 3)
         out.append(
             f"Find the {text} at {_n(int(per_item.iloc[0]), 'account')}: a {level} item, the one "

@@ -674,6 +674,30 @@ def require(data: DataSet, options: Sequence[str], methodology: str) -> None:
         )
 
 
+def isin(series: pd.Series, values: Any) -> pd.Series:
+    """``series.isin(values)``, fast for text: pandas 3 stores text in Arrow, and its isin
+    turns each of ``values`` into a Python object first (0.3-0.5 s for 700,000 account ids
+    against 50,000; Arrow's own ``is_in``: 0.04 s). Same answer: a missing value matches
+    where ``values`` holds a missing one; a value that is not text never matches text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = getattr(series.array, "_pa_array", None)
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return series.isin(values)
+    given = getattr(getattr(values, "array", values), "_pa_array", None)
+    if given is not None and given.type == arr.type:
+        value_set = pc.unique(given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given)
+    else:
+        items = list(values)
+        texts = [v for v in items if isinstance(v, str)]
+        if any(is_missing(v) for v in items):
+            texts.append(None)
+        value_set = pa.array(texts, type=arr.type)
+    found = pc.is_in(arr, value_set=value_set, skip_nulls=False)
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=series.index, name=series.name)
+
+
 def finite_or_none(value: Any) -> float | None:
     """A float, or None for missing, NaN and infinite values (JSON null)."""
     if value is None or value is pd.NA:

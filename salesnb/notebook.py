@@ -1089,10 +1089,11 @@ def _for_export(table: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
 
 
 # A workbook holds at most this many rows of a table (the CSV beside it holds them all).
-# Excel opens up to 1,048,576 rows, but writing a cell costs about 10 microseconds with
-# XlsxWriter: ABM's work list of 700,000 rows by 19 columns took two minutes to write, and a
-# sheet that long is read with a filter or a pivot, which the CSV serves as well.
-EXCEL_MAX_ROWS = 100_000
+# Excel opens up to 1,048,576 rows, but XlsxWriter writes about a million cells in 10 s: at
+# 100,000 accounts ABM's work lists (700,000 rows by 19 columns) took two minutes, and its
+# candidates (100,000 rows) 20 s. A sheet is for people, who read the top of a ranked table
+# and filter it; a tool or a pivot over every row reads the CSV (Excel opens it too).
+EXCEL_MAX_ROWS = 25_000
 
 
 def export_table(

@@ -776,7 +776,7 @@ def coverage_matrix(contacts: pd.DataFrame | None, account_ids: list[str]) -> pd
     """Contacts per account (rows) and department (columns) for the given accounts."""
     if contacts is None or "department" not in contacts:
         return pd.DataFrame(index=pd.Index(account_ids, name="account_id"))
-    c = contacts[contacts["account_id"].isin(account_ids)]
+    c = contacts[analysis.isin(contacts["account_id"], account_ids)]
     m = pd.crosstab(c["account_id"], c["department"].astype("object").fillna("unknown"))
     return m.reindex(account_ids, fill_value=0)
 
@@ -813,7 +813,7 @@ def alignment(
     for item in ALIGNMENT_ITEMS:
         out[item] = pd.array([pd.NA] * len(out), dtype="boolean")
     if contacts is not None and len(contacts):
-        c = contacts[contacts["account_id"].isin(out["account_id"])]
+        c = contacts[analysis.isin(contacts["account_id"], out["account_id"])]
         g = c.groupby("account_id")
         rules = {
             "social_connected": lambda s: bool(s.astype("boolean").fillna(False).any()),
@@ -1669,7 +1669,9 @@ def _names_section(
         return None
     ids = set(cards["account_id"])
     no_account = int(contacts["account_id"].isna().sum())
-    unknown = int((contacts["account_id"].notna() & ~contacts["account_id"].isin(ids)).sum())
+    unknown = int(
+        (contacts["account_id"].notna() & ~analysis.isin(contacts["account_id"], ids)).sum()
+    )
     parts.coverage.append(
         (
             "contacts",

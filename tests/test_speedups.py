@@ -180,3 +180,44 @@ def test_which_typed_columns_arrow_converts(values, kind, converted):
 )
 def test_which_columns_the_shortcut_skips(values, kind, skipped):
     assert unchanged_by_parsing(pa.array(values, pa.large_string()), kind) is skipped
+
+
+# --------------------------------------------------------------------------- isin on Arrow text
+TEXT = st.one_of(st.none(), st.sampled_from(["A1", "A2", "a1", " A1", "Ä", ""]), st.text(max_size=3))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    column=st.lists(TEXT, max_size=12),
+    values=st.lists(st.one_of(TEXT, st.integers(0, 2), st.just(float("nan"))), max_size=6),
+    shape=st.sampled_from(["list", "set", "str", "object", "category"]),
+)
+def test_isin_answers_as_pandas_does(column, values, shape):
+    """The Arrow is_in path equals Series.isin, missing values and non-text values included."""
+    from salesnb.analysis import isin
+
+    series = pd.Series(column, dtype="str", index=range(10, 10 + len(column)))
+    if shape == "set":
+        given_values = set(values) if all(v == v for v in values) else values  # NaN != NaN
+    elif shape in ("str", "category"):
+        texts = [v for v in values if v is None or isinstance(v, str)]
+        given_values = pd.Series(texts, dtype=shape)
+    elif shape == "object":
+        given_values = pd.Series(values, dtype=object)
+    else:
+        given_values = values
+    expected = series.isin(given_values)
+    got = isin(series, given_values)
+    pd.testing.assert_series_equal(got, expected)
+
+
+def test_isin_by_hand():
+    from salesnb.analysis import isin
+
+    s = pd.Series(["A1", None, "A2", "a1"], dtype="str")
+    assert isin(s, ["A1", None]).tolist() == [True, True, False, False]
+    assert isin(s, {"a1", 1}).tolist() == [False, False, False, True]
+    assert isin(s, pd.Series(["A2"], dtype="str")).tolist() == [False, False, True, False]
+    assert isin(s, []).tolist() == [False] * 4
+    numbers = pd.Series([1, 2, 3])
+    assert isin(numbers, [2]).tolist() == [False, True, False]  # not text: pandas' own isin
