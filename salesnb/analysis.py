@@ -687,7 +687,9 @@ def isin(series: pd.Series, values: Any) -> pd.Series:
         return series.isin(values)
     given = getattr(getattr(values, "array", values), "_pa_array", None)
     if given is not None and given.type == arr.type:
-        value_set = pc.unique(given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given)
+        value_set = pc.unique(
+            given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given
+        )
     else:
         items = list(values)
         texts = [v for v in items if isinstance(v, str)]

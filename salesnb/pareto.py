@@ -26,7 +26,8 @@ from matplotlib.patches import Patch
 
 from . import analysis
 from .dataset import DataSet, connect
-from .dataset.aggregates import revenue_by, revenue_line_counts
+from .dataset.aggregates import cases_by_account, cases_opened, revenue_by, revenue_line_counts
+from .dataset.deals import on_frames
 from .periods import Window
 from .pipeline import with_outcomes
 from .schema import DataError, UsageError
@@ -54,6 +55,7 @@ __all__ = [
     "band",
     "chained",
     "commission_table",
+    "complaints_ranking",
     "complaints_table",
     "concentration",
     "exercises",
@@ -497,14 +499,18 @@ def complaints_table(
     demanding only, neither. Cases without an account are left out.
     """
     _require(cases, ["account_id"], "complaints_table")
-    _require(revenue, ["account_id", "revenue"], "complaints_table")
-    per = (
-        cases.dropna(subset=["account_id"])
-        .groupby("account_id")
-        .size()
-        .rename("cases")
-        .reset_index()
+    return complaints_ranking(
+        cases_by_account(on_frames(c=cases[["account_id"]]), "c"), revenue, top=top
     )
+
+
+def complaints_ranking(
+    per: pd.DataFrame, revenue: pd.DataFrame, *, top: float = TOP_GROUP
+) -> pd.DataFrame:
+    """:func:`complaints_table` from cases per account (``per``: account_id, cases; the
+    aggregate :func:`salesnb.dataset.aggregates.cases_by_account`)."""
+    _require(per, ["account_id", "cases"], "complaints_table")
+    _require(revenue, ["account_id", "revenue"], "complaints_table")
     by_cases = concentration(per, by="account_id", value="cases")
     by_rev = concentration(revenue, by="account_id", value="revenue")
     demanding = set(by_cases["account_id"].iloc[: top_k(len(by_cases), top)])
@@ -1255,7 +1261,8 @@ def _complaints_part(
             "complaints cannot be ranked by account: fill in account_id in cases.csv."
         )
         return part, row
-    table = complaints_table(cases[with_account], revenue, top=TOP_GROUP)
+    per = cases_by_account(data.sql, cases_opened(w.start, w.end))
+    table = complaints_ranking(per, revenue, top=TOP_GROUP)
     n = len(table)
     k4, k20 = top_k(n, 0.04), top_k(n, TOP_GROUP)
     s4 = float(table["case_share"].iloc[:k4].sum())

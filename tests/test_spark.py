@@ -199,6 +199,13 @@ def test_deal_aggregates_equal_duckdb(both) -> None:
 
 
 @needs_spark
+def test_cases_by_account_equals_duckdb(both) -> None:
+    got = [agg.cases_by_account(ds.sql, agg.cases_opened(START, END)) for ds in both]
+    assert got[0]["cases"].sum() > 0
+    _same(got[0], got[1], ["account_id"])
+
+
+@needs_spark
 def test_outcomes_from_stages_on_spark(both) -> None:
     """Spark reads outcomes from stage names as DuckDB does (its RLIKE is Java's regex)."""
     from salesnb.analysis import with_outcomes

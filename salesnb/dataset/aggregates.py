@@ -24,6 +24,8 @@ from .core import quote_literal as _lit
 __all__ = [
     "activity_by_account",
     "activity_coverage",
+    "cases_by_account",
+    "cases_opened",
     "event_span",
     "last_activity",
     "lines_by_account",
@@ -284,3 +286,19 @@ def activity_coverage(ds: DataSet, start: pd.Timestamp, end: pd.Timestamp) -> di
         "ON k.known_id = x.account_id"
     ).iloc[0]
     return {k: int(v) for k, v in got.items()}
+
+
+def cases_opened(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """The cases opened in ``[start, end]``, as a relation on the data set's engine."""
+    return f"(SELECT * FROM cases WHERE opened_date BETWEEN {_date(start)} AND {_date(end)})"
+
+
+def cases_by_account(run: Callable[[str], pd.DataFrame], relation: str) -> pd.DataFrame:
+    """Cases per account in ``relation`` (e.g. :func:`cases_opened`), cases without an account
+    left out: account_id, cases; by account id. ``run``: ``DataSet.sql``, or
+    :func:`salesnb.dataset.deals.on_frames` over a cases frame."""
+    got = run(
+        f"SELECT account_id, count(*) AS cases FROM {relation} AS c "
+        "WHERE account_id IS NOT NULL GROUP BY 1 ORDER BY 1"
+    )
+    return got.astype({"cases": "int64"})
