@@ -183,7 +183,9 @@ def test_which_columns_the_shortcut_skips(values, kind, skipped):
 
 
 # --------------------------------------------------------------------------- isin on Arrow text
-TEXT = st.one_of(st.none(), st.sampled_from(["A1", "A2", "a1", " A1", "Ä", ""]), st.text(max_size=3))
+TEXT = st.one_of(
+    st.none(), st.sampled_from(["A1", "A2", "a1", " A1", "Ä", ""]), st.text(max_size=3)
+)
 
 
 @settings(max_examples=150, deadline=None)
