@@ -88,6 +88,15 @@ _PIECES = [
 ]
 
 
+def _shortcut_agrees_with_parser(values: list, kind: str) -> None:
+    """The column typed with the shortcut equals the column typed by the SQL parser alone."""
+    cells = pd.DataFrame({"c": pd.Series(values, dtype="str")}, index=range(2, len(values) + 2))
+    fast_typed, fast_bad = typed_columns(cells, {"c": kind})
+    slow_typed, slow_bad = typed_columns(cells, {"c": kind}, shortcut=False)
+    pd.testing.assert_frame_equal(fast_typed, slow_typed)
+    pd.testing.assert_frame_equal(fast_bad, slow_bad)
+
+
 @settings(deadline=None, max_examples=100)
 @given(
     st.lists(
@@ -98,11 +107,7 @@ _PIECES = [
     st.sampled_from(["id", "text", "category"]),
 )
 def test_a_column_skipped_by_the_shortcut_parses_to_itself(values, kind):
-    cells = pd.DataFrame({"c": pd.Series(values, dtype="str")}, index=range(2, len(values) + 2))
-    fast_typed, fast_bad = typed_columns(cells, {"c": kind})
-    slow_typed, slow_bad = typed_columns(cells, {"c": kind}, shortcut=False)
-    pd.testing.assert_frame_equal(fast_typed, slow_typed)
-    pd.testing.assert_frame_equal(fast_bad, slow_bad)
+    _shortcut_agrees_with_parser(values, kind)
 
 
 # pieces of cells for the typed kinds: canonical ones (ISO dates, plain decimals, true /
@@ -138,11 +143,7 @@ _TYPED_PIECES = [
     st.sampled_from(["date", "int", "money", "number", "fraction", "bool"]),
 )
 def test_a_typed_column_converted_by_arrow_equals_the_parsers_values(values, kind):
-    cells = pd.DataFrame({"c": pd.Series(values, dtype="str")}, index=range(2, len(values) + 2))
-    fast_typed, fast_bad = typed_columns(cells, {"c": kind})
-    slow_typed, slow_bad = typed_columns(cells, {"c": kind}, shortcut=False)
-    pd.testing.assert_frame_equal(fast_typed, slow_typed)
-    pd.testing.assert_frame_equal(fast_bad, slow_bad)
+    _shortcut_agrees_with_parser(values, kind)
 
 
 @pytest.mark.parametrize(
