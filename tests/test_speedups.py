@@ -224,3 +224,40 @@ def test_isin_by_hand():
     assert isin(s, []).tolist() == [False] * 4
     numbers = pd.Series([1, 2, 3])
     assert isin(numbers, [2]).tolist() == [False, True, False]  # not text: pandas' own isin
+
+
+_CHART = textwrap.dedent(
+    """
+    import hashlib, io, sys
+    import matplotlib
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+    import salesnb as sn
+
+    sn.theme.apply()
+    remembered = getattr(font_manager.fontManager._find_fonts_by_props, "_salesnb", False)
+    if sys.argv[1] == "plain":  # matplotlib's own lookup, every time
+        del font_manager.fontManager._find_fonts_by_props
+    fig, ax = plt.subplots(figsize=(5, 3))
+    names = ["Müller GmbH", "東京商事", "شركة النور", "בית תוכנה", "Ελληνική", "บริษัท"]
+    ax.barh(names, range(1, 7))
+    ax.set_title("Revenue by account", fontweight="bold")
+    ax.set_xlabel("€ thousands", fontsize=8)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    print(remembered, hashlib.sha256(buf.getvalue()).hexdigest())
+    """
+)
+
+
+def test_remembered_font_lookups_draw_the_same_pixels():
+    """The font-lookup memo (fonts._remember_lookups) changes no pixel of a mixed-script chart."""
+    runs = {}
+    for mode in ("plain", "remembered"):
+        out = subprocess.run(
+            [sys.executable, "-c", _CHART, mode], capture_output=True, text=True, check=True
+        )
+        runs[mode] = out.stdout.split()
+    assert runs["remembered"][0] == "True"  # the theme installed it
+    assert runs["plain"][1] == runs["remembered"][1]

@@ -31,6 +31,7 @@ __all__ = [
     "page_html",
     "render_pdf",
     "running_title",
+    "shared_styles",
     "solution_html",
     "title_of",
 ]
@@ -89,12 +90,44 @@ def running_title(title: str, limit: int = _RUNNING_MAX) -> str:
     return (cut or short[: limit - 1]) + "…"
 
 
+# a great_tables table: its container (id given by the kit) and the style block scoped to it
+_GT_TABLE = re.compile(r'<div id="(sn-[\w-]+)"([^>]*)>(\s*)<style>(.*?)</style>', re.S)
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+
+
+def shared_styles(body: str) -> str:
+    """``body`` with each distinct style block once, at its end.
+
+    Every table carries great_tables' stylesheet scoped to its own id (a notebook output
+    stands alone), so a report with 30 tables held 30 copies of ~100 rules, which WeasyPrint
+    matched against every element: half of a PDF's time. Here the tables with the same style
+    share one class (``sn-gt-1``, ``sn-gt-2`` ...) in place of their ids, and identical
+    blocks (the kit's table and box rules) appear once, after the content, so they still
+    come last in the cascade as each came after what it styles.
+    """
+    classes: dict[str, str] = {}
+
+    def table(m: re.Match[str]) -> str:
+        key, attrs, space, css = m.group(1), m.group(2), m.group(3), m.group(4)
+        generic = css.replace(f"#{key}", "#ID")
+        name = classes.setdefault(generic, f"sn-gt-{len(classes) + 1}")
+        return f'<div id="{key}" class="{name}"{attrs}>{space}'
+
+    body = _GT_TABLE.sub(table, body)
+    blocks: dict[str, None] = {}
+    body = _STYLE.sub(lambda m: blocks.setdefault(m.group(1).strip(), None) or "", body)
+    shared = [css.replace("#ID", f".{name}") for css, name in classes.items()]
+    styles = "".join(f"<style>{css}</style>" for css in [*blocks, *shared])
+    return body + styles
+
+
 def page_html(title: str, subtitle: Sequence[str], body: str, *, css: str = "") -> str:
     """A standalone report page: the kit's stylesheet (and ``css``), the cover block, ``body``.
 
     ``title`` and ``subtitle`` are text (escaped here); ``body`` is HTML. Names no font can
-    draw are listed on the cover.
+    draw are listed on the cover. Style blocks in ``body`` are shared (:func:`shared_styles`).
     """
+    body = shared_styles(body)
     cover = "".join(f"<p>{html.escape(line)}</p>" for line in subtitle)
     texts = [title, *subtitle, *fonts.html_texts(body)]
     cover += fonts.missing_note(fonts.missing_glyphs(texts))  # names that would draw as boxes
