@@ -54,6 +54,7 @@ __all__ = [
     "escape_markdown",
     "EXCEL_MAX_ROWS",
     "export_table",
+    "fresh_report",
     "kpi_html",
     "kpis",
     "note",
@@ -653,6 +654,16 @@ _GT_EXTRA_CSS = """
 #ID .gt_sourcenote { color: #555; padding-left: 0; }
 """
 _ids = itertools.count(1)
+
+
+def fresh_report() -> None:
+    """Forget what an earlier notebook in this kernel left: table ids count from 1 again, no
+    reason has been said. The review engine calls it before a kernel runs its next notebook,
+    so that notebook's outputs are the ones a fresh kernel would give."""
+    global _ids
+    _ids = itertools.count(1)
+    _said.clear()
+    _told.clear()
 
 
 def _scope_css(css: str, scope: str) -> str:

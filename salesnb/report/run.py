@@ -31,7 +31,7 @@ from ..files import atomic_path
 from ..notebook import project_root, resolve
 from ..periods import quarter_window
 from ..schema import SalesnbError, UsageError
-from . import executive
+from . import executive, kernels
 from . import history as wiring
 from .render import answer_key_html, handout_html, notebook_html, render_pdf, title_of
 from .summary import (
@@ -170,8 +170,10 @@ def _execute(path: Path, params: Mapping[str, Any], target: Path) -> tuple[str, 
     import papermill
 
     status, error = "ok", None
+    kernel = kernels.current()  # a review worker's kernel, made fresh; else one of its own
     with atomic_path(target) as tmp, _static_controls():
         try:
+            own = {} if kernel is None else {"km": kernel.manager(path.parent)}
             papermill.execute_notebook(
                 str(path),
                 str(tmp),
@@ -182,6 +184,7 @@ def _execute(path: Path, params: Mapping[str, Any], target: Path) -> tuple[str, 
                 cwd=str(path.parent),
                 shutdown_kernel="immediate",
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                **own,
             )
         except papermill.PapermillExecutionError:
             status = "failed"
@@ -192,6 +195,9 @@ def _execute(path: Path, params: Mapping[str, Any], target: Path) -> tuple[str, 
             error = f"{type(exc).__name__}: {exc}".splitlines()[0]
             if not tmp.exists() or tmp.stat().st_size == 0:
                 nbformat.write(nbformat.read(str(path), as_version=4), str(tmp))
+        finally:
+            if kernel is not None and status != "ok":
+                kernel.discard()  # a failed notebook's kernel is not trusted with the next
     return status, error
 
 
@@ -607,13 +613,14 @@ def _review_locked(
         extra["history"] = {"path": str(store), "dataset_key": store_api.dataset_key(name)}
     try:
         if jobs <= 1 or len(todo) <= 1:
-            for item in todo:
-                res = _run_one(item)
-                results[res.notebook] = res
-                if progress:
-                    progress(res)
+            with kernels.reused():
+                for item in todo:
+                    res = _run_one(item)
+                    results[res.notebook] = res
+                    if progress:
+                        progress(res)
         else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=kernels.start_worker) as pool:
                 futures = [pool.submit(_run_one, item) for item in todo]
                 try:
                     for fut in as_completed(futures):

@@ -1,0 +1,160 @@
+"""One kernel per review worker, made fresh between notebooks instead of started anew.
+
+Starting a kernel and importing pandas, matplotlib and the kit costs 1.5-3 s of CPU per
+notebook, a third of a small review. A worker of :func:`salesnb.report.review` therefore
+keeps one kernel and, before each notebook after the first, puts it back as it was when it
+started: the user namespace and IPython's history dropped (execution counts start at 1),
+figures closed, matplotlib's and pandas' settings, the warning filters, the environment and
+the working folder restored, and the kit's per-report state (table ids, reasons said)
+forgotten. The executed notebook is the one a fresh kernel gives (tests/test_kernels.py).
+
+A notebook that fails, a kernel that died or did not come back fresh is not trusted: the
+kernel is shut down and the next notebook gets a new one. Modules stay imported; a
+notebook that changes a module's state in place (not the kit's own) would be seen by the
+next, which is why ``salesnb run`` and handouts keep a kernel per notebook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing.util
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ReusedKernel", "current", "reused", "start_worker"]
+
+_EXTRA_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+_TIMEOUT = 60  # seconds a kernel may take to start or to come back fresh
+
+# run once when the kernel starts: what "as it started" means, kept outside the user namespace
+_REMEMBER = """
+def _salesnb_remember():
+    import os, sys, types, warnings
+    import matplotlib
+    import matplotlib.pyplot  # activates the inline backend, which sets its own rc values
+    start = types.ModuleType("_salesnb_kernel_start")
+    start.rc = matplotlib.rcParams.copy()
+    start.filters = list(warnings.filters)
+    start.environ = dict(os.environ)
+    start.path = list(sys.path)
+    sys.modules[start.__name__] = start
+_salesnb_remember()
+del _salesnb_remember
+"""
+
+# run before each notebook after the first
+_FRESH = """
+def _salesnb_fresh(cwd):
+    import os, sys, warnings
+    import matplotlib
+    import matplotlib.pyplot as plt
+    start = sys.modules["_salesnb_kernel_start"]
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        matplotlib.rcParams.update(  # not the backend's own: the inline backend stays active
+            {k: v for k, v in start.rc.items() if not k.startswith(("backend", "interactive"))}
+        )
+        if "pandas" in sys.modules:
+            sys.modules["pandas"].reset_option("all")
+    warnings.filters[:] = start.filters
+    os.environ.clear()
+    os.environ.update(start.environ)
+    sys.path[:] = start.path
+    os.chdir(cwd)
+    if "salesnb.notebook" in sys.modules:
+        sys.modules["salesnb.notebook"].fresh_report()
+    get_ipython().reset(new_session=True)
+_salesnb_fresh({cwd!r})
+"""
+
+
+def _run(code: str, km: Any) -> bool:
+    """Run ``code`` silently in ``km``'s kernel: whether it ran without error."""
+    from jupyter_core.utils import run_sync
+
+    async def go() -> bool:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=_TIMEOUT)
+            reply = await kc.execute_interactive(
+                code, silent=True, store_history=False, timeout=_TIMEOUT
+            )
+            return reply.get("content", {}).get("status") == "ok"
+        finally:
+            kc.stop_channels()
+
+    try:
+        return bool(run_sync(go)())
+    except Exception:  # noqa: BLE001 - a kernel that cannot answer is replaced, whatever the cause
+        return False
+
+
+class ReusedKernel:
+    """A kernel that runs one notebook after another, fresh for each (see the module)."""
+
+    def __init__(self) -> None:
+        self._km: Any = None
+        self.started = 0  # kernels started: 1 while none failed
+
+    def manager(self, cwd: Path) -> Any:
+        """The kernel manager to run the next notebook with, its kernel fresh in ``cwd``."""
+        from jupyter_core.utils import run_sync
+
+        if self._km is not None:
+            alive = run_sync(self._km.is_alive)()
+            if alive and _run(_FRESH.replace("{cwd!r}", repr(str(cwd))), self._km):
+                return self._km
+            self.discard()
+        from jupyter_client.manager import AsyncKernelManager
+
+        km = AsyncKernelManager(kernel_name="python3")
+        run_sync(km.start_kernel)(cwd=str(cwd), extra_arguments=_EXTRA_ARGUMENTS)
+        self._km = km
+        self.started += 1
+        if not _run(_REMEMBER, km):
+            self.discard()
+            raise RuntimeError("the kernel did not start: see the kernel's log above")
+        return km
+
+    def discard(self) -> None:
+        """Shut the kernel down (after a failure): the next notebook starts a new one."""
+        from jupyter_core.utils import run_sync
+
+        km, self._km = self._km, None
+        if km is None:
+            return
+        with contextlib.suppress(Exception):  # shutting down also frees its ports and files
+            run_sync(km.shutdown_kernel)(now=True)
+
+    close = discard
+
+
+_current: ReusedKernel | None = None
+
+
+def current() -> ReusedKernel | None:
+    """The kernel this process reuses for its notebooks, if it reuses one."""
+    return _current
+
+
+@contextlib.contextmanager
+def reused() -> Iterator[ReusedKernel]:
+    """Notebooks run in this process inside the block share one kernel, shut down after."""
+    global _current
+    before, _current = _current, ReusedKernel()
+    try:
+        yield _current
+    finally:
+        _current.close()
+        _current = before
+
+
+def start_worker() -> None:
+    """A review worker's initializer: its notebooks share a kernel, shut down when it exits."""
+    global _current
+    _current = ReusedKernel()
+    # multiprocessing runs its finalizers, not atexit's, when a worker exits
+    multiprocessing.util.Finalize(_current, _current.close, exitpriority=10)

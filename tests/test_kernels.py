@@ -1,0 +1,110 @@
+"""A review worker's kernel, reused: each notebook sees what a fresh kernel would show it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from salesnb.report import kernels
+from salesnb.report.run import _execute
+
+
+def _notebook(folder: Path, name: str, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+_MESS = """
+import os, sys, warnings
+import matplotlib, matplotlib.pyplot as plt
+import pandas as pd
+import salesnb.notebook as snb
+leak = 1
+os.environ["SALESNB_TEST_LEAK"] = "1"
+os.chdir("/")
+warnings.simplefilter("error")
+matplotlib.rcParams["lines.linewidth"] = 9
+pd.set_option("display.max_rows", 3)
+sys.path.append("/nowhere")
+snb.table_html(pd.DataFrame({"a": [1]}))
+plt.plot([1, 2])
+"""
+
+_CLEAN = """
+import os, sys, warnings
+import matplotlib
+import pandas as pd
+import salesnb.notebook as snb
+assert "leak" not in globals()
+assert "SALESNB_TEST_LEAK" not in os.environ
+assert os.getcwd() == {folder!r}, os.getcwd()
+assert not any(f[0] == "error" and f[2] is Warning for f in warnings.filters)
+assert matplotlib.rcParams["lines.linewidth"] == 1.5
+assert pd.get_option("display.max_rows") == 60
+assert "/nowhere" not in sys.path
+assert 'id="sn-table-1"' in snb.table_html(pd.DataFrame({{"a": [1]}}), key="table").html
+"""
+
+
+def _outputs(path: Path) -> list[dict]:
+    return [o for c in nbformat.read(str(path), as_version=4).cells for o in c.get("outputs", [])]
+
+
+def test_the_next_notebook_sees_a_fresh_kernel(tmp_path, monkeypatch):
+    monkeypatch.delenv(
+        "MPLBACKEND", raising=False
+    )  # the kernels' own inline backend, as in a review
+    first = _notebook(tmp_path, "first", _MESS)
+    plot = "import matplotlib.pyplot as plt\nplt.plot([1, 2])"
+    second = _notebook(tmp_path, "second", _CLEAN.format(folder=str(tmp_path)), plot)
+    with kernels.reused() as kernel:
+        assert _execute(first, {}, tmp_path / "out1.ipynb") == ("ok", None)
+        status, error = _execute(second, {}, tmp_path / "out2.ipynb")
+        assert kernel.started == 1  # the same kernel ran both
+    assert (status, error) == ("ok", None), _outputs(tmp_path / "out2.ipynb")
+    done = nbformat.read(str(tmp_path / "out2.ipynb"), as_version=4)
+    assert [c.execution_count for c in done.cells] == [1, 2]  # counted as in a fresh kernel
+    # the chart still shows: the inline backend survived the reset
+    assert any("image/png" in o.get("data", {}) for o in _outputs(tmp_path / "out2.ipynb"))
+
+
+def test_a_failed_notebook_leaves_its_kernel_behind(tmp_path):
+    failing = _notebook(tmp_path, "failing", "leak = 1", "raise ValueError('broken')")
+    after = _notebook(tmp_path, "after", "assert 'leak' not in globals()")
+    with kernels.reused() as kernel:
+        assert _execute(failing, {}, tmp_path / "out1.ipynb")[0] == "failed"
+        assert _execute(after, {}, tmp_path / "out2.ipynb") == ("ok", None)
+        assert kernel.started == 2  # a new kernel after the failure
+
+
+def test_a_dead_kernel_is_replaced(tmp_path):
+    dies = _notebook(tmp_path, "dies", "import os\nos._exit(1)")
+    after = _notebook(tmp_path, "after", "x = 1")
+    with kernels.reused() as kernel:
+        assert _execute(dies, {}, tmp_path / "out1.ipynb")[0] == "failed"
+        assert _execute(after, {}, tmp_path / "out2.ipynb") == ("ok", None)
+        assert kernel.started == 2
+
+
+def test_outside_a_review_each_notebook_has_its_own_kernel(tmp_path):
+    assert kernels.current() is None
+    path = _notebook(tmp_path, "one", "x = 1")
+    assert _execute(path, {}, tmp_path / "out.ipynb") == ("ok", None)
+    with kernels.reused():
+        assert kernels.current() is not None
+    assert kernels.current() is None
+
+
+@pytest.fixture(autouse=True)
+def _no_stale_kernel():
+    yield
+    assert kernels.current() is None
