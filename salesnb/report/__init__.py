@@ -5,6 +5,7 @@ notebooks use it); the work is split by job:
 
 - :mod:`.run`: find notebooks, plan and type their parameters, execute them with
   papermill (in parallel, one writer per output folder), the ``review`` itself;
+- :mod:`.kernels`: one kernel per review worker, made fresh between its notebooks;
 - :mod:`.render`: an executed notebook as HTML without code, HTML as PDF (WeasyPrint,
   print stylesheet, numbered sections, one-line footers), PDFs bound with bookmarks;
 - :mod:`.summary`: summary.json (what each notebook published, its status, outputs and

@@ -138,11 +138,15 @@ def record(
     quarter: str,
     planned: list[tuple[Path, dict[str, Any]]],
     fiscal: int,
+    computed: dict[str, pd.DataFrame] | None = None,
 ) -> None:
-    """Store the finished review (metrics, statuses, snapshots) as its data set's ``quarter``."""
+    """Store the finished review (metrics, statuses, snapshots) as its data set's ``quarter``.
+
+    ``computed``: the snapshots, if computed already (while the notebooks ran).
+    """
     history.record_summary(
         store,
         summary,
-        snapshots=snapshots(ds, quarter, planned),
+        snapshots=computed if computed is not None else snapshots(ds, quarter, planned),
         fiscal_year_start_month=fiscal,
     )

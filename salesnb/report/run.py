@@ -599,6 +599,7 @@ def _review_locked(
     fiscal: int,
 ) -> dict[str, Any]:
     results: dict[str, NotebookResult] = {}
+    early: dict[str, Any] | None = None  # the history's snapshots, if computed already
     todo = []
     for nb, params in planned:
         reason = skip_reason(nb, ds)
@@ -622,6 +623,9 @@ def _review_locked(
         else:
             with ProcessPoolExecutor(max_workers=jobs, initializer=kernels.start_worker) as pool:
                 futures = [pool.submit(_run_one, item) for item in todo]
+                if store is not None:  # the parent has nothing else to do meanwhile
+                    early = _snapshots(ds, quarter, planned)
+                    import weasyprint  # noqa: F401 - ready for the executive summary (0.8 s)
                 try:
                     for fut in as_completed(futures):
                         res = fut.result()
@@ -648,8 +652,26 @@ def _review_locked(
     if store is None:
         return summary
     return _finish_review(
-        summary, ds=ds, quarter=quarter, out=out, planned=planned, store=store, fiscal=fiscal
+        summary,
+        ds=ds,
+        quarter=quarter,
+        out=out,
+        planned=planned,
+        store=store,
+        fiscal=fiscal,
+        snapshots=early,
     )
+
+
+def _snapshots(
+    ds: DataSet, quarter: str, planned: list[tuple[Path, dict[str, Any]]]
+) -> dict[str, Any] | None:
+    """The history's snapshots, or None when they fail here (recording computes them again
+    and says why)."""
+    try:
+        return wiring.snapshots(ds, quarter, planned)
+    except Exception:  # noqa: BLE001 - recording them again reports the error in its place
+        return None
 
 
 def _finish_review(
@@ -661,6 +683,7 @@ def _finish_review(
     planned: list[tuple[Path, dict[str, Any]]],
     store: Path,
     fiscal: int,
+    snapshots: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Record a full review in the history store, then write the executive summary and review.pdf.
 
@@ -671,7 +694,15 @@ def _finish_review(
     t0 = time.perf_counter()
     info = summary["history"]
     try:
-        wiring.record(store, summary, ds=ds, quarter=quarter, planned=planned, fiscal=fiscal)
+        wiring.record(
+            store,
+            summary,
+            ds=ds,
+            quarter=quarter,
+            planned=planned,
+            fiscal=fiscal,
+            computed=snapshots,
+        )
         info.update(recorded=True, error=None)
     except SalesnbError as exc:
         info.update(recorded=False, error=str(exc))
