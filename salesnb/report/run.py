@@ -623,10 +623,10 @@ def _review_locked(
         else:
             with ProcessPoolExecutor(max_workers=jobs, initializer=kernels.start_worker) as pool:
                 futures = [pool.submit(_run_one, item) for item in todo]
-                if store is not None:  # the parent has nothing else to do meanwhile
-                    early = _snapshots(ds, quarter, planned)
-                    import weasyprint  # noqa: F401 - ready for the executive summary (0.8 s)
                 try:
+                    if store is not None:  # the parent has nothing else to do meanwhile
+                        early = _snapshots(ds, quarter, planned)
+                        import weasyprint  # noqa: F401 - ready for the executive summary
                     for fut in as_completed(futures):
                         res = fut.result()
                         results[res.notebook] = res
