@@ -605,6 +605,8 @@ def repair_mojibake(s: pd.Series) -> tuple[pd.Series, Repair]:
     >>> fixed.tolist()[:2], r.cells
     (['Martín', 'Müller'], 1)
     """
+    if _all_ascii(s):  # every marker is a non-ASCII character
+        return s, Repair(0)
     present = s.notna()
     txt = s.astype("str").where(present)
     marked = txt.str.contains(_MOJIBAKE_MARKERS, regex=True).fillna(False).astype(bool)
@@ -625,6 +627,17 @@ def repair_mojibake(s: pd.Series) -> tuple[pd.Series, Repair]:
     at = txt[hit].index[0]
     line = int(at) if isinstance(at, int | np.integer) else None
     return out, Repair(int(hit.sum()), first, fixes[first], line)
+
+
+def _all_ascii(s: pd.Series) -> bool:
+    """True when every cell of an Arrow-backed text column is ASCII (False: not known)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = getattr(s.array, "_pa_array", None)
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return False
+    return arr.null_count == len(arr) or bool(pc.all(pc.string_is_ascii(arr)).as_py())
 
 
 def repair_text_columns(

@@ -143,6 +143,10 @@ def test_text_masks_by_hand():
     assert got["markup"].tolist() == [False, False, False, False, True, False, False, False]
     assert got["long_text"].tolist() == [False] * 6 + [True, False]
     assert list(got["formula"].index) == list(range(10, 18))
+    # the cheap first tests (a formula's first character, a '<') select what the regexes see
+    more = text_masks(pd.Series(["\t=1", "- 5", "-x", "x=1", "<br/>", "a<b", "<", ""]))
+    assert more["formula"].tolist() == [True, False, True, False, False, False, False, False]
+    assert more["markup"].tolist() == [False, False, False, False, True, False, False, False]
 
 
 def test_parsing_strips_what_python_strips():

@@ -647,3 +647,34 @@ def test_encoding_setting_the_raw_reader_cannot_use(tmp_path):
         "sets encoding: cp1252. Fix: save orders.csv as 'CSV UTF-8' (and delete the encoding "
         "line), or set encoding: latin-1 if that reads it right"
     )
+
+
+@pytest.mark.parametrize(
+    ("ids", "increasing", "repeated"),
+    [
+        (["L1", None, "L2", "L3", "L4"], True, None),  # sorted: proved unique in one pass
+        (["L1", "L2", "L2", "L3", "L4"], False, "L2"),  # sorted, a repeat side by side
+        (["L3", "L1", "L2", "L4", "L1"], False, "L1"),  # unsorted: counted by hash
+        (["L1", "L2", "NULL", "null", "L4"], False, None),  # tokens repeat, keys do not
+    ],
+)
+def test_raw_parquet_keys_repeated_or_not_whatever_their_order(tmp_path, ids, increasing, repeated):
+    from salesnb.dataset.raw import _increasing
+
+    folder = write(tmp_path / "d", {"accounts.csv": ACCOUNTS})
+    pd.DataFrame(
+        {
+            "order_id": ids,
+            "account_id": ["A1"] * 5,
+            "order_date": pd.to_datetime(["2026-01-01"] * 5),
+            "amount": [1.0] * 5,
+        }
+    ).to_parquet(folder / "orders.parquet", row_group_size=2)  # the pass crosses row groups
+    path = folder / "orders.parquet"
+    assert _increasing(path, "order_id", {"order_id": "VARCHAR"}) is increasing
+    ds = sources.read_dataset(folder)
+    repeats = [p for p in ds.errors if p.column == "order_id" and "more than once" in p.problem]
+    if repeated:
+        assert len(repeats) == 1 and repeats[0].examples == f"order_id {repeated}, {repeated}"
+    else:
+        assert repeats == [] and ds.rows["orders"] == 5

@@ -120,7 +120,10 @@ _END_SPACE = (
     + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE)
     + "]$"
 )  # RE2: a cell that starts or ends with what str.strip() trims
+_SPACE_FIRST_BYTES = sorted({c.encode()[:1] for c in _SPACE})  # UTF-8: its lead byte
+_SPACE_LAST_BYTES = sorted({c.encode()[-1:] for c in _SPACE})
 _CANONICAL_CATEGORY = r"^[a-z0-9_]+$"
+_TOKEN_MAX = 5  # cells this short (in characters) may be missing-value tokens once lower-cased
 
 
 def unchanged_by_parsing(column: pa.ChunkedArray | pa.Array, kind: str) -> bool:
@@ -132,6 +135,11 @@ def unchanged_by_parsing(column: pa.ChunkedArray | pa.Array, kind: str) -> bool:
     none is "present but not a value"), so :func:`typed_columns` skips it; machine-written
     tables (a Parquet export, the demo) are mostly such columns. Conservative: a short
     non-ASCII cell (it might lower-case to a token) sends the column to the parser.
+
+    Cheap: only the cells whose first byte is the first byte of a space, or whose last
+    byte is the last byte of one, are matched with a regular expression; only the cells
+    of at most five characters (tokens have four at most, and lower-casing keeps the
+    number of characters) are lower-cased and compared with the tokens.
     """
     import pyarrow.compute as pc
 
@@ -141,15 +149,26 @@ def unchanged_by_parsing(column: pa.ChunkedArray | pa.Array, kind: str) -> bool:
         return False
     if column.null_count == len(column):
         return True
-    if pc.any(pc.match_substring_regex(column, _END_SPACE)).as_py():
+    octets = column.cast(
+        pa.large_binary() if pa.types.is_large_string(column.type) else pa.binary()
+    )
+    first, last = pc.binary_slice(octets, 0, 1), pc.binary_slice(octets, -1)
+    maybe = pc.or_(
+        pc.is_in(first, value_set=pa.array(_SPACE_FIRST_BYTES, first.type)),
+        pc.is_in(last, value_set=pa.array(_SPACE_LAST_BYTES, last.type)),
+    )
+    candidates = pc.filter(column, maybe)
+    if len(candidates) and pc.any(pc.match_substring_regex(candidates, _END_SPACE)).as_py():
         return False
     if kind == "category":
         return bool(pc.all(pc.match_substring_regex(column, _CANONICAL_CATEGORY)).as_py())
-    tokens = pa.array(sorted(missing_tokens(kind)), column.type)
-    if pc.any(pc.is_in(pc.utf8_lower(column), value_set=tokens)).as_py():
+    short = pc.filter(column, pc.less_equal(pc.utf8_length(column), _TOKEN_MAX))
+    if not len(short):
+        return True
+    if not pc.all(pc.string_is_ascii(short)).as_py():
         return False
-    short = pc.less_equal(pc.utf8_length(column), 5)
-    return not pc.any(pc.and_(short, pc.invert(pc.string_is_ascii(column)))).as_py()
+    tokens = pa.array(sorted(missing_tokens(kind)), column.type)
+    return not pc.any(pc.is_in(pc.utf8_lower(short), value_set=tokens)).as_py()
 
 
 _CANONICAL = {  # cells that the parser reads as the same value Arrow's cast does

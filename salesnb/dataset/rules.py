@@ -161,7 +161,7 @@ RULES: dict[str, Rule] = {
 }
 
 # RE2 (DuckDB) patterns; the same text rules the importer and exports rely on
-_FORMULA = r"^[=+\-@\t\r]"
+_FORMULA_START = "=+-@\t\r"  # what a spreadsheet reads as the start of a formula
 _NUMBER_START = r"^-\s*[\d.]"  # a leading minus before a digit is a number, not a formula
 _PHONE = r"\+?[\d\s().\-/]+"  # nor is a phone number ("+44 20 7946 0958")
 _MARKUP = r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>"
@@ -170,13 +170,18 @@ _CLOSED = ("won", "lost", "no_decision")
 
 
 def _text_conditions(x: str) -> dict[str, str]:
-    """SQL conditions, per text rule, on the text expression ``x``."""
+    """SQL conditions, per text rule, on the text expression ``x``.
+
+    The regular expressions run only on the cells a cheap test selects (CASE evaluates
+    its THEN for those rows alone): a first character that starts a formula, a ``<``.
+    """
+    starts = ", ".join(str(ord(c)) for c in _FORMULA_START)
     return {
         "formula": (
-            f"regexp_matches({x}, {_lit(_FORMULA)}) AND NOT regexp_matches({x}, "
-            f"{_lit(_NUMBER_START)}) AND NOT regexp_full_match({x}, {_lit(_PHONE)})"
+            f"CASE WHEN ascii({x}) IN ({starts}) THEN NOT regexp_matches({x}, "
+            f"{_lit(_NUMBER_START)}) AND NOT regexp_full_match({x}, {_lit(_PHONE)}) END"
         ),
-        "markup": f"regexp_matches({x}, {_lit(_MARKUP)})",
+        "markup": f"CASE WHEN contains({x}, '<') THEN regexp_matches({x}, {_lit(_MARKUP)}) END",
         "long_text": f"length({x}) > {_LONG}",
     }
 
@@ -389,6 +394,7 @@ def run_checks(
     line: str | None = LINE,
     extra: Mapping[str, str] | None = None,
     written: Callable[[str], str] | None = None,
+    unique_key: bool = False,
 ) -> tuple[list[Problem], dict[str, Any]]:
     """Run the catalogue over ``source`` (a SQL relation with the table's typed columns).
 
@@ -410,6 +416,8 @@ def run_checks(
         their values are returned, with ``n``, the number of rows.
     written
         SQL of a cell as written (see :func:`compile_checks`), for raw lines.
+    unique_key
+        The caller has proved that the key holds no repeats, so they are not counted.
 
     Returns
     -------
@@ -432,8 +440,10 @@ def run_checks(
     parts = ["count(*) AS n"]
     if single:
         parts.append(f"count(*) - count({_col(single)}) AS key_null")
-        parts.append(f"count({_col(single)}) - count(DISTINCT hash({_col(single)})) AS key_dup")
-    elif composite:
+        if not unique_key:
+            distinct = f"count(DISTINCT hash({_col(single)}))"
+            parts.append(f"count({_col(single)}) - {distinct} AS key_dup")
+    elif composite and not unique_key:
         cols = ", ".join(_col(k) for k in composite)
         parts.append(f"count(*) - count(DISTINCT hash({cols})) AS key_dup")
     parts += [f"count(*) FILTER (WHERE {c.where}) AS {_q(c.name)}" for c in checks]
