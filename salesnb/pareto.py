@@ -252,6 +252,11 @@ def share_for(table: pd.DataFrame, target: float = 0.8) -> float:
     return _k_for(table, target) / len(table)
 
 
+def _level_shares(levels: pd.DataFrame) -> dict[float, float]:
+    """Fractal levels as {entity share (0.2, 0.04, 0.008): share of value they hold}."""
+    return dict(zip(levels["entity_share"].round(6), levels["actual_share"], strict=True))
+
+
 def _k_for(table: pd.DataFrame, target: float) -> int:
     """Smallest k whose top-k entities hold at least ``target`` of the value."""
     if table.empty:
@@ -872,7 +877,7 @@ def _ranking_part(
         part.findings.append(reason)
         return part, ranking
     levels = fractal_levels(ranking)
-    shares = dict(zip(levels["entity_share"].round(6), levels["actual_share"], strict=True))
+    shares = _level_shares(levels)
     top20 = shares.get(0.2)
     k_cut = _k_for(ranking, params.cutoff)
     part.tables["ranking"] = _named(ranking, names)
@@ -1779,6 +1784,18 @@ ParetoAnalysis.specs = {
 EXERCISE_CUTOFF = 0.7  # exercise 2 moves the cut-off here from the parameter's value
 
 
+def _share_top_20pct(data: DataSet, params: Params) -> float | None:
+    """The ``share_top_20pct`` metric :func:`analyze` gives for ``params``, without the
+    sections that do not lead to it (chain, complaints, movement)."""
+    analysis.require(data, CORE, "Pareto")
+    _validate(params)
+    per = analysis.periods(data, params, kind=params.window_kind)
+    ranking = concentration(_revenue(data, _source(data), per.window, per.fiscal_start))
+    if ranking.empty:
+        return None
+    return analysis.finite_or_none(_level_shares(fractal_levels(ranking)).get(0.2))
+
+
 def exercises(data: DataSet, params: Params, a: ParetoAnalysis) -> dict[str, Any]:
     """The notebook's exercises: exercise number -> ``training.Answer``, computed from the data.
 
@@ -1790,14 +1807,16 @@ def exercises(data: DataSet, params: Params, a: ParetoAnalysis) -> dict[str, Any
     4. scenario: the account that opened the most cases (every account tied at the top passes).
 
     An exercise the data cannot answer keeps its place with no value, and its check says so.
-    Pure: re-runs :func:`analyze` with other parameters, reads no file of its own.
+    Pure: computes exercise 1's share as :func:`analyze` would in the other window (the
+    revenue query and the ranking only) and exercise 2's count from ``a``'s ranking;
+    reads no file of its own.
     """
     from . import training
 
     # 1 predict
     other = "ttm" if params.window_kind == "quarter" else "quarter"
     try:
-        share = analyze(data, replace(params, window_kind=other)).metrics.get("share_top_20pct")
+        share = _share_top_20pct(data, replace(params, window_kind=other))
     except DataError:
         share = None
     now = a.metrics.get("share_top_20pct")
@@ -1814,9 +1833,8 @@ def exercises(data: DataSet, params: Params, a: ParetoAnalysis) -> dict[str, Any
         )
     }
     # 2 parameter
-    n = None
-    if "ranking" in a.tables:
-        n = analyze(data, replace(params, cutoff=EXERCISE_CUTOFF)).metrics.get("vital_few_accounts")
+    # the vital few at another cut-off: analyze's count, read off the same ranking
+    n = _k_for(a.tables["ranking"], EXERCISE_CUTOFF) if "ranking" in a.tables else None
     key["2"] = training.Answer(
         None if n is None else int(n),
         kind="count",

@@ -326,17 +326,7 @@ def scorecard(
         if "is_global" in accounts
         else pd.Series(False, index=accounts.index)
     )
-    tier = np.select(
-        [
-            is_global.to_numpy(dtype=bool),
-            (known < rules.min_known).to_numpy(dtype=bool),
-            (share >= rules.t1 - 1e-9).to_numpy(dtype=bool),
-            (share >= rules.t2 - 1e-9).to_numpy(dtype=bool),
-            (share >= rules.t3 - 1e-9).to_numpy(dtype=bool),
-        ],
-        ["Global", "unscored", "T1", "T2", "T3"],
-        default="T4",
-    ).astype(object)
+    tier = _tiers(is_global, known, share, rules)
     out = pd.DataFrame(
         {
             "account_id": accounts["account_id"].to_numpy(),
@@ -367,6 +357,21 @@ def scorecard(
         dtype="str",
     )
     return out.reset_index(drop=True)
+
+
+def _tiers(is_global: pd.Series, known: pd.Series, share: pd.Series, rules: Rules) -> np.ndarray:
+    """Each account's tier from its global flag, boxes known and share of known boxes checked."""
+    return np.select(
+        [
+            is_global.to_numpy(dtype=bool),
+            (known < rules.min_known).to_numpy(dtype=bool),
+            (share >= rules.t1 - 1e-9).to_numpy(dtype=bool),
+            (share >= rules.t2 - 1e-9).to_numpy(dtype=bool),
+            (share >= rules.t3 - 1e-9).to_numpy(dtype=bool),
+        ],
+        ["Global", "unscored", "T1", "T2", "T3"],
+        default="T4",
+    ).astype(object)
 
 
 @lru_cache(maxsize=4096)
@@ -2523,7 +2528,8 @@ def exercises(data: DataSet, params: Params, a: TieringAnalysis) -> dict[str, An
        :data:`EXERCISE_EXTRA_HOURS` selling hours.
 
     An exercise the data cannot answer keeps its place with no value, and its check says so.
-    Pure: re-runs :func:`analyze` with other parameters.
+    Pure: exercises 1 and 4 redo, on ``a``'s scorecard, the steps of :func:`analyze` that the
+    changed parameter reaches (the tiers; the time plan), not the whole analysis.
     """
     from . import training
 
@@ -2546,10 +2552,14 @@ def exercises(data: DataSet, params: Params, a: TieringAnalysis) -> dict[str, An
     scored = cards is not None and bool(cards["tier"].isin(["T1", "T2", "T3", "T4"]).any())
     n = None
     if scored and params.t3 <= EXERCISE_T2:
-        try:
-            n = analyze(data, replace(params, t2=EXERCISE_T2)).metrics.get("T2")
+        try:  # the rules analyze would use (a rules file still wins over the parameter)
+            rules, _ = _rules(replace(params, t2=EXERCISE_T2), data.tables.get("opportunities"))
         except DataError:  # a rules file whose thresholds do not fit
             n = None
+        else:  # thresholds move tiers, never boxes: re-tier the scorecard as it stands
+            known = cards["boxes_known"]
+            share = (cards["boxes_checked"] / known.where(known > 0)).fillna(0.0)
+            n = int((_tiers(cards["tier"].eq("Global"), known, share, rules) == "T2").sum())
     key["1"] = training.Answer(
         None if n is None else int(n),
         kind="count",
@@ -2578,9 +2588,8 @@ def exercises(data: DataSet, params: Params, a: TieringAnalysis) -> dict[str, An
     each = None
     hours = params.team_selling_hours_per_week + EXERCISE_EXTRA_HOURS
     if plan is not None and int(plan.loc[plan["tier"] == "T1", "accounts"].sum()):
-        more = analyze(data, replace(params, team_selling_hours_per_week=hours)).table("time_plan")
-        if more is not None:
-            each = float(more.loc[more["tier"] == "T1", "hours_per_account"].iloc[0])
+        more = time_plan(cards, hours_per_week=hours, shares=params.time_shares())
+        each = float(more.loc[more["tier"] == "T1", "hours_per_account"].iloc[0])
     key["4"] = training.Answer(
         each,
         kind="number",

@@ -266,3 +266,35 @@ def test_notebook_exercise_cells_hold_no_expected_value(stem):
     assert f'sn.training.start(mode, "{stem}", key)' in setup
     assert any("trainer" in c.metadata.get("tags", []) for c in nb.cells)
     assert "sn.widgets." in "".join(c.source for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("which", ["demo", "thin"])
+def test_exercise_answers_equal_a_full_analysis_with_the_changed_parameter(which, request):
+    """The keys are computed from the analysis at hand, not by re-running it: they must equal
+    what analyze gives with the exercise's parameter."""
+    from dataclasses import replace
+
+    data = request.getfixturevalue(which)
+    params = pareto.Params(quarter=QUARTER)
+    a = pareto.analyze(data, params)
+    key = pareto.exercises(data, params, a)
+    other = pareto.analyze(data, replace(params, window_kind="ttm"))
+    assert key["1"].value == other.metrics["share_top_20pct"]
+    cut = pareto.analyze(data, replace(params, cutoff=pareto.EXERCISE_CUTOFF))
+    assert key["2"].value == cut.metrics["vital_few_accounts"]
+
+    params = tiering.Params(quarter=QUARTER)
+    a = tiering.analyze(data, params)
+    key = tiering.exercises(data, params, a)
+    t2 = tiering.analyze(data, replace(params, t2=tiering.EXERCISE_T2)).metrics["T2"]
+    cards = a.table("scorecard")
+    scored = cards is not None and bool(cards["tier"].isin(["T1", "T2", "T3", "T4"]).any())
+    assert key["1"].value == (t2 if scored else None)  # nothing scored: no tier to count
+    hours = params.team_selling_hours_per_week + tiering.EXERCISE_EXTRA_HOURS
+    plan = tiering.analyze(data, replace(params, team_selling_hours_per_week=hours)).table(
+        "time_plan"
+    )
+    t1 = plan.loc[plan["tier"] == "T1", "hours_per_account"] if plan is not None else []
+    assert key["4"].value == (float(t1.iloc[0]) if len(t1) else None)
+    if which == "demo":  # every answer known on the demo: the comparison is not vacuous
+        assert None not in (key["1"].value, key["4"].value)
