@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import openpyxl
@@ -13,6 +14,7 @@ from pypdf import PdfReader
 
 import salesnb as sn
 from salesnb import report
+from salesnb.report import kernels
 from salesnb.schema import UsageError
 
 PARETO = ROOT / "notebooks" / "01_pareto.ipynb"
@@ -193,6 +195,30 @@ def test_failure_is_isolated(tmp_path, run_cli):
         tmp_path / "o2",
     )
     assert result.code == 1 and "deliberately broken" in result.out
+
+
+def test_review_workers_come_from_a_fork_server_with_this_process_environment(
+    tmp_path, monkeypatch
+):
+    """Workers are not forked from the reviewing process, whose threads and asyncio loop they
+    would copy mid-flight (a review after a notebook ran in the same process could hang), yet
+    they see its environment as it is when the review starts."""
+    kernels.prepare_workers()  # the fork server keeps the environment it started with
+    monkeypatch.setenv("SALESNB_TEST_MARK", "set after the fork server started")
+    body = (
+        "import os\nimport psutil\nimport salesnb as sn\n"
+        "worker = psutil.Process(os.getppid())  # the kernel's parent\n"
+        "sn.notebook.publish({'mark': os.environ.get('SALESNB_TEST_MARK'),"
+        " 'worker_parent': worker.ppid()})"
+    )
+    books = [make_notebook(tmp_path / "books" / f"0{i}_env.ipynb", body) for i in (1, 2)]
+    summary = report.review(
+        ROOT / "data" / "demo", "2026Q3", tmp_path / "out", jobs=2, notebooks=books
+    )
+    for name in ("01_env", "02_env"):
+        metrics = summary["notebooks"][name]["metrics"]
+        assert metrics["mark"] == "set after the fork server started"
+        assert metrics["worker_parent"] not in (os.getpid(), 1)
 
 
 def test_core_table_missing_means_skipped(tmp_path):

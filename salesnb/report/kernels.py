@@ -17,12 +17,15 @@ next, which is why ``salesnb run`` and handouts keep a kernel per notebook.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import multiprocessing.context
 import multiprocessing.util
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ReusedKernel", "current", "reused", "start_worker"]
+__all__ = ["ReusedKernel", "current", "prepare_workers", "reused", "start_worker", "workers"]
 
 _EXTRA_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 _TIMEOUT = 60  # seconds a kernel may take to start or to come back fresh
@@ -161,9 +164,44 @@ def reused() -> Iterator[ReusedKernel]:
         _current = before
 
 
-def start_worker() -> None:
-    """A review worker's initializer: its notebooks share a kernel, shut down when it exits."""
+# what a worker runs: imported once in the fork server, so that each worker starts with them
+_PRELOAD = ["salesnb.report.run", "papermill", "nbconvert", "weasyprint"]
+
+
+def workers() -> multiprocessing.context.BaseContext:
+    """How review workers are made: forked from a fork server, never from this process.
+
+    Forking this process would copy it in the middle of whatever its threads do (DuckDB's
+    and Arrow's thread pools, pytest's, a caller's) and share its asyncio loop's epoll
+    instance with every worker, which then take each other's kernel messages and hang. The
+    fork server is a fresh, single-threaded interpreter that imports what a worker needs
+    once (``_PRELOAD``); each worker is forked from it.
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(_PRELOAD)
+    return ctx
+
+
+def prepare_workers() -> None:
+    """Start the fork server now, so that its imports run while this process reads the data."""
+    from multiprocessing import forkserver
+
+    workers()
+    forkserver.ensure_running()
+
+
+def start_worker(environ: dict[str, str] | None = None, cwd: str | None = None) -> None:
+    """A review worker's initializer: its notebooks share a kernel, shut down when it exits.
+
+    ``environ`` and ``cwd``: the reviewing process's, as they were when the workers were
+    asked for (a worker comes from the fork server, which has its own from when it started).
+    """
     global _current
+    if environ is not None:
+        os.environ.clear()
+        os.environ.update(environ)
+    if cwd is not None:
+        os.chdir(cwd)
     _current = ReusedKernel()
     # multiprocessing runs its finalizers, not atexit's, when a worker exits
     multiprocessing.util.Finalize(_current, _current.close, exitpriority=10)

@@ -475,6 +475,8 @@ def review(
     """
     data = resolve(data)
     out = _output_folder(out)
+    if jobs > 1:
+        kernels.prepare_workers()  # the workers' imports run while the data are read
     planned = plan(data, quarter, notebooks=notebooks, config=config, overrides=overrides)
     # data errors stop here, before any kernel, with every problem listed; the kernels load the
     # checked copy (kept in the output folder while the data's files are unchanged)
@@ -621,7 +623,12 @@ def _review_locked(
                     if progress:
                         progress(res)
         else:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=kernels.start_worker) as pool:
+            with ProcessPoolExecutor(
+                max_workers=jobs,
+                mp_context=kernels.workers(),
+                initializer=kernels.start_worker,
+                initargs=(dict(os.environ), os.getcwd()),
+            ) as pool:
                 futures = [pool.submit(_run_one, item) for item in todo]
                 try:
                     if store is not None:  # the parent has nothing else to do meanwhile
