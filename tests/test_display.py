@@ -540,6 +540,35 @@ def test_export_formats_excel_columns_by_kind(tmp_path):
     assert widths["B"] >= len("1,234,568 USD") and widths["D"] >= 8
 
 
+def test_export_writes_each_kind_of_cell_as_excel_holds_it(tmp_path):
+    import decimal
+
+    import openpyxl
+
+    from salesnb.notebook import export_table
+
+    table = pd.DataFrame(
+        {
+            "deals": pd.array([3, None], dtype="Int64"),
+            "won": pd.array([True, None], dtype="boolean"),
+            "ratio": [np.inf, -np.inf],
+            "mixed": [np.int64(7), decimal.Decimal("1.5")],
+            "listed": [[1, 2], None],
+            "tier": pd.Categorical(["A", None]),
+            "closed": pd.to_datetime(["2026-09-30", None]),
+            "note": pd.Series(["=SUM(A1)", None], dtype="str"),
+        }
+    )
+    xlsx, _ = export_table(table, tmp_path / "kinds")
+    rows = list(openpyxl.load_workbook(xlsx).active.iter_rows(min_row=2, values_only=True))
+    assert rows == [
+        (3, True, "inf", 7, "[1, 2]", "A", dt.datetime(2026, 9, 30), "=SUM(A1)"),
+        (None, None, "-inf", 1.5, None, None, None, None),  # missing: an empty cell
+    ]
+    sheet = openpyxl.load_workbook(xlsx).active
+    assert sheet["D2"].data_type == "n" and sheet["H2"].data_type == "s"  # text, no formula
+
+
 def test_export_writes_csv_as_displayed(tmp_path):
     from salesnb.notebook import export_table
 
