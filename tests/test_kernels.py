@@ -77,6 +77,34 @@ def test_the_next_notebook_sees_a_fresh_kernel(tmp_path, monkeypatch):
     assert any("image/png" in o.get("data", {}) for o in _outputs(tmp_path / "out2.ipynb"))
 
 
+def test_a_kernel_started_ahead_runs_its_notebook_as_a_fresh_one(tmp_path, monkeypatch):
+    """review() starts its one kernel before reading the data; the notebook still sees the
+    environment and folder of the moment it runs (the checked copy's folder is set later)."""
+    monkeypatch.delenv("SALESNB_TEST_MARK", raising=False)
+    monkeypatch.setenv("SALESNB_TEST_GONE", "unset after the start")
+    books = tmp_path / "books"
+    books.mkdir()
+    seen = _notebook(
+        books,
+        "seen",
+        "import os\n"
+        "assert os.environ.get('SALESNB_TEST_MARK') == 'set after the start', os.environ\n"
+        "assert 'SALESNB_TEST_GONE' not in os.environ\n"
+        f"assert os.getcwd() == {str(books)!r}, os.getcwd()",
+        "x = 1",
+    )
+    with kernels.reused() as kernel:
+        kernel.start(tmp_path)  # another folder, another environment
+        monkeypatch.setenv("SALESNB_TEST_MARK", "set after the start")
+        monkeypatch.delenv("SALESNB_TEST_GONE")
+        assert _execute(seen, {}, tmp_path / "out.ipynb") == ("ok", None), _outputs(
+            tmp_path / "out.ipynb"
+        )
+        assert kernel.started == 1  # the kernel started ahead ran it
+    done = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4)
+    assert [c.execution_count for c in done.cells] == [1, 2]  # counted as in a fresh kernel
+
+
 def test_a_failed_notebook_leaves_its_kernel_behind(tmp_path):
     failing = _notebook(tmp_path, "failing", "leak = 1", "raise ValueError('broken')")
     after = _notebook(tmp_path, "after", "assert 'leak' not in globals()")

@@ -46,6 +46,21 @@ _salesnb_remember()
 del _salesnb_remember
 """
 
+# sent to a kernel started ahead: what every notebook imports first, while the data are read
+_WARM = "import pandas, matplotlib.pyplot, salesnb.notebook"
+
+# run first in a kernel started ahead of its first notebook: that notebook's environment
+_ADOPT = """
+def _salesnb_adopt(changed, removed, cwd):
+    import os
+    os.environ.update(changed)
+    for name in removed:
+        os.environ.pop(name, None)
+    os.chdir(cwd)
+_salesnb_adopt({changed!r}, {removed!r}, {cwd!r})
+del _salesnb_adopt
+"""
+
 # run before each notebook after the first
 _FRESH = """
 def _salesnb_fresh(cwd):
@@ -101,20 +116,48 @@ class ReusedKernel:
     def __init__(self) -> None:
         self._km: Any = None
         self._kc: Any = None
+        self._early = False  # started by start(), no notebook's environment given yet
+        self._environ: dict[str, str] = {}  # this process's environment when it started
         self.started = 0  # kernels started: 1 while none failed
 
     def manager(self, cwd: Path) -> Any:
         """The kernel manager to run the next notebook with, its kernel fresh in ``cwd``."""
         from jupyter_core.utils import run_sync
 
-        if self._km is not None:
+        if self._km is not None and self._early:
+            # started ahead (:meth:`start`): it takes this process's environment of now
+            self._early = False
+            before, now = self._environ, dict(os.environ)
+            changed = {k: v for k, v in now.items() if before.get(k) != v}
+            removed = sorted(set(before) - set(now))
+            adopt = _ADOPT.format(changed=changed, removed=removed, cwd=str(cwd))
+            if _run(adopt, self._kc, first=True) and _run(_REMEMBER, self._kc):
+                return self._km
+            self.discard()
+        elif self._km is not None:
             alive = run_sync(self._km.is_alive)()
             if alive and _run(_FRESH.replace("{cwd!r}", repr(str(cwd))), self._kc):
                 return self._km
             self.discard()
+        self.start(cwd)
+        self._early = False
+        if not _run(_REMEMBER, self._kc, first=True):
+            self.discard()
+            raise RuntimeError("the kernel did not start: see the kernel's log above")
+        return self._km
+
+    def start(self, cwd: Path) -> None:
+        """Start the kernel's process now, in ``cwd``, without waiting for it.
+
+        Called ahead of the first notebook, the kernel boots on the other core while this
+        process reads and checks the data; :meth:`manager` then passes on the changes made
+        to this process's environment since (the checked copy's folder, static controls).
+        """
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_client.session import Session
+        from jupyter_core.utils import run_sync
 
+        self.discard()
         km = AsyncKernelManager(kernel_name="python3")
         run_sync(km.start_kernel)(cwd=str(cwd), extra_arguments=_EXTRA_ARGUMENTS)
         # a session of its own: replies go to a client by its session's id, and papermill's
@@ -122,11 +165,10 @@ class ReusedKernel:
         own = Session(key=km.session.key, signature_scheme=km.session.signature_scheme)
         self._km, self._kc = km, km.client(session=own)
         self._kc.start_channels()
+        self._kc.execute(_WARM, silent=True, store_history=False)  # not waited for
         self.started += 1
-        if not _run(_REMEMBER, self._kc, first=True):
-            self.discard()
-            raise RuntimeError("the kernel did not start: see the kernel's log above")
-        return km
+        self._early = True
+        self._environ = dict(os.environ)  # the kernel's, but for what it sets itself
 
     def discard(self) -> None:
         """Shut the kernel down (after a failure): the next notebook starts a new one."""

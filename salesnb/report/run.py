@@ -470,55 +470,60 @@ def review(
 
     A full review (``notebooks`` None) also records itself in the history store
     (``history``, default :func:`salesnb.history.default_path` of ``out``), checked before
-    any kernel starts, and writes ``00_summary.pdf`` and ``review.pdf``. The summary's
+    any notebook runs, and writes ``00_summary.pdf`` and ``review.pdf``. The summary's
     ``history`` entry says whether the review was recorded (and why not).
     """
     data = resolve(data)
     out = _output_folder(out)
-    if jobs > 1:
-        kernels.prepare_workers()  # the workers' imports run while the data are read
     planned = plan(data, quarter, notebooks=notebooks, config=config, overrides=overrides)
-    # data errors stop here, before any kernel, with every problem listed; the kernels load the
-    # checked copy (kept in the output folder while the data's files are unchanged)
-    copy: Path | None = out / checked.CACHE_DIR / "checked"
-    ds = checked.load_checked(copy, data)
-    fresh = ds is None
-    if ds is None:
-        ds = load_dataset(data)
-    name = (config or {}).get("dataset_name") or ds.settings.name
-    fiscal = (config or {}).get("fiscal_year_start_month") or ds.settings.fiscal_year_start_month
-    currency = (config or {}).get("currency") or ds.settings.currency
-    store = wiring.store_path(out, history)
-    key = store_api.dataset_key(name)
-    declared = {nb: notebook_parameters(nb) for nb, _ in planned}
-    planned = wiring.inject(planned, declared, store=store, key=key)
-    full = notebooks is None
-    if full or any(p.get("history_file") == str(store) for _, p in planned):
-        wiring.check(store, name=name, fiscal=fiscal, currency=currency)  # before any kernel
-    with _lock(out):
-        if fresh:
-            try:
-                checked.write_checked(ds, copy)
-            except OSError:  # no room for the copy: each kernel checks the data itself
-                copy = None
-        with checked.for_kernels(copy):
-            _remove_leftovers(out)
-            return _review_locked(
-                ds,
-                data,
-                quarter,
-                out,
-                planned,
-                name,
-                jobs=jobs,
-                config=config,
-                redact=redact,
-                trainer=trainer,
-                progress=progress,
-                merge=not full,
-                store=store if full else None,
-                fiscal=fiscal,
-            )
+    in_process = jobs <= 1 or len(planned) <= 1
+    with contextlib.ExitStack() as stack:
+        if not in_process:
+            kernels.prepare_workers()  # the workers' imports run while the data are read
+        elif planned:  # this process's one kernel boots while the data are read
+            stack.enter_context(kernels.reused()).start(planned[0][0].parent)
+        # data errors stop here, before any notebook runs, with every problem listed; the kernels
+        # load the checked copy (kept in the output folder while the data's files are unchanged)
+        copy: Path | None = out / checked.CACHE_DIR / "checked"
+        ds = checked.load_checked(copy, data)
+        fresh = ds is None
+        if ds is None:
+            ds = load_dataset(data)
+        given = config or {}
+        name = given.get("dataset_name") or ds.settings.name
+        fiscal = given.get("fiscal_year_start_month") or ds.settings.fiscal_year_start_month
+        currency = given.get("currency") or ds.settings.currency
+        store = wiring.store_path(out, history)
+        key = store_api.dataset_key(name)
+        declared = {nb: notebook_parameters(nb) for nb, _ in planned}
+        planned = wiring.inject(planned, declared, store=store, key=key)
+        full = notebooks is None
+        if full or any(p.get("history_file") == str(store) for _, p in planned):
+            wiring.check(store, name=name, fiscal=fiscal, currency=currency)  # before any notebook
+        with _lock(out):
+            if fresh:
+                try:
+                    checked.write_checked(ds, copy)
+                except OSError:  # no room for the copy: each kernel checks the data itself
+                    copy = None
+            with checked.for_kernels(copy):
+                _remove_leftovers(out)
+                return _review_locked(
+                    ds,
+                    data,
+                    quarter,
+                    out,
+                    planned,
+                    name,
+                    jobs=jobs,
+                    config=config,
+                    redact=redact,
+                    trainer=trainer,
+                    progress=progress,
+                    merge=not full,
+                    store=store if full else None,
+                    fiscal=fiscal,
+                )
 
 
 def _output_folder(out: Path) -> Path:
@@ -616,7 +621,8 @@ def _review_locked(
         extra["history"] = {"path": str(store), "dataset_key": store_api.dataset_key(name)}
     try:
         if jobs <= 1 or len(todo) <= 1:
-            with kernels.reused():
+            # review() may have started this process's kernel already
+            with contextlib.nullcontext() if kernels.current() else kernels.reused():
                 for item in todo:
                     res = _run_one(item)
                     results[res.notebook] = res
