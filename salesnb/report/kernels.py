@@ -46,7 +46,8 @@ _salesnb_remember()
 del _salesnb_remember
 """
 
-# sent to a kernel started ahead: what every notebook imports first, while the data are read
+# sent to every kernel as it starts, not waited for: what every notebook imports first (a
+# kernel started ahead of its notebook imports them while this process reads the data)
 _WARM = "import pandas, matplotlib.pyplot, salesnb.notebook"
 
 # run first in a kernel started ahead of its first notebook: that notebook's environment
@@ -215,7 +216,7 @@ def workers() -> multiprocessing.context.BaseContext:
 
     Forking this process would copy it in the middle of whatever its threads do (DuckDB's
     and Arrow's thread pools, pytest's, a caller's) and share its asyncio loop's epoll
-    instance with every worker, which then take each other's kernel messages and hang. The
+    instance with every worker, which can then take each other's kernel messages. The
     fork server is a fresh, single-threaded interpreter that imports what a worker needs
     once (``_PRELOAD``); each worker is forked from it.
     """
