@@ -1184,7 +1184,8 @@ def _write_workbook(
         for i, col in enumerate(values.columns):
             ws.write(0, i, str(col), bold)
             cells = _excel_cells(in_book[col])
-            dated = kinds[col] == "date" or any(isinstance(v, dt.date) for v in cells[:1])
+            first = next((v for v in cells if v is not None), None)
+            dated = kinds[col] == "date" or isinstance(first, dt.date)
             ws.write_column(1, i, cells, dates if dated else None)
             shown = [format_value(v, kinds[col], currency) for v in values[col].head(200)]
             width = max([len(str(col)), *(len(t) for t in shown)])

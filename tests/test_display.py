@@ -557,16 +557,31 @@ def test_export_writes_each_kind_of_cell_as_excel_holds_it(tmp_path):
             "tier": pd.Categorical(["A", None]),
             "closed": pd.to_datetime(["2026-09-30", None]),
             "note": pd.Series(["=SUM(A1)", None], dtype="str"),
+            "kept_date": pd.Series([None, dt.date(2026, 7, 1)], dtype=object),
         }
     )
-    xlsx, _ = export_table(table, tmp_path / "kinds")
+    # a date in a column declared text still shows as a date, as pandas wrote it
+    xlsx, _ = export_table(
+        table, tmp_path / "kinds", spec=TableSpec("t", columns={"kept_date": "text"})
+    )
     rows = list(openpyxl.load_workbook(xlsx).active.iter_rows(min_row=2, values_only=True))
     assert rows == [
-        (3, True, "inf", 7, "[1, 2]", "A", dt.datetime(2026, 9, 30), "=SUM(A1)"),
-        (None, None, "-inf", 1.5, None, None, None, None),  # missing: an empty cell
+        (3, True, "inf", 7, "[1, 2]", "A", dt.datetime(2026, 9, 30), "=SUM(A1)", None),
+        (
+            None,
+            None,
+            "-inf",
+            1.5,
+            None,
+            None,
+            None,
+            None,
+            dt.datetime(2026, 7, 1),
+        ),  # missing: empty
     ]
     sheet = openpyxl.load_workbook(xlsx).active
     assert sheet["D2"].data_type == "n" and sheet["H2"].data_type == "s"  # text, no formula
+    assert sheet["I3"].is_date  # a date after a missing one still shows as a date
 
 
 def test_export_writes_csv_as_displayed(tmp_path):
