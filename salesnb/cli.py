@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from . import __version__
+from . import __version__, lean  # noqa: F401 - lean: nbformat imported faster
 from .dataset import read_dataset
 from .datasets import DemoSpec, write_demo
 from .schema import TABLES, SalesnbError, UsageError, problems_frame

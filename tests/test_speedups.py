@@ -261,3 +261,39 @@ def test_remembered_font_lookups_draw_the_same_pixels():
         runs[mode] = out.stdout.split()
     assert runs["remembered"][0] == "True"  # the theme installed it
     assert runs["plain"][1] == runs["remembered"][1]
+
+
+_LEAN = textwrap.dedent(
+    """
+    import sys
+    import salesnb.cli  # the command's first import marks rfc3987_syntax absent
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    nbformat.validate(nb)  # notebooks are still validated against their schema
+    bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    bad.cells[0]["cell_type"] = "kode"
+    try:
+        nbformat.validate(bad)
+    except nbformat.ValidationError:
+        invalid = "caught"
+    else:
+        invalid = "missed"
+    print(sys.modules["rfc3987_syntax"], invalid)
+    """
+)
+
+
+def test_the_command_reads_notebooks_without_the_iri_grammar_and_still_validates_them():
+    """salesnb.lean: jsonschema skips rfc3987_syntax (0.9 s of Lark grammar per process), and
+    nbformat's validation still catches a broken notebook."""
+    out = subprocess.run(
+        [sys.executable, "-c", _LEAN], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split()
+    assert out == ["None", "caught"]
+
+
+def test_review_workers_preload_the_lean_start_up_first():
+    from salesnb.report import kernels
+
+    assert kernels._PRELOAD[0] == "salesnb.lean"

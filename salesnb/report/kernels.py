@@ -17,6 +17,7 @@ next, which is why ``salesnb run`` and handouts keep a kernel per notebook.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.util
@@ -33,7 +34,7 @@ _TIMEOUT = 60  # seconds a kernel may take to start or to come back fresh
 # run once when the kernel starts: what "as it started" means, kept outside the user namespace
 _REMEMBER = """
 def _salesnb_remember():
-    import os, sys, types, warnings
+    import gc, os, sys, types, warnings
     import matplotlib
     import matplotlib.pyplot  # activates the inline backend, which sets its own rc values
     start = types.ModuleType("_salesnb_kernel_start")
@@ -42,6 +43,7 @@ def _salesnb_remember():
     start.environ = dict(os.environ)
     start.path = list(sys.path)
     sys.modules[start.__name__] = start
+    gc.freeze()  # what is here stays: collections between and in notebooks skip it
 _salesnb_remember()
 del _salesnb_remember
 """
@@ -65,7 +67,7 @@ del _salesnb_adopt
 # run before each notebook after the first
 _FRESH = """
 def _salesnb_fresh(cwd):
-    import os, sys, warnings
+    import gc, os, sys, warnings
     import matplotlib
     import matplotlib.pyplot as plt
     start = sys.modules["_salesnb_kernel_start"]
@@ -84,7 +86,8 @@ def _salesnb_fresh(cwd):
     os.chdir(cwd)
     if "salesnb.notebook" in sys.modules:
         sys.modules["salesnb.notebook"].fresh_report()
-    get_ipython().reset(new_session=True)
+    get_ipython().reset(new_session=True)  # which collects the last notebook's garbage
+    gc.freeze()
 _salesnb_fresh({cwd!r})
 """
 
@@ -208,7 +211,7 @@ def reused() -> Iterator[ReusedKernel]:
 
 
 # what a worker runs: imported once in the fork server, so that each worker starts with them
-_PRELOAD = ["salesnb.report.run", "papermill", "nbconvert", "weasyprint"]
+_PRELOAD = ["salesnb.lean", "salesnb.report.run", "papermill", "nbconvert", "weasyprint"]
 
 
 def workers() -> multiprocessing.context.BaseContext:
@@ -240,6 +243,7 @@ def start_worker(environ: dict[str, str] | None = None, cwd: str | None = None) 
     asked for (a worker comes from the fork server, which has its own from when it started).
     """
     global _current
+    gc.freeze()  # the fork server's imports: never garbage, so collections skip them
     if environ is not None:
         os.environ.clear()
         os.environ.update(environ)
