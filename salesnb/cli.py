@@ -685,16 +685,8 @@ def handout(
         typer.echo(f"Wrote {pdf}")
 
 
-# jsonschema (under nbformat, under papermill) imports rfc3987_syntax when it is installed, and
-# that builds ~35 Earley parsers at import: 1.4 s of every command's start, for IRI formats no
-# notebook schema uses (python-jsonschema/jsonschema#1428). The command never needs them.
-_SKIPPED_IMPORTS = ("rfc3987_syntax",)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: kit errors become one message and an exit code."""
-    for name in _SKIPPED_IMPORTS:
-        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None: "import fails"
     try:
         app(args=argv, prog_name="salesnb")
     except SalesnbError as exc:
