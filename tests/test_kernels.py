@@ -37,6 +37,12 @@ pd.set_option("display.max_rows", 3)
 sys.path.append("/nowhere")
 snb.table_html(pd.DataFrame({"a": [1]}))
 plt.plot([1, 2])
+import types, weakref
+class Cycle:
+    pass
+garbage = Cycle()
+garbage.me = garbage  # freed only by the garbage collector, once the names are dropped
+sys.modules["_salesnb_test_cycle"] = types.SimpleNamespace(ref=weakref.ref(garbage))
 """
 
 _CLEAN = """
@@ -52,6 +58,9 @@ assert matplotlib.rcParams["lines.linewidth"] == 1.5
 assert pd.get_option("display.max_rows") == 60
 assert "/nowhere" not in sys.path
 assert 'id="sn-table-1"' in snb.table_html(pd.DataFrame({{"a": [1]}}), key="table").html
+import gc
+assert gc.get_freeze_count() > 0  # the start state is frozen out of the collector's passes
+assert sys.modules["_salesnb_test_cycle"].ref() is None  # but not the last notebook's garbage
 """
 
 

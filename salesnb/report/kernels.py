@@ -86,7 +86,8 @@ def _salesnb_fresh(cwd):
     os.chdir(cwd)
     if "salesnb.notebook" in sys.modules:
         sys.modules["salesnb.notebook"].fresh_report()
-    get_ipython().reset(new_session=True)  # which collects the last notebook's garbage
+    get_ipython().reset(new_session=True)
+    gc.collect()  # the last notebook's garbage (cycles): freed, never frozen
     gc.freeze()
 _salesnb_fresh({cwd!r})
 """
