@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-__all__: list[str] = []  # imported for its effect only
+__all__ = []  # type: ignore[var-annotated]  # imported for its effect only
 
 if "jsonschema" not in sys.modules:  # once jsonschema has looked, the mark changes nothing
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
