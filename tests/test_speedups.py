@@ -297,3 +297,23 @@ def test_review_workers_preload_the_lean_start_up_first():
     from salesnb.report import kernels
 
     assert kernels._PRELOAD[0] == "salesnb.lean"
+
+
+def test_the_warm_up_renders_in_memory_and_writes_nothing(tmp_path, monkeypatch):
+    """run_notebook warms the HTML and PDF rendering up on a thread while the kernel works;
+    nothing it renders lands in the working folder or the temporary folder."""
+    import tempfile
+
+    from salesnb.report import render, run
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    render.warm_up()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
+    assert list(scratch.iterdir()) == []
+    first = run._warming_up()
+    assert run._warming_up() is first  # once per process
+    first.join(timeout=60)
+    assert not first.is_alive()

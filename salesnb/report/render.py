@@ -34,6 +34,7 @@ __all__ = [
     "shared_styles",
     "solution_html",
     "title_of",
+    "warm_up",
 ]
 
 # cells a report never shows; "trainer" cells show only in trainer mode
@@ -323,9 +324,30 @@ def answer_key_html(nb: Any, *, title: str, subtitle: list[str]) -> str:
     return page_html(title, subtitle, body, css=_TRAINING_CSS)
 
 
-def render_pdf(page: str, target: Path, *, root: Path) -> None:
-    """HTML -> PDF with WeasyPrint, in process; only data: URLs and files under ``root`` load."""
+def warm_up() -> None:
+    """Render a one-cell notebook to HTML and PDF in memory, and forget the result.
+
+    The first report a process renders also pays for compiling nbconvert's templates and for
+    WeasyPrint's first layout (its fonts found and loaded): about 1 s of CPU. ``run_notebook``
+    calls this on a thread while the kernel runs the notebook's cells, time this process
+    otherwise spends waiting. Nothing is written anywhere.
+    """
+    import nbformat
     import weasyprint
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Warm-up\n\nA **short** text, *kept* nowhere."),
+            nbformat.v4.new_code_cell("1", outputs=[nbformat.v4.new_output("stream", text="1")]),
+        ]
+    )
+    page = notebook_html(nb, title="Warm-up", subtitle=["a page no one reads"])
+    fonts.missing_glyphs(fonts.html_texts(page))
+    weasyprint.HTML(string=page, url_fetcher=_local_only(Path.cwd())).write_pdf()
+
+
+def _local_only(root: Path) -> Any:
+    """WeasyPrint's URL fetcher for a report: data: URLs and files under ``root``, nothing else."""
     from weasyprint.urls import URLFetcher
 
     allowed = root.resolve()
@@ -341,8 +363,16 @@ def render_pdf(page: str, target: Path, *, root: Path) -> None:
                     return super().fetch(url, headers)
             raise ValueError(f"salesnb renders offline: not fetching {url[:80]}")
 
+    return _LocalOnly()
+
+
+def render_pdf(page: str, target: Path, *, root: Path) -> None:
+    """HTML -> PDF with WeasyPrint, in process; only data: URLs and files under ``root`` load."""
+    import weasyprint
+
+    base = str(root.resolve())
     with atomic_path(target) as tmp:
-        weasyprint.HTML(string=page, base_url=str(allowed), url_fetcher=_LocalOnly()).write_pdf(tmp)
+        weasyprint.HTML(string=page, base_url=base, url_fetcher=_local_only(root)).write_pdf(tmp)
 
 
 def title_of(nb: Any, fallback: str) -> str:

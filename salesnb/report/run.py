@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -33,7 +34,7 @@ from ..periods import quarter_window
 from ..schema import SalesnbError, UsageError
 from . import executive, kernels
 from . import history as wiring
-from .render import answer_key_html, handout_html, notebook_html, render_pdf, title_of
+from .render import answer_key_html, handout_html, notebook_html, render_pdf, title_of, warm_up
 from .summary import (
     NotebookResult,
     error_line,
@@ -219,6 +220,25 @@ def _mode(path: Path, params: Mapping[str, Any]) -> str:
     return str((declared or {}).get("default") or "learner").strip("'\"")
 
 
+_warm: threading.Thread | None = None
+
+
+def _warming_up() -> threading.Thread:
+    """The thread warming up this process's HTML and PDF rendering (:func:`render.warm_up`),
+    started by the first notebook this process runs. A failure there is for the real
+    rendering to report."""
+    global _warm
+    if _warm is None:
+
+        def quietly() -> None:
+            with contextlib.suppress(Exception):
+                warm_up()
+
+        _warm = threading.Thread(target=quietly, name="salesnb-warm-up", daemon=True)
+        _warm.start()
+    return _warm
+
+
 def run_notebook(
     path: Path,
     *,
@@ -252,7 +272,9 @@ def run_notebook(
     solutions = _mode(path, params) == "trainer"
     result = NotebookResult(path.stem, "ok")
     target = folder / f"{path.stem}.ipynb"
+    warming = _warming_up()  # while the kernel works, this process would only wait
     result.status, result.error = _execute(path, params, target)
+    warming.join()
     t1 = time.perf_counter()
     nb = nbformat.read(str(target), as_version=4)
     compute = cell_seconds(nb)
