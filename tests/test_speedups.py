@@ -293,10 +293,16 @@ def test_the_command_reads_notebooks_without_the_iri_grammar_and_still_validates
     assert out == ["None", "caught"]
 
 
-def test_review_workers_preload_the_lean_start_up_first():
+def test_review_workers_come_without_the_iri_grammar():
+    """A worker forked from review's fork server (which imports nbformat through papermill)
+    has rfc3987_syntax marked absent, not built."""
+    from concurrent.futures import ProcessPoolExecutor
+
     from salesnb.report import kernels
 
-    assert kernels._PRELOAD[0] == "salesnb.lean"
+    probe = "repr(__import__('sys').modules.get('rfc3987_syntax', 'absent'))"
+    with ProcessPoolExecutor(max_workers=1, mp_context=kernels.workers()) as pool:
+        assert pool.submit(eval, probe).result(timeout=120) == "None"
 
 
 def test_the_warm_up_renders_in_memory_and_writes_nothing(tmp_path, monkeypatch):
