@@ -38,7 +38,9 @@ from .schema import DataError, Problem, Table, table_for_file
 
 __all__ = [
     "SUFFIXES",
+    "TYPED_KINDS",
     "Repair",
+    "as_text",
     "atomic_path",
     "check_runaway_quote",
     "csv_layout",
@@ -489,38 +491,82 @@ def _read_excel(path: Path, table: Table | None = None) -> pd.DataFrame:
     return df
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
-    import pyarrow as pa
+def _read_parquet(path: Path, table: Table | None = None) -> pd.DataFrame:
+    """A Parquet file's cells as text, or typed where ``table`` takes them typed.
+
+    With ``table``: a column stored as a date, number or boolean, whose kind in ``table``
+    is one of those (:data:`TYPED_KINDS`), stays as Arrow values (a pandas Arrow column);
+    the parser converts it without going through text (:func:`as_text` gives the text).
+    """
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        table_file = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for damaged files
         fail(path.name, f"not a readable Parquet file ({exc})", "write the file again")
     cols: dict[str, pd.Series] = {}
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        try:  # Arrow's cast, in C++: ISO dates, plain numbers, true/false
-            cols[str(name)] = column.cast(pa.string()).to_pandas()
-        except (
-            pa.ArrowNotImplementedError,
-            pa.ArrowInvalid,
-        ):  # lists, structs: as pandas writes them
-            values = column.to_pandas()
-            cols[str(name)] = values.astype("str").where(values.notna())
+    for name, column in zip(table_file.column_names, table_file.columns, strict=True):
+        kind = table.kind_of(norm_header(str(name))) if table is not None else "text"
+        if kind in TYPED_KINDS and _typed_arrow(column.type):
+            cols[str(name)] = pd.Series(pd.arrays.ArrowExtensionArray(column), copy=False)
+        else:
+            cols[str(name)] = _arrow_cells(column)
     out = pd.DataFrame(cols)
     out.index = pd.RangeIndex(
-        1, table.num_rows + 1
+        1, table_file.num_rows + 1
     )  # row numbers, set after building: no alignment
     return out
 
 
+# kinds whose Parquet columns may stay typed (the parser checks their values in Arrow)
+TYPED_KINDS = ("date", "bool", "money", "number", "fraction", "int")
+
+
+def _typed_arrow(kind: Any) -> bool:
+    """An Arrow type a typed column may hold: whole numbers, doubles, dates, booleans.
+
+    Not a float32: its text is the shortest decimal that reads back as it (0.1), which as
+    a double is another number than the float32 itself (0.10000000149...).
+    """
+    import pyarrow as pa
+
+    t = pa.types
+    return bool(
+        t.is_integer(kind)
+        or t.is_float64(kind)
+        or t.is_date(kind)
+        or t.is_timestamp(kind)
+        or t.is_boolean(kind)
+    )
+
+
+def _arrow_cells(column: Any) -> pd.Series:
+    """An Arrow column's cells as text: ISO dates, plain numbers, true/false (Arrow's cast)."""
+    import pyarrow as pa
+
+    try:  # Arrow's cast, in C++
+        return column.cast(pa.string()).to_pandas()
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):  # lists, structs: as pandas writes them
+        values = column.to_pandas()
+        return values.astype("str").where(values.notna())
+
+
+def as_text(cells: pd.Series) -> pd.Series:
+    """A column of :func:`read_cells` as text: a typed Parquet column as its text would read."""
+    if isinstance(cells.dtype, pd.ArrowDtype) and cells.dtype.kind not in "OSU":
+        return _arrow_cells(cells.array._pa_array).set_axis(cells.index)
+    return cells
+
+
 def read_cells(
-    path: Path, *, encoding: str | None = None, table: Table | None = None
+    path: Path, *, encoding: str | None = None, table: Table | None = None, typed: bool = False
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """A table file as strings, index = line numbers (Parquet: row numbers).
 
     ``table``: the canonical table the file holds; a workbook is then read from the
-    sheet holding it (not necessarily the first).
+    sheet holding it (not necessarily the first). ``typed`` (with ``table``): a Parquet
+    file's date, number and boolean columns stay typed where ``table`` wants those
+    (see :func:`_read_parquet`; :func:`as_text` gives their text).
 
     Raises
     ------
@@ -532,7 +578,7 @@ def read_cells(
     if suffix in (".xlsx", ".xlsm"):
         df = _read_excel(path, table)
     elif suffix == ".parquet":
-        df = _read_parquet(path)
+        df = _read_parquet(path, table if typed else None)
     else:
         data = path.read_bytes()
         text, used = _decode(path, data, encoding)

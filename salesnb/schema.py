@@ -689,6 +689,7 @@ def parse_table(df: pd.DataFrame, table: Table, *, file: str) -> Parsed:
             )
         )
     from .dataset.parse import typed_columns  # DuckDB: every column in one statement
+    from .files import as_text
 
     kinds = {str(col): table.kind_of(str(col)) for col in df.columns}
     by_sql = {col: kind for col, kind in kinds.items() if kind != "dates"}
@@ -705,7 +706,9 @@ def parse_table(df: pd.DataFrame, table: Table, *, file: str) -> Parsed:
             typed, bad = typed_sql[col], bad_sql[col]
         if bad.any():
             unparsed |= bad
-            problems += _unparsed_problems(raw[bad], kind, file=file, table=table.name, col=col)
+            problems += _unparsed_problems(
+                as_text(raw[bad]), kind, file=file, table=table.name, col=col
+            )
         out[col] = typed
     typed_df = pd.DataFrame(out, index=df.index)
     return Parsed(typed_df, problems, df.index[unparsed])

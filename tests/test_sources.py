@@ -11,7 +11,7 @@ import pytest
 from conftest import tree_digest
 
 from salesnb import sources
-from salesnb.schema import DataError, UsageError
+from salesnb.schema import TABLES, DataError, UsageError
 
 ACCOUNTS = "account_id,account_name,employees\nA1,Alpha,10\nA2,Beta,20\nA3,Gamma,30\n"
 ORDERS = (
@@ -659,7 +659,7 @@ def test_encoding_setting_the_raw_reader_cannot_use(tmp_path):
     ],
 )
 def test_raw_parquet_keys_repeated_or_not_whatever_their_order(tmp_path, ids, increasing, repeated):
-    from salesnb.dataset.raw import _increasing
+    from salesnb.dataset.raw import sorted_key
 
     folder = write(tmp_path / "d", {"accounts.csv": ACCOUNTS})
     pd.DataFrame(
@@ -671,7 +671,7 @@ def test_raw_parquet_keys_repeated_or_not_whatever_their_order(tmp_path, ids, in
         }
     ).to_parquet(folder / "orders.parquet", row_group_size=2)  # the pass crosses row groups
     path = folder / "orders.parquet"
-    assert _increasing(path, "order_id", {"order_id": "VARCHAR"}) is increasing
+    assert sorted_key(path, TABLES["orders"]) is increasing
     ds = sources.read_dataset(folder)
     repeats = [p for p in ds.errors if p.column == "order_id" and "more than once" in p.problem]
     if repeated:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import textwrap
@@ -144,6 +145,72 @@ _TYPED_PIECES = [
 )
 def test_a_typed_column_converted_by_arrow_equals_the_parsers_values(values, kind):
     _shortcut_agrees_with_parser(values, kind)
+
+
+# Typed Parquet columns (dates, timestamps with and without a zone, whole and decimal
+# numbers, booleans) against the kinds that may take them: kept typed, they must give what
+# their text gives (the values, the bad cells, the messages)
+_ARROW_COLUMNS = st.one_of(
+    st.tuples(
+        st.sampled_from([pa.float64(), pa.float32()]),
+        st.lists(
+            st.one_of(
+                st.none(),
+                st.sampled_from([float("nan"), float("inf"), -float("inf"), 1e15, -1e16, 0.5]),
+                st.integers(-1000, 1000).map(float),
+            ),
+            min_size=1,
+            max_size=6,
+        ),
+    ),
+    st.tuples(
+        st.sampled_from([pa.int64(), pa.int8(), pa.uint32()]),
+        st.lists(st.one_of(st.none(), st.integers(0, 120)), min_size=1, max_size=6),
+    ),
+    st.tuples(
+        st.just(pa.int64()),
+        st.lists(st.one_of(st.none(), st.sampled_from([0, 1, 10**15, -(10**16)])), min_size=1),
+    ),
+    st.tuples(
+        st.sampled_from([pa.date32(), pa.timestamp("us"), pa.timestamp("s", tz="Asia/Tokyo")]),
+        st.lists(
+            st.one_of(
+                st.none(),
+                st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30)),
+            ),
+            min_size=1,
+            max_size=6,
+        ),
+    ),
+    st.tuples(st.just(pa.bool_()), st.lists(st.one_of(st.none(), st.booleans()), min_size=1)),
+)
+
+
+@settings(deadline=None, max_examples=150)
+@given(_ARROW_COLUMNS, st.sampled_from(["date", "int", "money", "number", "fraction", "bool"]))
+def test_a_typed_parquet_column_parses_as_its_text_does(tmp_path_factory, column, kind):
+    import pyarrow.parquet as pq
+
+    from salesnb.files import read_cells
+    from salesnb.schema import Column, Table, parse_table
+
+    arrow_type, values = column
+    if pa.types.is_date(arrow_type):
+        values = [v.date() if v is not None else None for v in values]
+    path = tmp_path_factory.mktemp("typed") / "t.parquet"
+    pq.write_table(pa.table({"v": pa.array(values, arrow_type)}), path)
+    table = Table("t", ("v",), (Column("v", kind),))
+    as_text, _ = read_cells(path, table=table)
+    typed, _ = read_cells(path, table=table, typed=True)
+    assert all(isinstance(c, str) or pd.isna(c) for c in as_text["v"])
+    # kept typed, but a float32 (its text is not its value as a double)
+    assert isinstance(typed["v"].dtype, pd.ArrowDtype) is (arrow_type != pa.float32())
+    from_text, from_typed = (
+        parse_table(cells, table, file="t.parquet") for cells in (as_text, typed)
+    )
+    pd.testing.assert_frame_equal(from_typed.frame, from_text.frame)
+    assert [p.describe() for p in from_typed.problems] == [p.describe() for p in from_text.problems]
+    assert list(from_typed.unparsed) == list(from_text.unparsed)
 
 
 @pytest.mark.parametrize(

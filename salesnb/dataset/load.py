@@ -33,7 +33,7 @@ from ..schema import (
 )
 from .core import SETTINGS_FILE, DataSet, Settings, reference_ids
 from .engines import add_spark_tables
-from .raw import read_raw
+from .raw import read_raw, sorted_key
 
 __all__ = ["load_dataset", "read_dataset"]
 
@@ -139,21 +139,25 @@ def read_dataset(path: str | Path, *, progress: Callable[[str], None] | None = N
     # GIL deadlocks (duckdb-python 456, 462), and a suite run hung once after that change
     referenced = [t for t in ("accounts", "products") if t in files and not raw(t)]
     others = sorted(t for t in files if t not in referenced and not raw(t))
-    for name in referenced:
-        if progress:
-            progress(name)
-        _add_small(ds, TABLES[name], _read_small(ds, TABLES[name], files[name]))
-    refs = reference_ids(ds)
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        reads = {n: pool.submit(_read_small, ds, TABLES[n], files[n], refs) for n in others}
-        for name in others:
+    lines = sorted(t for t in files if raw(t))
+    # the raw lines' key pass (Arrow only: no DuckDB, no pandas) runs beside the small tables
+    with ThreadPoolExecutor(max_workers=1) as keys:
+        sorted_keys = {n: keys.submit(sorted_key, files[n], TABLES[n]) for n in lines}
+        for name in referenced:
             if progress:
                 progress(name)
-            _add_small(ds, TABLES[name], reads[name].result())
-    for name in sorted(t for t in files if raw(t)):
-        if progress:
-            progress(name)
-        read_raw(ds, TABLES[name], files[name])
+            _add_small(ds, TABLES[name], _read_small(ds, TABLES[name], files[name]))
+        refs = reference_ids(ds)
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            reads = {n: pool.submit(_read_small, ds, TABLES[n], files[n], refs) for n in others}
+            for name in others:
+                if progress:
+                    progress(name)
+                _add_small(ds, TABLES[name], reads[name].result())
+        for name in lines:
+            if progress:
+                progress(name)
+            read_raw(ds, TABLES[name], files[name], unique_key=sorted_keys[name].result())
     if settings.tables and not ds.errors:  # engine: spark, raw lines in the cluster
         add_spark_tables(ds)
     return ds
@@ -181,7 +185,7 @@ def _read_small(
 ) -> _Small:
     """Read, parse and check one small table; ``ds`` is only read (settings, references)."""
     try:
-        cells, problems = read_cells(path, encoding=ds.settings.encoding, table=table)
+        cells, problems = read_cells(path, encoding=ds.settings.encoding, table=table, typed=True)
     except DataError as exc:
         return _Small(list(exc.problems), None, None)
     cells, repaired = repair_text_columns(cells, table, path.name)

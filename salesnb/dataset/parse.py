@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..files import as_text
 from ..schema import MAX_MAGNITUDE, NUMERIC_KINDS, missing_tokens
 from .core import connect
 from .core import quote_literal as _lit
@@ -103,10 +104,17 @@ def _to_kind(values: pd.Series, kind: str, index: pd.Index) -> pd.Series:
     return values.astype("str")
 
 
+def _pandas(values: pa.ChunkedArray | pa.Array) -> pd.Series:
+    """Arrow values as pandas: days as datetime64 (not one ``datetime.date`` object each)."""
+    if pa.types.is_date(values.type):
+        values = values.cast(pa.timestamp("us"))
+    return values.to_pandas()
+
+
 def _arrow_text(s: pd.Series) -> pa.ChunkedArray | pa.Array:
-    """A column of cells as Arrow strings (nulls where missing)."""
+    """A column of cells as Arrow strings (nulls where missing), or its typed Arrow values."""
     arr = s.array
-    if hasattr(arr, "_pa_array"):  # pandas' Arrow-backed string dtype: no copy
+    if hasattr(arr, "_pa_array"):  # pandas' Arrow-backed columns: no copy
         return arr._pa_array
     return pa.array(
         s.astype("str").to_numpy(dtype=object), type=pa.large_string(), from_pandas=True
@@ -192,10 +200,10 @@ def parsed_as_is(
     """
     import pyarrow.compute as pc
 
+    if not _is_text(column.type):
+        return _typed_as_is(column, kind)
     if kind in ("id", "text", "category"):
         return column if unchanged_by_parsing(column, kind) else None
-    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-        return None
     if column.null_count == len(column):
         return None  # the parser gives the typed nulls
     if kind == "bool":
@@ -210,6 +218,52 @@ def parsed_as_is(
     try:
         return pc.cast(column, target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # 2026-02-30: the parser says so
+        return None
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _typed_as_is(
+    column: pa.ChunkedArray | pa.Array, kind: str
+) -> pa.ChunkedArray | pa.Array | None:
+    """The values of a typed column (a Parquet date, number or boolean) as its kind's, or None.
+
+    The values the parser would give the column's text (:func:`salesnb.files.as_text`):
+    a date or a timestamp is its day (a zoned one its day in UTC), a float NaN is
+    missing, a boolean is itself. None (the column then goes to the parser as text, which
+    names each bad cell) when a value is not one of the kind: an infinite number, one of
+    :data:`~salesnb.schema.MAX_MAGNITUDE` or more, a fraction in a whole-number column, a
+    number in a yes/no column, a day outside what the kit's dates hold.
+    """
+    import pyarrow.compute as pc
+
+    t = pa.types
+    try:
+        if kind == "date":
+            if t.is_timestamp(column.type):
+                column = column.cast(pa.timestamp(column.type.unit))  # a zoned time: UTC
+            return (
+                column.cast(pa.date32())
+                if t.is_timestamp(column.type) or t.is_date(column.type)
+                else None
+            )
+        if kind == "bool":
+            return column if t.is_boolean(column.type) else None
+        numeric = t.is_integer(column.type) or t.is_floating(column.type)
+        if kind not in NUMERIC_KINDS or not numeric:
+            return None
+        if kind == "int" and not t.is_integer(column.type):
+            return None
+        values = column.cast(pa.float64())
+        if t.is_floating(column.type):
+            values = pc.if_else(pc.is_nan(values), pa.scalar(None, pa.float64()), values)
+        low, high = pc.min_max(values).values()
+        if low.is_valid and not (low.as_py() > -MAX_MAGNITUDE and high.as_py() < MAX_MAGNITUDE):
+            return None  # infinite or too large: the parser names the cells
+        return column.cast(pa.int64()) if kind == "int" else values
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # out of range for the kit's types
         return None
 
 
@@ -237,10 +291,14 @@ def typed_columns(
     """
     texts = {name: _arrow_text(cells[name]) for name in kinds}
     as_is = {}
-    for name in kinds if shortcut else ():
-        values = parsed_as_is(texts[name], kinds[name])
+    for name in kinds:
+        # a typed column (Parquet) always goes through Arrow first; as text only if that fails
+        typed = not _is_text(texts[name].type)
+        values = parsed_as_is(texts[name], kinds[name]) if shortcut or typed else None
         if values is not None:
             as_is[name] = values
+        elif typed:
+            texts[name] = _arrow_text(as_text(cells[name]))
     parsed_typed, parsed_bad = _parse(
         cells.index, {n: texts[n] for n in kinds if n not in as_is}, kinds
     )
@@ -248,7 +306,7 @@ def typed_columns(
         {
             name: parsed_typed[name]
             if name not in as_is
-            else _to_kind(as_is[name].to_pandas(), kinds[name], cells.index)
+            else _to_kind(_pandas(as_is[name]), kinds[name], cells.index)
             for name in kinds
         },
         index=cells.index,
@@ -303,7 +361,7 @@ def _parse(
     if got.num_rows != len(index):  # pragma: no cover - DuckDB keeps a scan's row order and count
         raise RuntimeError("parsing lost rows")
     typed = {
-        name: _to_kind(got.column(f"v{i}").to_pandas(), kinds[name], index)
+        name: _to_kind(_pandas(got.column(f"v{i}")), kinds[name], index)
         for i, name in enumerate(names)
     }
     bad = {

@@ -32,7 +32,7 @@ from .core import quote_ident as _q
 from .core import quote_literal as _lit
 from .rules import run_checks
 
-__all__ = ["read_raw"]
+__all__ = ["read_raw", "sorted_key"]
 
 
 _EXAMPLES = 5
@@ -42,7 +42,14 @@ _EXAMPLES = 5
 _DUCK_USER_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException)
 
 
-def read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | None = None) -> None:
+def read_raw(
+    ds: DataSet,
+    table: Table,
+    path: Path,
+    *,
+    encoding_retry: str | None = None,
+    unique_key: bool | None = None,
+) -> None:
     """Check a raw-line table with DuckDB, streaming it from disk (never whole in pandas).
 
     One pass reads every cell as text, turns the missing-value tokens of each column's
@@ -50,6 +57,8 @@ def read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | Non
     keys, gaps, orphans, currencies and cells that are not values of their kind
     (numbers must be finite and below :data:`~salesnb.schema.MAX_MAGNITUDE`). Only
     when some cells are bad does a second pass locate them by line.
+
+    ``unique_key``: what :func:`sorted_key` said of the file, if it was asked already.
     """
     name = path.name
     is_csv = path.suffix.lower() != ".parquet"
@@ -136,8 +145,7 @@ def read_raw(ds: DataSet, table: Table, path: Path, *, encoding_retry: str | Non
     con = connect()
     try:
         types = {n: source_types[h] for h, n in zip(header, norm, strict=True)}
-        key = table.key[0]
-        unique = not is_csv and _increasing(path, header[norm.index(key)], source_types)
+        unique = sorted_key(path, table) if unique_key is None else unique_key
         n_rows, bad = _raw_stats(con, ds, table, inner, norm, kinds, types, unique_key=unique)
         if is_csv:
             bad_encoding = _raw_rejects(con, ds, table, path, rej, encoding=encoding, delim=delim)
@@ -181,27 +189,56 @@ def _csv_source(path: Path, delim: str, encoding: str, columns: dict[str, str]) 
     )
 
 
-_ORDERED_TYPES = ("VARCHAR", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT")
-
-
-def _increasing(path: Path, column: str, source_types: dict[str, str]) -> bool:
-    """True when a Parquet column's non-missing cells rise strictly from row to row.
+def sorted_key(path: Path, table: Table) -> bool:
+    """True when the key of ``table`` in the Parquet file ``path`` rises strictly row by row.
 
     Such cells are all different, so the key has no repeats and the hash count of distinct
     keys (the costliest part of the check: 2 s of CPU per 10M lines) is not needed. Order
     lines exported by an ERP or a CRM usually come sorted by their id. One streaming pass
-    over the column alone, in Arrow (0.4 s per 10M lines); False at the first step down,
-    and for any type but text and whole numbers, so the caller counts as before.
+    over the key column alone, in Arrow (0.4 s per 10M lines), that touches neither DuckDB
+    nor pandas: :func:`~salesnb.dataset.load.read_dataset` runs it on a thread while the
+    small tables are read. False at the first step down, for a CSV file, for a key of any
+    type but text and signed whole numbers, and for a file Arrow cannot read (the SQL pass
+    reports it): the caller then counts distinct keys.
     """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if path.suffix.lower() != ".parquet":
+        return False
+    try:
+        names = pq.read_schema(path).names
+    except (OSError, pa.ArrowException):
+        return False
+    norm = [norm_header(n) for n in names]
+    key = table.key[0]
+    if norm.count(key) != 1:  # missing or repeated: read_raw reports it
+        return False
+    return _increasing(path, names[norm.index(key)])
+
+
+def _ordered(kind: Any) -> bool:
+    """An Arrow type whose values compare as the key's do in SQL: text or signed integers."""
+    import pyarrow as pa
+
+    return bool(
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_signed_integer(kind)
+    )
+
+
+def _increasing(path: Path, column: str) -> bool:
+    """True when a Parquet column's non-missing cells rise strictly from row to row."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    if source_types.get(column) not in _ORDERED_TYPES:
-        return False
     last = None
     try:
         with pq.ParquetFile(path) as f:
+            if not _ordered(f.schema_arrow.field(column).type):
+                return False
             for batch in f.iter_batches(columns=[column], batch_size=1 << 20):
                 cells = batch.column(0).drop_null()
                 if not len(cells):
@@ -211,7 +248,7 @@ def _increasing(path: Path, column: str, source_types: dict[str, str]) -> bool:
                 if len(cells) > 1 and not pc.all(pc.less(cells[:-1], cells[1:])).as_py():
                     return False
                 last = cells[-1]
-    except (OSError, pa.ArrowException):  # the SQL pass reports a damaged file
+    except (OSError, KeyError, pa.ArrowException):  # the SQL pass reports a damaged file
         return False
     return True
 
@@ -358,7 +395,7 @@ def _raw_stats(
     The rules are the catalogue's (:mod:`salesnb.dataset.rules`), over the typed
     values: a cell that is not a value of its kind has its own error and is NULL for
     them, and a value is needed only where nothing is written.
-    ``unique_key``: the key is known to hold no repeats (:func:`_increasing`).
+    ``unique_key``: the key is known to hold no repeats (:func:`sorted_key`).
     Returns the number of rows and the count of bad cells per (column, reason).
     """
     name = ds.files[table.name].name
