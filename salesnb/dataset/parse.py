@@ -275,13 +275,15 @@ def typed_columns(
     Parameters
     ----------
     cells
-        Strings or missing, unique column names, index = source lines.
+        Strings or missing, unique column names, index = source lines; or a typed
+        Parquet column (pandas Arrow dtype) where :func:`salesnb.files.read_cells` kept
+        one typed, converted in Arrow (:func:`_typed_as_is`) or, if a value does not fit
+        its kind, parsed from its text.
     kinds
         Column kind of each column of ``cells`` to parse here.
-
     shortcut
-        Convert the columns written as their kind's canonical text with Arrow
-        (:func:`parsed_as_is`; the default); ``False`` parses every column, for tests
+        Convert the text columns written as their kind's canonical text with Arrow
+        (:func:`parsed_as_is`; the default); ``False`` parses every text column, for tests
         that compare the two.
 
     Returns
