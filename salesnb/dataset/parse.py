@@ -153,7 +153,7 @@ def unchanged_by_parsing(column: pa.ChunkedArray | pa.Array, kind: str) -> bool:
 
     if kind not in ("id", "text", "category"):
         return False
-    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+    if not _is_text(column.type):
         return False
     if column.null_count == len(column):
         return True
