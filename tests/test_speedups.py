@@ -240,6 +240,8 @@ def test_which_typed_columns_arrow_converts(values, kind, converted):
         (["OP1", "OP2", None], "id", True),
         (["closed_won", "open", None], "category", True),
         (["Closed Won", "open"], "category", False),  # lower case and _ to come
+        (["open", "nan"], "category", False),  # canonical, but a missing-value token
+        (["open", None, "null"], "category", False),
         (["Acme ", "Beta"], "text", False),  # a trailing space to trim
         (["Acme", "N/A"], "text", False),  # a missing-value token
         (["Acme", "\u212a"], "text", False),  # short non-ASCII: left to the parser

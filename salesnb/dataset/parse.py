@@ -168,8 +168,11 @@ def unchanged_by_parsing(column: pa.ChunkedArray | pa.Array, kind: str) -> bool:
     candidates = pc.filter(column, maybe)
     if len(candidates) and pc.any(pc.match_substring_regex(candidates, _END_SPACE)).as_py():
         return False
-    if kind == "category":
-        return bool(pc.all(pc.match_substring_regex(column, _CANONICAL_CATEGORY)).as_py())
+    if (
+        kind == "category"
+        and not pc.all(pc.match_substring_regex(column, _CANONICAL_CATEGORY)).as_py()
+    ):
+        return False  # a canonical category may still be a token ("nan", "null"): below
     short = pc.filter(column, pc.less_equal(pc.utf8_length(column), _TOKEN_MAX))
     if not len(short):
         return True
