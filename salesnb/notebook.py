@@ -924,7 +924,25 @@ def plot(a: Analysis, name: str) -> Any:
         return _because(why)
     _said.clear()
     a.chart(name)
+    _drawn_when_shown()
     return None
+
+
+def _drawn_when_shown() -> None:
+    """Let the open figures be drawn once, when the inline backend shows them.
+
+    After every cell IPython has pyplot draw each changed figure, then the inline backend
+    draws it again into the PNG it shows. The first drawing is for interactive windows; in
+    a notebook nobody sees it, and it is a third of a chart's cost. A finished chart marked
+    unchanged skips it; under any other backend (an ipympl widget) nothing changes.
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    if "inline" not in matplotlib.get_backend():
+        return
+    for num in plt.get_fignums():  # in order: plt.figure(num) makes each the current in turn
+        plt.figure(num).stale = False
 
 
 _KPI_CSS = """

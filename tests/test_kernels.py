@@ -145,3 +145,53 @@ def test_outside_a_review_each_notebook_has_its_own_kernel(tmp_path):
 def _no_stale_kernel():
     yield
     assert kernels.current() is None
+
+
+_COUNT_DRAWS = """
+from matplotlib.figure import Figure
+drawn = []
+_draw = Figure.draw
+def _counted(self, renderer):
+    drawn.append(self)
+    return _draw(self, renderer)
+Figure.draw = _counted
+import matplotlib.pyplot as plt
+import salesnb.notebook as snb
+"""
+
+
+def test_a_finished_chart_is_drawn_only_to_be_shown(tmp_path, monkeypatch):
+    """Under the inline backend, a chart the kit has drawn skips pyplot's after-cell drawing
+    (for interactive windows): it is drawn once fewer, and still shown."""
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernels' own inline backend
+    chart = "fig, ax = plt.subplots()\nax.plot([1, 2, 3])\nax.set_title('t')"
+    path = _notebook(
+        tmp_path,
+        "draws",
+        _COUNT_DRAWS,
+        chart,
+        "plain = len(drawn)\ndrawn.clear()",
+        chart + "\nsnb._drawn_when_shown()",
+        "assert len(drawn) == plain - 1, (len(drawn), plain)",
+    )
+    assert _execute(path, {}, tmp_path / "out.ipynb") == ("ok", None), _outputs(
+        tmp_path / "out.ipynb"
+    )
+    cells = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4).cells
+    for shown in (cells[1], cells[3]):  # both charts are shown
+        assert any("image/png" in o.get("data", {}) for o in shown.outputs), shown.outputs
+
+
+def test_another_backend_keeps_its_drawing():
+    """Outside the inline backend (Agg here, an ipympl widget in JupyterLab) a changed figure
+    stays marked changed, so its canvas redraws."""
+    import matplotlib.pyplot as plt
+
+    from salesnb.notebook import _drawn_when_shown
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2])
+    assert fig.stale
+    _drawn_when_shown()
+    assert fig.stale
+    plt.close(fig)
