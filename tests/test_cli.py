@@ -87,3 +87,25 @@ def test_notebooks_lists_or_says_none(run_cli, tmp_path):
 def test_version(run_cli):
     result = run_cli("--version")
     assert result.code == 0 and result.out.startswith("salesnb ")
+
+
+def test_only_the_commands_own_process_skips_the_exit_collection():
+    """The console script freezes its objects as it ends (Python's exit would walk them all);
+    a caller of main(argv) keeps its garbage collector as it was."""
+    code = (
+        "import gc, sys\n"
+        "from salesnb.cli import main\n"
+        "sys.argv = ['salesnb', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(gc.get_freeze_count())"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(done.stdout.split()[-1]) > 0
+    import gc
+
+    from salesnb.cli import main
+
+    before = gc.get_freeze_count()
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert gc.get_freeze_count() == before
