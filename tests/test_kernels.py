@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import nbformat
@@ -195,3 +197,61 @@ def test_another_backend_keeps_its_drawing():
     _drawn_when_shown()
     assert fig.stale
     plt.close(fig)
+
+
+_FORKED = """
+import os, sys
+import matplotlib
+from ipykernel.kernelapp import IPKernelApp
+print(os.getppid())
+assert IPKernelApp.instance().parent_handle == os.getppid()  # it ends if its worker dies
+assert "pandas" in sys.modules and "salesnb.notebook" in sys.modules  # the worker's imports
+assert os.getcwd() == {folder!r}, os.getcwd()
+assert os.environ.get("SALESNB_TEST_MARK") == "the review's", os.environ
+assert "inline" in matplotlib.get_backend(), matplotlib.get_backend()
+"""
+
+
+def _in_a_worker(path: Path, target: Path) -> tuple[tuple[str, str | None], int, int, str]:
+    """Run one notebook as a review worker does: its status, its kernel's and its own pid."""
+    status = _execute(path, {}, target)
+    km = kernels.current()._km
+    return status, km.provisioner.pid, os.getpid(), type(km).__name__
+
+
+def test_a_workers_first_kernel_is_a_fork_of_it(tmp_path, monkeypatch):
+    """The worker forks its first kernel as it starts: the kernel has the fork server's
+    imports, the review's environment and the notebook's folder, shows charts inline, knows
+    its parent (to end with it) and is gone when the worker ends."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # a review's kernels choose their own
+    monkeypatch.setenv("SALESNB_TEST_MARK", "the review's")
+    path = _notebook(
+        tmp_path,
+        "forked",
+        _FORKED.format(folder=str(tmp_path)),
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2])",
+    )
+    with ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=kernels.workers(),
+        initializer=kernels.start_worker,
+        initargs=(dict(os.environ), os.getcwd()),
+    ) as pool:
+        status, kernel, worker, manager = pool.submit(
+            _in_a_worker, path, tmp_path / "out.ipynb"
+        ).result(timeout=120)
+    assert status == ("ok", None), _outputs(tmp_path / "out.ipynb")
+    assert manager == "ForkedKernelManager"
+    printed = "".join(o.get("text", "") for o in _outputs(tmp_path / "out.ipynb"))
+    assert printed.split() == [str(worker)]  # the kernel's parent is the worker
+    assert any("image/png" in o.get("data", {}) for o in _outputs(tmp_path / "out.ipynb"))
+    for _ in range(50):  # the worker shut its kernel down as it ended
+        try:
+            os.kill(kernel, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the kernel {kernel} outlived its worker")
