@@ -609,3 +609,25 @@ def test_a_long_title_keeps_the_footer_on_one_line(tmp_path):
     report.render_pdf(page, tmp_path / "x.pdf", root=tmp_path)
     text = PdfReader(str(tmp_path / "x.pdf")).pages[0].extract_text()
     assert report.running_title(title) in text and "page 1 of 1" in text
+
+
+def test_handing_notebooks_over_keeps_a_submission_error_for_the_reviewer():
+    """review() submits the notebooks on a thread (the fork server may still be importing);
+    a pool that refuses them must fail the review, not leave it waiting on no notebooks."""
+    from salesnb.report.run import _hand_over
+
+    class Refusing:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def submit(self, fn, item):
+            self.calls += 1
+            if self.calls == 2:
+                raise RuntimeError("the pool is broken")
+            return (fn.__name__, item)
+
+    futures: list = []
+    failed: list = []
+    _hand_over(Refusing(), [("first",), ("second",), ("third",)], futures, failed)
+    assert futures == [("_run_one", ("first",))]
+    assert [str(e) for e in failed] == ["the pool is broken"]

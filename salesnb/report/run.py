@@ -497,12 +497,12 @@ def review(
     """
     data = resolve(data)
     out = _output_folder(out)
+    if jobs > 1 and len(notebooks if notebooks is not None else list_notebooks()) > 1:
+        kernels.prepare_workers()  # the workers' imports run while the data are planned and read
     planned = plan(data, quarter, notebooks=notebooks, config=config, overrides=overrides)
     in_process = jobs <= 1 or len(planned) <= 1
     with contextlib.ExitStack() as stack:
-        if not in_process:
-            kernels.prepare_workers()  # the workers' imports run while the data are read
-        elif planned:  # this process's one kernel boots while the data are read
+        if in_process and planned:  # this process's one kernel boots while the data are read
             stack.enter_context(kernels.reused()).start(planned[0][0].parent)
         # data errors stop here, before any notebook runs, with every problem listed; the kernels
         # load the checked copy (kept in the output folder while the data's files are unchanged)
@@ -657,11 +657,19 @@ def _review_locked(
                 initializer=kernels.start_worker,
                 initargs=(dict(os.environ), os.getcwd()),
             ) as pool:
-                futures = [pool.submit(_run_one, item) for item in todo]
+                # handing the notebooks over waits for the fork server's imports: on a thread,
+                # while this process computes the history's snapshots
+                futures: list[Any] = []
+                failed: list[BaseException] = []
+                handing = threading.Thread(target=_hand_over, args=(pool, todo, futures, failed))
+                handing.start()
                 try:
                     if store is not None:  # the parent has nothing else to do meanwhile
                         early = _snapshots(ds, quarter, planned)
                         import weasyprint  # noqa: F401 - ready for the executive summary
+                    handing.join()
+                    if failed:
+                        raise failed[0]
                     for fut in as_completed(futures):
                         res = fut.result()
                         results[res.notebook] = res
@@ -696,6 +704,20 @@ def _review_locked(
         fiscal=fiscal,
         snapshots=early,
     )
+
+
+def _hand_over(
+    pool: ProcessPoolExecutor,
+    todo: list[tuple[Any, ...]],
+    futures: list[Any],
+    failed: list[BaseException],
+) -> None:
+    """Submit each notebook to ``pool``, appending its future; an error goes to ``failed``."""
+    try:
+        for item in todo:
+            futures.append(pool.submit(_run_one, item))
+    except BaseException as exc:  # noqa: BLE001 - raised again by the reviewing thread
+        failed.append(exc)
 
 
 def _snapshots(
