@@ -255,3 +255,19 @@ def test_a_workers_first_kernel_is_a_fork_of_it(tmp_path, monkeypatch):
         time.sleep(0.1)
     else:
         pytest.fail(f"the kernel {kernel} outlived its worker")
+
+
+def _frozen() -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_the_fork_servers_imports_are_frozen():
+    """What the fork server imported is frozen before any worker is forked (no initializer
+    here): collections in the workers and kernels, and the server's exit, skip it."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    assert kernels._PRELOAD[-1] == "salesnb.report.preloaded"
+    with ProcessPoolExecutor(max_workers=1, mp_context=kernels.workers()) as pool:
+        assert pool.submit(_frozen).result(timeout=120) > 100_000

@@ -232,6 +232,7 @@ _PRELOAD = [
     "weasyprint",
     "ipykernel.kernelapp",
     *_WARM.removeprefix("import ").split(", "),
+    "salesnb.report.preloaded",  # last: freezes the rest
 ]
 
 
