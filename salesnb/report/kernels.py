@@ -165,7 +165,7 @@ class ReusedKernel:
         process reads and checks the data; :meth:`manager` then passes on the changes made
         to this process's environment since (the checked copy's folder, static controls).
 
-        ``fork``: the kernel is a fork of this process (:class:`_ForkedKernelManager`), which
+        ``fork``: the kernel is a fork of this process (:func:`_forked_manager`), which
         must have one thread and no event loop or sockets yet: a review worker as it starts.
         """
         from jupyter_client.manager import AsyncKernelManager
@@ -173,8 +173,7 @@ class ReusedKernel:
         from jupyter_core.utils import run_sync
 
         self.discard()
-        km = _forked_manager()(kernel_name="python3") if fork else None
-        km = km or AsyncKernelManager(kernel_name="python3")
+        km = (_forked_manager() if fork else AsyncKernelManager)(kernel_name="python3")
         run_sync(km.start_kernel)(cwd=str(cwd), extra_arguments=_EXTRA_ARGUMENTS)
         # a session of its own: replies go to a client by its session's id, and papermill's
         # clients of the same kernel use the manager's
